@@ -1,0 +1,17 @@
+"""Companion package for Chapter 6, Convolutional Neural Networks, of Dive into Deep Learning.
+
+Importing it switches MXNet to its NumPy interface (``npx.set_np()``), as every
+section of the chapter does.
+"""
+from . import _env  # noqa: F401  (must run before mxnet loads)
+
+from mxnet import npx as _npx
+
+_npx.set_np()
+
+from . import data  # noqa: E402
+from .data import *  # noqa: E402,F401,F403
+
+__version__ = '0.1.0'
+
+__all__ = [*data.__all__]

@@ -1,0 +1,334 @@
+"""Fashion-MNIST from local IDX files: find, verify, load (Book sections 3.5 and 6.6).
+
+Gluon's own ``FashionMNIST`` checks the SHA-1 of the *compressed* files and
+downloads when it does not match, which it never does for Debian's
+recompressed copies. This module reads the IDX files itself, verifies the
+*decompressed* bytes, decodes each file once with numpy and serves batches as
+slices of a shuffled index.
+"""
+import gzip
+import hashlib
+import logging
+import os
+import pathlib
+import struct
+import zlib
+
+import numpy as onp
+from mxnet import np
+
+__all__ = ['DataError', 'DataIter', 'find_data_dir', 'get_fashion_mnist_labels',
+           'load_data_fashion_mnist', 'load_data_mnist', 'load_fashion_mnist_arrays', 'read_idx',
+           'show_images', 'write_idx']
+
+log = logging.getLogger(__name__)
+
+FILES = {'train': ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'),
+         'test': ('t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz')}
+COUNTS = {'train': 60000, 'test': 10000}
+IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
+IMAGE_SIZE = (28, 28)
+NUM_CLASSES = 10
+# SHA-256 of the *decompressed* Fashion-MNIST files (identical for Zalando's
+# originals and Debian's recompressed copies).
+SHA256 = {
+    'train-images-idx3-ubyte.gz':
+        'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',
+    'train-labels-idx1-ubyte.gz':
+        'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
+    't10k-images-idx3-ubyte.gz':
+        '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b',
+    't10k-labels-idx1-ubyte.gz':
+        '0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34',
+}
+DEBIAN_DIR = pathlib.Path('/usr/share/datasets/fashion-mnist')
+ENV_VAR = 'D2L_CH6_DATA'
+INSTALL_HINT = (f'install Debian\'s package (apt-get install dataset-fashion-mnist, '
+                f'files in {DEBIAN_DIR}), point ${ENV_VAR} at a folder holding '
+                f'{", ".join(FILES["train"] + FILES["test"])}, or pass download=True')
+_IDX_DTYPES = {0x08: onp.uint8}
+
+
+class DataError(ValueError):
+    """A data file is missing or damaged (Book section 3.5 data, verified)."""
+
+
+def _mxnet_cache_dir():
+    """Return MXNet's own Fashion-MNIST cache folder."""
+    base = os.environ.get('MXNET_HOME', os.path.join('~', '.mxnet'))
+    return pathlib.Path(base).expanduser() / 'datasets' / 'fashion-mnist'
+
+
+def candidate_dirs(root=None):
+    """List the folders searched for the IDX files, in order."""
+    dirs = []
+    if root is not None:
+        dirs.append(pathlib.Path(root).expanduser())
+    if os.environ.get(ENV_VAR):
+        dirs.append(pathlib.Path(os.environ[ENV_VAR]).expanduser())
+    dirs += [DEBIAN_DIR, _mxnet_cache_dir()]
+    return dirs
+
+
+def _has_all_files(folder):
+    return all((folder / name).is_file() for pair in FILES.values() for name in pair)
+
+
+def find_data_dir(root=None):
+    """Return the first folder holding all four IDX files (Book section 3.5 data)."""
+    dirs = candidate_dirs(root)
+    if root is not None and not _has_all_files(dirs[0]):
+        missing = [n for pair in FILES.values() for n in pair
+                   if not (dirs[0] / n).is_file()]
+        raise DataError(f'root={str(root)!r}: missing {", ".join(missing)}')
+    for folder in dirs:
+        if _has_all_files(folder):
+            return folder
+    raise DataError('Fashion-MNIST not found in any of '
+                    f'{", ".join(str(d) for d in dirs)}: {INSTALL_HINT}')
+
+
+def _decompress(path):
+    try:
+        with gzip.open(path, 'rb') as f:
+            return f.read()
+    except FileNotFoundError:
+        raise DataError(f'{path}: file not found') from None
+    except (EOFError, OSError, zlib.error) as e:
+        raise DataError(f'{path}: not a complete gzip file ({e}); '
+                        'reinstall or re-download it') from e
+
+
+def read_idx(path, magic, count=None, shape=None, sha256=None):
+    """Decode one gzip'd IDX file into a numpy array, checking it on the way (Book section 3.5 data).
+
+    magic: the expected magic number (2051 images, 2049 labels); count: the
+    expected number of items; shape: the expected shape of one item;
+    sha256: the expected SHA-256 of the decompressed bytes, or None.
+    """
+    path = pathlib.Path(path)
+    raw = _decompress(path)
+    if len(raw) < 4:
+        raise DataError(f'{path}: {len(raw)} bytes, too short for an IDX header')
+    (found_magic,) = struct.unpack('>i', raw[:4])
+    if found_magic != magic:
+        raise DataError(f'{path}: magic number {found_magic}, expected {magic}')
+    ndim, type_code = raw[3], raw[2]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f'{path}: {len(raw)} bytes, too short for a {ndim}-D IDX header')
+    dims = struct.unpack(f'>{ndim}i', raw[4:header])
+    if count is not None and dims[0] != count:
+        raise DataError(f'{path}: {dims[0]} items, expected {count}')
+    if shape is not None and tuple(dims[1:]) != tuple(shape):
+        raise DataError(f'{path}: items of size {"x".join(map(str, dims[1:]))}, '
+                        f'expected {"x".join(map(str, shape))}')
+    dtype = _IDX_DTYPES[type_code]
+    expected_bytes = header + int(onp.prod(dims)) * onp.dtype(dtype).itemsize
+    if len(raw) != expected_bytes:
+        raise DataError(f'{path}: {len(raw)} bytes after decompression, '
+                        f'expected {expected_bytes} for shape {dims}')
+    if sha256 is not None:
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != sha256:
+            raise DataError(f'{path}: SHA-256 {digest} of the decompressed data '
+                            f'does not match the expected {sha256}: the file is '
+                            'damaged or not the expected data set')
+    return onp.frombuffer(raw, dtype, offset=header).reshape(dims)
+
+
+def write_idx(path, array):
+    """Write a uint8 array as a gzip'd IDX file, the format read_idx reads (Exercise 6.6.3)."""
+    array = onp.ascontiguousarray(array, dtype=onp.uint8)
+    header = struct.pack('>i', 0x0800 | array.ndim)
+    header += struct.pack(f'>{array.ndim}i', *array.shape)
+    with gzip.open(path, 'wb', compresslevel=1) as f:
+        f.write(header + array.tobytes())
+
+
+def _read_split(folder, split, verify):
+    images_file, labels_file = (folder / name for name in FILES[split])
+    count = COUNTS[split] if verify else None
+    sums = {n: SHA256[n] for n in FILES[split]} if verify else {}
+    images = read_idx(images_file, IMAGE_MAGIC, count, IMAGE_SIZE,
+                      sums.get(images_file.name))
+    labels = read_idx(labels_file, LABEL_MAGIC, count, (), sums.get(labels_file.name))
+    if len(images) != len(labels):
+        raise DataError(f'{labels_file}: {len(labels)} labels for '
+                        f'{len(images)} images in {images_file.name}')
+    if labels.size and labels.max() >= NUM_CLASSES:
+        bad = int(onp.argmax(labels >= NUM_CLASSES))
+        raise DataError(f'{labels_file}: label {labels[bad]} at index {bad}, '
+                        f'expected 0..{NUM_CLASSES - 1}')
+    return images, labels
+
+
+_CACHE = {}
+
+
+def load_fashion_mnist_arrays(root=None, download=False, verify=True):
+    """Load both splits as uint8 numpy arrays, verified, once per process (Book section 3.5 data).
+
+    Returns {'train': (images, labels), 'test': (images, labels)} with images of
+    shape (n, 28, 28). verify=False skips the Fashion-MNIST counts and
+    checksums (for another IDX set with the same file names, such as MNIST);
+    the structure and label checks always run.
+    """
+    if download:
+        _download(_mxnet_cache_dir())
+    folder = find_data_dir(root)
+    key = (str(folder.resolve()), verify,
+           tuple((folder / n).stat().st_mtime_ns for p in FILES.values() for n in p))
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = {split: _read_split(folder, split, verify) for split in FILES}
+        log.info('loaded %s from %s (checksums %s)', ', '.join(
+            f'{s}: {len(v[1])}' for s, v in _CACHE[key].items()), folder,
+            'verified' if verify else 'not checked')
+    return _CACHE[key]
+
+
+def _download(folder):
+    """Fetch Fashion-MNIST into MXNet's cache with Gluon's downloader."""
+    from mxnet import gluon
+    for train in (True, False):
+        gluon.data.vision.FashionMNIST(root=str(folder), train=train)
+
+
+def _check_batch_size(batch_size):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, onp.integer)):
+        raise ValueError(f'batch_size must be a positive int, got {batch_size!r} '
+                         f'of type {type(batch_size).__name__}')
+    if batch_size < 1:
+        raise ValueError(f'batch_size must be a positive int, got {batch_size}')
+
+
+def _check_resize(resize):
+    if resize is None:
+        return None
+    size = (resize, resize) if isinstance(resize, (int, onp.integer)) else tuple(resize)
+    if len(size) != 2 or not all(isinstance(s, (int, onp.integer)) and s > 0 for s in size):
+        raise ValueError(f'resize must be None, a positive int or a pair of them, '
+                         f'got {resize!r}')
+    return size
+
+
+class DataIter:
+    """Iterate over (X, y) minibatches of in-memory images (Book section 3.5 load_data_fashion_mnist).
+
+    X: float32 numpy array (n, 1, h, w) scaled to [0, 1]; y: int32 numpy array
+    (n,). Yields mxnet arrays X (b, 1, h, w) float32 and y (b,) int32; the last
+    batch may be smaller. shuffle=True reshuffles every epoch with self.rng.
+    """
+
+    def __init__(self, X, y, batch_size, shuffle=False, seed=None, resize=None):
+        _check_batch_size(batch_size)
+        if len(X) != len(y):
+            raise ValueError(f'X and y must have the same length, got {len(X)} and {len(y)}')
+        if len(X) == 0:
+            raise ValueError('X must hold at least one example, got 0')
+        self.X, self.y = X, y
+        self.batch_size, self.shuffle = int(batch_size), shuffle
+        self.resize = _check_resize(resize)
+        if seed is None:  # follow numpy's global seed, as the book's code does
+            seed = onp.random.randint(2**31)
+        self.rng = onp.random.default_rng(seed)
+
+    @property
+    def num_examples(self):
+        return len(self.y)
+
+    def __len__(self):
+        return -(-self.num_examples // self.batch_size)
+
+    def __iter__(self):
+        n = self.num_examples
+        order = self.rng.permutation(n) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                X_b = self.X[start:start + self.batch_size]
+                y_b = self.y[start:start + self.batch_size]
+            else:
+                idx = order[start:start + self.batch_size]
+                X_b, y_b = self.X[idx], self.y[idx]
+            X_b = np.array(X_b, dtype='float32')
+            if self.resize is not None:
+                X_b = _resize(X_b, self.resize)
+            yield X_b, np.array(y_b, dtype='int32')
+
+
+def _resize(X, size):
+    """Resize a batch (b, c, h, w) bilinearly to size (h', w')."""
+    from mxnet import npx
+    return npx.image.resize(X.transpose(0, 2, 3, 1), size=(size[1], size[0]),
+                            keep_ratio=False).transpose(0, 3, 1, 2)
+
+
+def _to_float(images):
+    """Turn uint8 images (n, h, w) into float32 (n, 1, h, w) in [0, 1]."""
+    X = images.astype(onp.float32)[:, None]
+    X *= 1 / 255
+    return X
+
+
+def load_data_fashion_mnist(batch_size, resize=None, root=None, download=False):
+    """Download (only if asked) and load Fashion-MNIST into memory (Book section 3.5, used in 6.6).
+
+    Returns (train_iter, test_iter); the training iterator is reshuffled every
+    epoch, the test iterator is not.
+    """
+    return _load_data(batch_size, resize, root, download, verify=True)
+
+
+def load_data_mnist(batch_size, root, resize=None):
+    """Load the original MNIST from a folder of IDX files named as Fashion-MNIST's (Exercise 6.6.3).
+
+    The same reader and structural checks as load_data_fashion_mnist; the
+    Fashion-MNIST counts and checksums are not applied.
+    """
+    if root is None:
+        raise ValueError('root must name the folder holding the MNIST IDX files, got None')
+    return _load_data(batch_size, resize, root, False, verify=False)
+
+
+def _load_data(batch_size, resize, root, download, verify):
+    _check_batch_size(batch_size)
+    resize = _check_resize(resize)
+    arrays = load_fashion_mnist_arrays(root, download=download, verify=verify)
+    (X_train, y_train), (X_test, y_test) = arrays['train'], arrays['test']
+    return (DataIter(_to_float(X_train), y_train.astype(onp.int32), batch_size,
+                     shuffle=True, resize=resize),
+            DataIter(_to_float(X_test), y_test.astype(onp.int32), batch_size,
+                     shuffle=False, resize=resize))
+
+
+TEXT_LABELS = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+               'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+
+
+def get_fashion_mnist_labels(labels):
+    """Return the text labels of Fashion-MNIST class indices (Book section 3.5)."""
+    values = labels.asnumpy() if hasattr(labels, 'asnumpy') else onp.asarray(labels)
+    out = []
+    for v in values.reshape(-1):
+        i = int(v)
+        if i != v or not 0 <= i < NUM_CLASSES:
+            raise ValueError(f'labels must be integers in 0..{NUM_CLASSES - 1}, got {v!r}')
+        out.append(TEXT_LABELS[i])
+    return out
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Plot a grid of images and return the axes (Book section 3.5)."""
+    import matplotlib.pyplot as plt
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        img = img.asnumpy() if hasattr(img, 'asnumpy') else onp.asarray(img)
+        ax.imshow(img.squeeze(), cmap='gray')
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
