@@ -1,0 +1,68 @@
+"""Argument checks shared by the section modules (Book sections 6.2-6.5).
+
+Each check raises ``TypeError`` or ``ValueError`` naming the argument, what was
+expected and what came, so that bad input never surfaces as an ``IndexError``,
+Python's unpacking message or an MXNet engine error raised later, elsewhere.
+"""
+import numbers
+
+__all__ = ['check_array', 'check_ndim', 'check_2d', 'check_kernel_fits',
+           'check_int', 'check_pair']
+
+
+def check_array(name, A):
+    """Raise TypeError unless ``A`` is an array (has ``shape`` and ``ndim``)."""
+    if not (hasattr(A, 'shape') and hasattr(A, 'ndim')):
+        raise TypeError(f'{name} must be an array (mxnet.np.ndarray), '
+                        f'got {type(A).__name__}')
+    return A
+
+
+def check_ndim(name, A, ndim):
+    """Raise unless ``A`` is an array with ``ndim`` axes; return ``A``."""
+    check_array(name, A)
+    if A.ndim != ndim:
+        raise ValueError(f'{name} must be a {ndim}-D array, '
+                         f'got {A.ndim}-D with shape {tuple(A.shape)}')
+    return A
+
+
+def check_2d(name, A):
+    """Raise unless ``A`` is a 2-D array; return ``A``."""
+    return check_ndim(name, A, 2)
+
+
+def check_kernel_fits(X, K, x_name='X', k_name='K'):
+    """Raise ValueError unless kernel ``K`` fits inside input ``X`` on the last axes."""
+    n, k = tuple(X.shape[-2:]), tuple(K.shape[-2:])
+    if any(k_i > n_i for k_i, n_i in zip(k, n)):
+        raise ValueError(f'{k_name} must be no larger than {x_name} in height and width: '
+                         f'{k_name} is {k[0]}x{k[1]} but {x_name} is only {n[0]}x{n[1]}')
+    if any(k_i < 1 for k_i in k):
+        raise ValueError(f'{k_name} must have at least one row and one column, '
+                         f'got shape {tuple(K.shape)}')
+
+
+def check_int(name, value, minimum):
+    """Raise unless ``value`` is an integer no less than ``minimum``; return it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f'{name} must be an integer >= {minimum}, '
+                        f'got {type(value).__name__} {value!r}')
+    if value < minimum:
+        raise ValueError(f'{name} must be an integer >= {minimum}, got {value}')
+    return int(value)
+
+
+def check_pair(name, value, minimum):
+    """Return ``value`` as an (h, w) pair of integers >= ``minimum``.
+
+    An integer means the same value for height and width, as in Gluon's
+    ``kernel_size``, ``padding`` and ``strides``.
+    """
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f'{name} must be an integer or an (h, w) pair, '
+                             f'got {len(value)} values {tuple(value)!r}')
+        return tuple(check_int(f'{name}[{i}]', v, minimum) for i, v in enumerate(value))
+    v = check_int(name, value, minimum)
+    return v, v
