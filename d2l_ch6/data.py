@@ -99,7 +99,7 @@ def _decompress(path):
                         'reinstall or re-download it') from e
 
 
-def read_idx(path, magic, count=None, shape=None, sha256=None):
+def read_idx(path, magic, count=None, shape=None, sha256=None, max_value=None):
     """Decode one gzip'd IDX file into a numpy array, checking it on the way (Book section 3.5 data).
 
     magic: the expected magic number (2051 images, 2049 labels); count: the
@@ -128,13 +128,18 @@ def read_idx(path, magic, count=None, shape=None, sha256=None):
     if len(raw) != expected_bytes:
         raise DataError(f'{path}: {len(raw)} bytes after decompression, '
                         f'expected {expected_bytes} for shape {dims}')
+    values = onp.frombuffer(raw, dtype, offset=header).reshape(dims)
+    if max_value is not None and values.size and values.max() > max_value:
+        bad = int(onp.argmax(values.reshape(-1) > max_value))
+        raise DataError(f'{path}: label {values.reshape(-1)[bad]} at index {bad}, '
+                        f'expected 0..{max_value}')
     if sha256 is not None:
         digest = hashlib.sha256(raw).hexdigest()
         if digest != sha256:
             raise DataError(f'{path}: SHA-256 {digest} of the decompressed data '
                             f'does not match the expected {sha256}: the file is '
                             'damaged or not the expected data set')
-    return onp.frombuffer(raw, dtype, offset=header).reshape(dims)
+    return values
 
 
 def write_idx(path, array):
@@ -152,14 +157,11 @@ def _read_split(folder, split, verify):
     sums = {n: SHA256[n] for n in FILES[split]} if verify else {}
     images = read_idx(images_file, IMAGE_MAGIC, count, IMAGE_SIZE,
                       sums.get(images_file.name))
-    labels = read_idx(labels_file, LABEL_MAGIC, count, (), sums.get(labels_file.name))
+    labels = read_idx(labels_file, LABEL_MAGIC, count, (), sums.get(labels_file.name),
+                      max_value=NUM_CLASSES - 1)
     if len(images) != len(labels):
         raise DataError(f'{labels_file}: {len(labels)} labels for '
                         f'{len(images)} images in {images_file.name}')
-    if labels.size and labels.max() >= NUM_CLASSES:
-        bad = int(onp.argmax(labels >= NUM_CLASSES))
-        raise DataError(f'{labels_file}: label {labels[bad]} at index {bad}, '
-                        f'expected 0..{NUM_CLASSES - 1}')
     return images, labels
 
 
