@@ -1,0 +1,424 @@
+"""Tests for d2l_ch6.convolutions (Book sections 6.1 and 6.2, and their exercises).
+
+References: the book's printed outputs, scipy.signal, numpy and Gluon layers.
+"""
+import math
+
+import mxnet as mx
+import numpy as onp
+import pytest
+import scipy.signal
+from mxnet import autograd, np
+from mxnet.base import MXNetError
+from mxnet.gluon import nn
+from numpy.testing import assert_allclose, assert_array_equal
+
+from d2l_ch6.convolutions import (
+    Conv1D, Conv2D, conv1x1_as_dense, conv2d_autograd_error, conv2d_full, corr1d, corr2d,
+    corr2d_fast, corr2d_matmul, corr2d_same, derivative_kernel, diagonal_edge_maps,
+    diagonal_image, edge_image, edge_kernel, im2col, integral_kernel, kernel_matrix,
+    laplacian_kernel, learn_kernel, min_derivative_kernel_size, pad_zeros, receptive_field,
+    running_integral, second_derivative_kernel, translate)
+
+CORR2D_FNS = [corr2d, corr2d_fast, corr2d_matmul]
+TOL = dict(rtol=1e-5, atol=1e-5)  # float32 sums of a few dozen O(1) products
+
+
+def edge_map_expected():
+    """The book's Y: 1 in column 1, -1 in column 5, zeros elsewhere, shape (6, 7)."""
+    Y = onp.zeros((6, 7))
+    Y[:, 1], Y[:, 5] = 1, -1
+    return Y
+
+
+# --- Book section 6.2 --------------------------------------------------------
+
+@pytest.mark.parametrize('fn', CORR2D_FNS)
+def test_corr2d_book_example(fn):
+    """Fig. 6.2.1: X = 0..8 (3x3), K = [[0, 1], [2, 3]] gives [[19, 25], [37, 43]]."""
+    X = np.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    K = np.array([[0, 1], [2, 3]])
+    assert_allclose(fn(X, K).asnumpy(), [[19, 25], [37, 43]], rtol=0, atol=1e-6)
+
+
+def test_edge_image_is_the_books():
+    """The 6x8 image: ones with columns 2..5 set to zero."""
+    expected = onp.ones((6, 8))
+    expected[:, 2:6] = 0
+    assert_array_equal(edge_image().asnumpy(), expected)
+    assert_array_equal(edge_kernel().asnumpy(), [[1, -1]])
+
+
+@pytest.mark.parametrize('fn', CORR2D_FNS)
+def test_edge_detection_book(fn):
+    """corr2d(X, K) marks 1 at white-to-black and -1 at black-to-white edges."""
+    assert_allclose(fn(edge_image(), edge_kernel()).asnumpy(), edge_map_expected(), atol=1e-6)
+
+
+@pytest.mark.parametrize('fn', CORR2D_FNS)
+def test_edge_detection_transposed_vanishes(fn):
+    """corr2d(X.T, K) is an 8x5 array of zeros: K detects only vertical edges."""
+    assert_allclose(fn(edge_image().T, edge_kernel()).asnumpy(), onp.zeros((8, 5)), atol=1e-6)
+
+
+@pytest.mark.parametrize('fn', CORR2D_FNS)
+@pytest.mark.parametrize('x_shape, k_shape', [((5, 7), (2, 3)), ((6, 6), (3, 3)),
+                                              ((4, 9), (1, 4)), ((3, 3), (3, 3)),
+                                              ((7, 2), (5, 1))])
+def test_corr2d_matches_scipy(fn, x_shape, k_shape):
+    """Seeded random inputs agree with scipy.signal.correlate2d(mode='valid')."""
+    rng = onp.random.default_rng(sum(x_shape) * 10 + sum(k_shape))
+    X, K = rng.normal(size=x_shape), rng.normal(size=k_shape)
+    expected = scipy.signal.correlate2d(X, K, mode='valid')
+    assert_allclose(fn(np.array(X), np.array(K)).asnumpy(), expected, **TOL)
+
+
+@pytest.mark.parametrize('x_shape, k_shape', [((64, 64), (3, 3)), ((30, 17), (5, 4)),
+                                              ((1, 40), (1, 40))])
+def test_corr2d_fast_matches_scipy_larger(x_shape, k_shape):
+    """corr2d_fast on inputs too large for the loop agrees with scipy."""
+    rng = onp.random.default_rng(7)
+    X, K = rng.normal(size=x_shape), rng.normal(size=k_shape)
+    expected = scipy.signal.correlate2d(X, K, mode='valid')
+    assert_allclose(corr2d_fast(np.array(X), np.array(K)).asnumpy(), expected,
+                    rtol=1e-4, atol=1e-4)
+
+
+def test_corr2d_fast_agrees_with_corr2d_and_dtypes():
+    """corr2d_fast returns mxnet arrays equal to corr2d's; ints computed in float32, float64 kept."""
+    rng = onp.random.default_rng(3)
+    X, K = np.array(rng.normal(size=(9, 11))), np.array(rng.normal(size=(3, 2)))
+    Y = corr2d_fast(X, K)
+    assert isinstance(Y, np.ndarray)
+    assert_allclose(Y.asnumpy(), corr2d(X, K).asnumpy(), **TOL)
+    Xi = np.array(onp.arange(12).reshape(3, 4), dtype='int32')
+    Ki = np.array([[1, 2], [3, 4]], dtype='int32')
+    assert corr2d_fast(Xi, Ki).dtype == onp.float32
+    assert_array_equal(corr2d_fast(Xi, Ki).asnumpy(), corr2d(Xi, Ki).asnumpy())
+    assert corr2d_fast(X.astype('float64'), K.astype('float64')).dtype == onp.float64
+
+
+def test_conv2d_block():
+    """The book's Conv2D: weight of shape kernel_size, bias (1,); output corr2d + bias."""
+    net = Conv2D(kernel_size=(1, 2))
+    net.initialize()
+    assert net.weight.shape == (1, 2) and net.bias.shape == (1,)
+    net.weight.set_data(np.array([[1., -1.]]))
+    net.bias.set_data(np.array([0.5]))
+    assert_allclose(net(edge_image()).asnumpy(), edge_map_expected() + 0.5, atol=1e-6)
+
+
+def test_learn_kernel_reproduces_book_with_seed_0(caplog):
+    """With mxnet.random.seed(0) on CPU, the book's printed run: losses 4.949 ... 0.004, K ~ [0.9895, -0.9874]."""
+    X = edge_image()
+    mx.random.seed(0)
+    with caplog.at_level('INFO', logger='d2l_ch6.convolutions'):
+        K, losses = learn_kernel(X, corr2d(X, edge_kernel()))
+    assert len(losses) == 10
+    assert_allclose(losses[1::2], [4.949, 0.831, 0.140, 0.024, 0.004], atol=6e-4)
+    assert_allclose(K.asnumpy(), [[0.9895, -0.9873705]], atol=1e-3)
+    assert [r.getMessage() for r in caplog.records][0] == 'batch 2, loss 4.949'
+    assert len(caplog.records) == 5
+
+
+@pytest.mark.parametrize('seed', [1, 2, 3])
+def test_learn_kernel_converges(seed):
+    """From any seeded start the loss falls at every step and K approaches [1, -1]."""
+    X = edge_image()
+    mx.random.seed(seed)
+    K, losses = learn_kernel(X, corr2d(X, edge_kernel()))
+    assert all(b < a for a, b in zip(losses, losses[1:]))
+    assert losses[-1] < 0.02
+    assert_allclose(K.asnumpy(), [[1, -1]], atol=0.05)
+
+
+# --- Bad input ---------------------------------------------------------------
+
+@pytest.mark.parametrize('fn', CORR2D_FNS)
+@pytest.mark.parametrize('X, K, err, msg', [
+    (lambda: np.ones((2, 2)), lambda: np.ones((3, 1)), ValueError,
+     r'K must be no larger than X .* K is 3x1 but X is only 2x2'),
+    (lambda: np.ones(5), lambda: np.ones((1, 2)), ValueError,
+     r'X must be a 2-D array, got 1-D with shape \(5,\)'),
+    (lambda: np.ones((4, 4)), lambda: np.ones((1, 2, 2)), ValueError,
+     r'K must be a 2-D array, got 3-D'),
+    (lambda: [[1, 2], [3, 4]], lambda: np.ones((1, 1)), TypeError,
+     r'X must be an array .*got list'),
+    (lambda: np.ones((4, 4)), lambda: np.ones((0, 2)), ValueError,
+     r'K must have at least one row and one column'),
+])
+def test_corr2d_bad_input(fn, X, K, err, msg):
+    """Bad shapes raise ValueError/TypeError naming the argument, not IndexError or MXNetError."""
+    with pytest.raises(err, match=msg):
+        fn(X(), K())
+
+
+def test_learn_kernel_bad_input():
+    """Y larger than X, or zero steps, is refused by name."""
+    with pytest.raises(ValueError, match='Y must be no larger than X'):
+        learn_kernel(np.ones((2, 2)), np.ones((3, 2)))
+    with pytest.raises(ValueError, match='num_steps must be an integer >= 1, got 0'):
+        learn_kernel(np.ones((2, 2)), np.ones((2, 2)), num_steps=0)
+
+
+# --- Exercises 6.1 -----------------------------------------------------------
+
+def test_exercise_6_1_1_delta0_conv_is_dense_per_pixel():
+    """Exercise 6.1.1: "Assume that the size of the convolution mask is Delta = 0. Show that in
+    this case the convolutional mask implements an MLP independently for each set of channels."
+
+    Gluon Conv2D(kernel_size=1) equals Dense applied per pixel with the same weights, and
+    the numpy einsum W[o, c] X[n, c, h, w] + b[o].
+    """
+    mx.random.seed(11)
+    conv = nn.Conv2D(4, kernel_size=1, in_channels=3)
+    conv.initialize(mx.init.Normal(1.0))
+    conv.bias.set_data(np.array([0.1, -0.2, 0.3, 0.4]))
+    X = np.random.normal(size=(2, 3, 5, 6))
+    expected = conv(X).asnumpy()
+    assert_allclose(conv1x1_as_dense(conv, X).asnumpy(), expected, **TOL)
+    W, b = conv.weight.data().asnumpy().reshape(4, 3), conv.bias.data().asnumpy()
+    by_hand = onp.einsum('oc,nchw->nohw', W, X.asnumpy()) + b[:, None, None]
+    assert_allclose(expected, by_hand, **TOL)
+    with pytest.raises(ValueError, match='conv must have kernel_size 1'):
+        wide = nn.Conv2D(4, kernel_size=3, in_channels=3)
+        wide.initialize()
+        conv1x1_as_dense(wide, X)
+
+
+@pytest.mark.parametrize('d_h, d_w', [(2, 3), (-1, 2), (0, -3), (3, 0)])
+def test_exercise_6_1_2_translation_equivariance(d_h, d_w):
+    """Exercise 6.1.2: "Why might translation invariance not be a good idea after all? Does it
+    make sense for pigs to fly?"
+
+    Convolution is equivariant: shifting X shifts Y by the same amount, wherever the
+    window lies wholly inside the shifted image. So the layer cannot tell where
+    something is (a pig in the sky scores like a pig on the ground); the output
+    does move, so it is not invariant either.
+    """
+    rng = onp.random.default_rng(5)
+    X, K = np.array(rng.normal(size=(10, 12))), np.array(rng.normal(size=(3, 3)))
+    Y, Y_shifted = corr2d_fast(X, K), corr2d_fast(translate(X, d_h, d_w), K)
+    h, w = Y.shape
+    rows = slice(max(d_h, 0), h + min(d_h, 0))
+    cols = slice(max(d_w, 0), w + min(d_w, 0))
+    assert Y_shifted[rows, cols].size > 0
+    assert_allclose(Y_shifted[rows, cols].asnumpy(), translate(Y, d_h, d_w)[rows, cols].asnumpy(),
+                    **TOL)
+    assert not onp.allclose(Y_shifted.asnumpy(), Y.asnumpy())
+
+
+def test_exercise_6_1_3_boundary():
+    """Exercise 6.1.3: "What happens at the boundary of an image?"
+
+    The valid output loses k - 1 rows and columns; zero padding keeps X's shape, its
+    interior equals the valid output and its border sums fewer real pixels: a 3x3 box
+    of ones on a 4x4 image of ones gives 9 inside, 6 on edges, 4 in corners.
+    """
+    box = corr2d_same(np.ones((4, 4)), np.ones((3, 3))).asnumpy()
+    assert_array_equal(box, [[4, 6, 6, 4], [6, 9, 9, 6], [6, 9, 9, 6], [4, 6, 6, 4]])
+    assert corr2d(np.ones((4, 4)), np.ones((3, 3))).shape == (2, 2)
+    rng = onp.random.default_rng(2)
+    X, K = rng.normal(size=(7, 9)), rng.normal(size=(3, 5))
+    same = corr2d_same(np.array(X), np.array(K)).asnumpy()
+    assert_allclose(same, scipy.signal.correlate2d(X, K, mode='same', boundary='fill'), **TOL)
+    assert_allclose(same[1:-1, 2:-2], scipy.signal.correlate2d(X, K, mode='valid'), **TOL)
+    padded = pad_zeros(np.ones((2, 3)), 3, 2).asnumpy()  # ceil(3/2) = 2 rows on top
+    expected = onp.zeros((5, 5))
+    expected[2:4, 1:4] = 1
+    assert_array_equal(padded, expected)
+
+
+def test_exercise_6_1_4_corr1d_equals_gluon_conv1d():
+    """Exercise 6.1.4: "Derive an analogous convolutional layer for audio."
+
+    corr1d plus a bias equals Gluon's Conv1D with the same weights, and numpy.correlate;
+    the Conv1D block built on it is differentiable: d sum(y) / d k[a] = sum_i x[i + a].
+    """
+    mx.random.seed(4)
+    x = np.random.normal(size=50)
+    conv = nn.Conv1D(1, kernel_size=5, in_channels=1)
+    conv.initialize(mx.init.Normal(1.0))
+    conv.bias.set_data(np.array([0.25]))
+    k, b = conv.weight.data().reshape(-1), conv.bias.data()
+    expected = conv(x.reshape(1, 1, -1)).reshape(-1).asnumpy()
+    assert_allclose((corr1d(x, k) + b).asnumpy(), expected, **TOL)
+    assert_allclose(corr1d(x, k).asnumpy(),
+                    onp.correlate(x.asnumpy(), k.asnumpy(), mode='valid'), **TOL)
+
+    layer = Conv1D(kernel_size=5)
+    layer.initialize()
+    with autograd.record():
+        y = layer(x).sum()
+    y.backward()
+    xs = x.asnumpy()
+    assert_allclose(layer.weight.grad().asnumpy(), [xs[a:a + 46].sum() for a in range(5)], **TOL)
+    with pytest.raises(ValueError, match='k must have between 1 and len'):
+        corr1d(np.ones(3), np.ones(4))
+
+
+def test_exercise_6_1_5_receptive_field_of_text():
+    """Exercise 6.1.5: "What goes wrong when you apply the above reasoning to text? Hint: what is
+    the structure of language?"
+
+    Locality: after 3 width-3 layers an output depends on exactly 3 * 2 + 1 = 7 tokens;
+    the gradient with respect to any token further away is exactly zero.
+    """
+    rng = onp.random.default_rng(0)
+    x = np.array(rng.normal(size=20))
+    kernels = [np.array(rng.uniform(0.5, 1.5, size=3)) for _ in range(3)]
+    x.attach_grad()
+    with autograd.record():
+        h = x
+        for k in kernels:
+            h = corr1d(h, k)
+        h[0].backward()
+    grad = x.grad.asnumpy()
+    assert receptive_field(3, 3) == 7
+    assert (grad[:7] > 0).all() and (grad[7:] == 0).all()
+
+
+@pytest.mark.parametrize('f_shape, g_shape', [((4, 5), (2, 3)), ((3, 3), (3, 3)),
+                                              ((1, 4), (3, 2)), ((6, 2), (2, 5))])
+def test_exercise_6_1_6_convolution_commutes(f_shape, g_shape):
+    """Exercise 6.1.6: "Prove that f * g = g * f."
+
+    True (flipped) convolution, full output: conv2d_full(f, g) == conv2d_full(g, f)
+    == scipy.signal.convolve2d(f, g); cross-correlation (no flip) is not symmetric.
+    """
+    rng = onp.random.default_rng(sum(f_shape) + 3 * sum(g_shape))
+    f, g = rng.normal(size=f_shape), rng.normal(size=g_shape)
+    fg = conv2d_full(np.array(f), np.array(g)).asnumpy()
+    assert_allclose(fg, conv2d_full(np.array(g), np.array(f)).asnumpy(), **TOL)
+    assert_allclose(fg, scipy.signal.convolve2d(f, g, mode='full'), **TOL)
+    corr_fg = scipy.signal.correlate2d(f, g, mode='full')
+    assert not onp.allclose(corr_fg, scipy.signal.correlate2d(g, f, mode='full'))
+
+
+# --- Exercises 6.2 -----------------------------------------------------------
+
+def test_exercise_6_2_1_diagonal_edges():
+    """Exercise 6.2.1: "Construct an image X with diagonal edges. What happens if you apply the
+    kernel K to it? What happens if you transpose X? What happens if you transpose K?"
+
+    X lower-triangular ones (n = 6), K = [[1, -1]]: K finds the diagonal (1 on it);
+    X.T gives -1 just below it; K.T gives -1 just above it.
+    """
+    n = 6
+    X = diagonal_image(n)
+    assert_array_equal(X.asnumpy(), onp.tril(onp.ones((n, n))))
+    maps = {key: Y.asnumpy() for key, Y in diagonal_edge_maps(X, edge_kernel()).items()}
+    assert_array_equal(maps['X'], onp.eye(n, n - 1))
+    assert_array_equal(maps['X.T'], -onp.eye(n, n - 1, k=-1))
+    assert_array_equal(maps['K.T'], -onp.eye(n - 1, n, k=1))
+
+
+def test_exercise_6_2_2_autograd_error():
+    """Exercise 6.2.2: "When you try to automatically find the gradient for the Conv2D class we
+    created, what kind of error message do you see?"
+
+    MXNet 1.9.1 raises MXNetError (a RuntimeError): in-place writes are not supported
+    while recording, because corr2d assigns Y[i, j] element by element.
+    """
+    err = conv2d_autograd_error()
+    assert isinstance(err, MXNetError) and isinstance(err, RuntimeError)
+    assert ('Inplace operations (+=, -=, x[:]=, etc) are not supported when recording '
+            'with autograd') in str(err)
+    net = Conv2D((1, 2))
+    net.initialize()
+    with pytest.raises(MXNetError, match='Inplace operations'):
+        with autograd.record():
+            net(edge_image())
+
+
+@pytest.mark.parametrize('how', ['im2col', 'kernel_matrix'])
+def test_exercise_6_2_3_corr2d_as_matmul(how):
+    """Exercise 6.2.3: "How do you represent a cross-correlation operation as a matrix
+    multiplication by changing the input and kernel arrays?"
+
+    im2col(X) @ vec(K), or W(K) @ vec(X), equals corr2d; both are differentiable, so
+    K = [[1, -1]] is learned from the edge image with autograd.
+    """
+    rng = onp.random.default_rng(9)
+    X, K = np.array(rng.normal(size=(5, 6))), np.array(rng.normal(size=(2, 3)))
+    if how == 'im2col':
+        assert im2col(X, (2, 3)).shape == (4 * 4, 6)
+        Y = corr2d_matmul(X, K)
+    else:
+        assert kernel_matrix(K, (5, 6)).shape == (4 * 4, 5 * 6)
+        Y = np.dot(kernel_matrix(K, (5, 6)), X.reshape(-1)).reshape(4, 4)
+    assert_allclose(Y.asnumpy(), corr2d(X, K).asnumpy(), **TOL)
+
+    X = edge_image()
+    Y = corr2d(X, edge_kernel())
+    K = np.zeros((1, 2))
+    K.attach_grad()
+    for _ in range(20):
+        with autograd.record():
+            if how == 'im2col':
+                Y_hat = corr2d_matmul(X, K)
+            else:
+                Y_hat = np.dot(kernel_matrix(K, X.shape), X.reshape(-1)).reshape(Y.shape)
+            l = ((Y_hat - Y) ** 2).sum()
+        l.backward()
+        K -= 3e-2 * K.grad
+    assert_allclose(K.asnumpy(), [[1, -1]], atol=0.02)
+
+
+def test_exercise_6_2_4_derivative_and_laplacian_kernels():
+    """Exercise 6.2.4: "Design some kernels manually. What is the form of a kernel for the second
+    derivative? What is the kernel for the Laplace operator?"
+
+    On cubics these kernels are exact: [[1, -2, 1]] on f = x^3 - 2x^2 + x gives
+    f'' = 6x - 4; the five-point Laplacian on f = x^3 + xy^2 - 2y^3 + x^2 gives
+    8x - 12y + 2 at every interior point.
+    """
+    x = onp.arange(10.)
+    f = x ** 3 - 2 * x ** 2 + x
+    d2 = corr2d_fast(np.array(f[None, :]), second_derivative_kernel().astype('float64'))
+    assert_allclose(d2.asnumpy()[0], 6 * x[1:-1] - 4, rtol=0, atol=1e-9)
+
+    i, j = onp.mgrid[0:7, 0:8].astype('float64')
+    F = i ** 3 + i * j ** 2 - 2 * j ** 3 + i ** 2
+    lap = corr2d_fast(np.array(F), laplacian_kernel().astype('float64')).asnumpy()
+    assert_allclose(lap, (8 * i - 12 * j + 2)[1:-1, 1:-1], rtol=0, atol=1e-9)
+
+
+def test_exercise_6_2_4_integral_kernel():
+    """Exercise 6.2.4: "What is the kernel for an integral?"
+
+    A box of ones over a left-padded row is the running sum: for x_i = i^2,
+    sum_{i <= m} i^2 = m (m + 1) (2m + 1) / 6 exactly.
+    """
+    assert_array_equal(integral_kernel(4).asnumpy(), [[1, 1, 1, 1]])
+    m = onp.arange(11.)
+    integral = running_integral(np.array(m ** 2)).asnumpy()
+    assert_allclose(integral, m * (m + 1) * (2 * m + 1) / 6, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize('d', [1, 2, 3, 4])
+def test_exercise_6_2_4_minimum_size_for_degree_d(d):
+    """Exercise 6.2.4: "What is the minimum size of a kernel to obtain a derivative of degree d?"
+
+    d + 1: the (d + 1)-tap forward difference gives d! on x^d (plus lower terms) and 0
+    on degree d - 1; with d taps the moment equations sum_a w_a a^j = d! [j = d],
+    j = 0..d, have no solution (least-squares residual > 0).
+    """
+    assert min_derivative_kernel_size(d) == d + 1
+    K = derivative_kernel(d).astype('float64')
+    x = onp.arange(12.)
+    for p, expected in ((x ** d + 3 * x ** (d - 1) - 1, math.factorial(d)),
+                        (2 * x ** (d - 1) - 5, 0)):
+        out = corr2d_fast(np.array(p[None, :]), K).asnumpy()
+        assert_allclose(out, expected, rtol=0, atol=1e-6)
+    target = onp.zeros(d + 1)
+    target[d] = math.factorial(d)
+    for m in (d, d + 1):
+        V = onp.vander(onp.arange(m, dtype=float), d + 1, increasing=True).T  # (d + 1, m)
+        w, *_ = onp.linalg.lstsq(V, target, rcond=None)
+        residual = onp.linalg.norm(V @ w - target)
+        if m == d:
+            assert residual > 0.5
+        else:
+            assert residual < 1e-9
+            assert_allclose(w, K.asnumpy()[0], atol=1e-9)
