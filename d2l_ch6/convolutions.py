@@ -53,9 +53,11 @@ def corr2d_fast(X, K):
     """Compute 2D cross-correlation with one MXNet op (vectorised Book section 6.2.1).
 
     Same result as ``corr2d``, on ``X``'s device and differentiable. Integer
-    inputs are computed in float32, as ``corr2d``'s ``np.zeros`` output is.
+    inputs are computed in float32, as ``corr2d``'s ``np.zeros`` output is;
+    host numpy arrays are accepted and an mxnet array is returned.
     """
     _check_corr2d_args(X, K)
+    X, K = (A if isinstance(A, np.ndarray) else np.array(A) for A in (X, K))
     dtype = X.dtype if X.dtype.kind == 'f' else 'float32'
     X = X.astype(dtype, copy=False)
     K = K.astype(dtype, copy=False).as_in_ctx(X.ctx)

@@ -96,6 +96,20 @@ def test_corr2d_fast_agrees_with_corr2d_and_dtypes():
     assert corr2d_fast(Xi, Ki).dtype == onp.float32
     assert_array_equal(corr2d_fast(Xi, Ki).asnumpy(), corr2d(Xi, Ki).asnumpy())
     assert corr2d_fast(X.astype('float64'), K.astype('float64')).dtype == onp.float64
+    assert_allclose(corr2d_fast(X.asnumpy(), K.asnumpy()).asnumpy(), Y.asnumpy(), **TOL)
+
+
+def test_corr2d_fast_is_differentiable():
+    """d sum(corr2d_fast(X, K)) / d K[a, b] is the sum of X over the window's shifted block."""
+    rng = onp.random.default_rng(4)
+    X, K = np.array(rng.normal(size=(6, 7))), np.array(rng.normal(size=(2, 3)))
+    K.attach_grad()
+    with autograd.record():
+        s = corr2d_fast(X, K).sum()
+    s.backward()
+    x = X.asnumpy()
+    expected = [[x[a:a + 5, b:b + 5].sum() for b in range(3)] for a in range(2)]
+    assert_allclose(K.grad.asnumpy(), expected, **TOL)
 
 
 def test_conv2d_block():

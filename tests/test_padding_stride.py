@@ -1,0 +1,178 @@
+"""Tests for d2l_ch6.padding_stride (Book section 6.3 and its exercises).
+
+References: the book's printed shapes, Gluon's Conv2D/Conv1D, closed forms and
+operation counts by explicit loops.
+"""
+import itertools
+
+import mxnet as mx
+import numpy as onp
+import pytest
+from mxnet import np
+from mxnet.gluon import nn
+from numpy.testing import assert_allclose
+
+from d2l_ch6.padding_stride import (
+    comp_conv2d, conv1d_strided, conv_cost, conv_output_shape, gluon_padding_to_total,
+    last_example_output_shape)
+
+
+def gluon_shape(n_h, n_w, kernel_size, padding, strides):
+    """Output shape of a fresh Gluon Conv2D on an n_h x n_w input."""
+    conv2d = nn.Conv2D(1, kernel_size=kernel_size, padding=padding, strides=strides)
+    return comp_conv2d(conv2d, np.random.uniform(size=(n_h, n_w))).shape
+
+
+def formula_shape(n_h, n_w, kernel_size, padding, strides):
+    """Output shape by formula (6.3.3), converting Gluon's per-side arguments."""
+    pair = lambda v: tuple(v) if isinstance(v, tuple) else (v, v)  # noqa: E731
+    (k_h, k_w), (s_h, s_w) = pair(kernel_size), pair(strides)
+    p_h, p_w = gluon_padding_to_total(padding)
+    return conv_output_shape(n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w)
+
+
+BOOK_EXAMPLES = [  # (kernel_size, padding, strides, printed shape)
+    (3, 1, 1, (8, 8)),
+    ((5, 3), (2, 1), 1, (8, 8)),
+    (3, 1, 2, (4, 4)),
+    ((3, 5), (0, 1), (3, 4), (2, 2)),
+]
+
+
+@pytest.mark.parametrize('kernel_size, padding, strides, printed', BOOK_EXAMPLES)
+def test_book_shapes(kernel_size, padding, strides, printed):
+    """Section 6.3 on an 8x8 input prints (8, 8), (8, 8), (4, 4) and (2, 2)."""
+    assert gluon_shape(8, 8, kernel_size, padding, strides) == printed
+    assert formula_shape(8, 8, kernel_size, padding, strides) == printed
+
+
+def test_gluon_padding_is_per_side():
+    """Gluon's padding a adds a rows on each side: the book's total p = 2a."""
+    assert gluon_padding_to_total(1) == (2, 2)
+    assert gluon_padding_to_total((0, 1)) == (0, 2)
+    assert conv_output_shape(8, 8, 3, 3, 2, 2) == (8, 8)  # p = k - 1 keeps the shape
+
+
+@pytest.mark.parametrize('n, s', [(8, 2), (7, 2), (9, 3), (10, 4)])
+def test_formula_with_p_equal_k_minus_1(n, s):
+    """With p = k - 1 the shape is floor((n + s - 1) / s), i.e. n / s when s divides n."""
+    expected = (n + s - 1) // s
+    assert conv_output_shape(n, n, 3, 3, 2, 2, s, s) == (expected, expected)
+    if n % s == 0:
+        assert expected == n // s
+
+
+def test_exercise_6_3_1_last_example():
+    """Exercise 6.3.1: "For the last example in this section, use the shape calculation formula to
+    calculate the output shape to see if it is consistent with the experimental results."
+
+    floor((8 - 3 + 0 + 3) / 3) x floor((8 - 5 + 2 + 4) / 4) = 2 x 2, as Gluon gives.
+    """
+    assert last_example_output_shape() == (2, 2)
+    assert gluon_shape(8, 8, (3, 5), (0, 1), (3, 4)) == last_example_output_shape()
+
+
+SWEEP = list(itertools.product([1, 2, 3, (3, 5), (4, 2)], [0, 1, (2, 0)], [1, 2, (3, 2)]))
+
+
+@pytest.mark.parametrize('kernel_size, padding, strides', SWEEP)
+def test_exercise_6_3_2_sweep_against_gluon(kernel_size, padding, strides):
+    """Exercise 6.3.2: "Try other padding and stride combinations on the experiments in this
+    section."
+
+    Formula (6.3.3) matches Gluon on a 7x9 input for each combination.
+    """
+    assert formula_shape(7, 9, kernel_size, padding, strides) == \
+        gluon_shape(7, 9, kernel_size, padding, strides)
+
+
+def test_exercise_6_3_3_stride_2_halves_the_sample_rate():
+    """Exercise 6.3.3: "For audio signals, what does a stride of 2 correspond to?"
+
+    Downsampling by 2: a sine sampled at rate r, correlated with [1] at stride 2, is
+    the same sine sampled at r / 2. With the averaging kernel [1/2, 1/2] it is first
+    low-passed: y[m] = cos(pi f / r) sin(2 pi f (2m + 1/2) / r). Gluon's Conv1D agrees.
+    """
+    r, f, N = 16000.0, 440.0, 400
+    t = onp.arange(N) / r
+    x = np.array(onp.sin(2 * onp.pi * f * t), dtype='float64')
+    t2 = onp.arange(N // 2) * 2 / r  # sample spacing doubled
+    y = conv1d_strided(x, np.array([1.0]), stride=2).asnumpy()
+    assert_allclose(y, onp.sin(2 * onp.pi * f * t2), rtol=0, atol=1e-12)
+    y_avg = conv1d_strided(x, np.array([0.5, 0.5]), stride=2).asnumpy()
+    expected = onp.cos(onp.pi * f / r) * onp.sin(2 * onp.pi * f * (t2 + 0.5 / r))
+    assert_allclose(y_avg, expected, rtol=0, atol=1e-12)
+
+    conv = nn.Conv1D(1, kernel_size=3, strides=2, padding=1, in_channels=1, use_bias=False)
+    conv.initialize(mx.init.Normal(1.0))
+    x32 = x.astype('float32')
+    gluon = conv(x32.reshape(1, 1, -1)).reshape(-1).asnumpy()
+    ours = conv1d_strided(x32, conv.weight.data().reshape(-1), stride=2, padding=1).asnumpy()
+    assert_allclose(ours, gluon, rtol=1e-5, atol=1e-6)
+
+
+def count_mult_adds(n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w, c_i, c_o):
+    """Count multiply-adds by visiting every window position of the padded input."""
+    count = 0
+    for _ in range(c_o):
+        for i in range(0, n_h + p_h - k_h + 1, s_h):
+            for j in range(0, n_w + p_w - k_w + 1, s_w):
+                for _ in range(c_i):
+                    count += k_h * k_w
+    return count
+
+
+@pytest.mark.parametrize('args', [(8, 8, 3, 3, 2, 2, 1, 1, 1, 1), (8, 8, 3, 3, 2, 2, 2, 2, 1, 1),
+                                  (7, 9, 3, 5, 0, 2, 3, 4, 2, 3), (12, 10, 1, 1, 0, 0, 3, 2, 4, 2),
+                                  (6, 6, 6, 6, 0, 0, 5, 5, 1, 1)])
+def test_exercise_6_3_4_cost_of_stride(args):
+    """Exercise 6.3.4: "What are the computational benefits of a stride larger than 1."
+
+    conv_cost equals the multiply-adds counted window by window.
+    """
+    n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w, c_i, c_o = args
+    assert conv_cost(n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w, c_i, c_o) == count_mult_adds(*args)
+
+
+def test_exercise_6_3_4_stride_saves_s_squared():
+    """Exercise 6.3.4: "What are the computational benefits of a stride larger than 1."
+
+    With p = k - 1 and s dividing n the cost falls exactly by s_h * s_w; the output
+    (and its memory) shrinks as Gluon's output shape shows.
+    """
+    full = conv_cost(256, 256, 3, 3, 2, 2, 1, 1)
+    for s in (2, 4):
+        assert conv_cost(256, 256, 3, 3, 2, 2, s, s) * s * s == full
+    h, w = gluon_shape(8, 8, 3, 1, 2)
+    assert conv_cost(8, 8, 3, 3, 2, 2, 2, 2) == h * w * 9
+
+
+@pytest.mark.parametrize('kwargs, err, msg', [
+    (dict(s_h=0), ValueError, r's_h must be an integer >= 1, got 0'),
+    (dict(s_w=-2), ValueError, r's_w must be an integer >= 1, got -2'),
+    (dict(p_h=-1), ValueError, r'p_h must be an integer >= 0, got -1'),
+    (dict(k_w=0), ValueError, r'k_w must be an integer >= 1, got 0'),
+    (dict(n_h=-3), ValueError, r'n_h must be an integer >= 1, got -3'),
+    (dict(k_h=11), ValueError, r'k_h must be at most n_h \+ p_h = 10'),
+    (dict(s_h=1.5), TypeError, r's_h must be an integer >= 1, got float 1.5'),
+])
+def test_conv_output_shape_bad_input(kwargs, err, msg):
+    """Zero or negative stride, padding, kernel or size is refused by name."""
+    args = dict(n_h=8, n_w=8, k_h=3, k_w=3, p_h=2, p_w=2, s_h=1, s_w=1)
+    args.update(kwargs)
+    with pytest.raises(err, match=msg):
+        conv_output_shape(**args)
+
+
+def test_other_bad_input():
+    """comp_conv2d wants a 2-D X; conv1d_strided a positive stride and a fitting kernel."""
+    with pytest.raises(ValueError, match='X must be a 2-D array, got 3-D'):
+        comp_conv2d(nn.Conv2D(1, kernel_size=3), np.ones((1, 8, 8)))
+    with pytest.raises(ValueError, match='stride must be an integer >= 1, got 0'):
+        conv1d_strided(np.ones(8), np.ones(2), stride=0)
+    with pytest.raises(ValueError, match=r'k must have between 1 and len\(x\) \+ 2 \* padding = 3 taps, got 5'):
+        conv1d_strided(np.ones(3), np.ones(5))
+    with pytest.raises(ValueError, match=r'padding must be an integer or an \(h, w\) pair'):
+        gluon_padding_to_total((1, 2, 3))
+    with pytest.raises(ValueError, match=r'c_i must be an integer >= 1, got 0'):
+        conv_cost(8, 8, 3, 3, c_i=0)
