@@ -1,0 +1,346 @@
+"""Run the chapter's notebooks headless and report on them (the main job).
+
+``run_notebooks`` executes ``notebooks/6.x-*.ipynb`` in order with nbclient,
+each in a fresh kernel started from this interpreter (``sys.executable -m
+ipykernel_launcher``, whatever kernelspecs a user has installed), with the
+kernel's working folder set to the notebooks' folder, as ``jupyter lab
+notebooks/`` does. It writes each executed notebook, outputs and figures
+included, to ``<out>/notebooks/`` and the figures also as files beside it.
+
+Quick mode is an environment variable, ``D2L_CH6_QUICK=1``, passed to the
+kernels; a notebook asks ``quick()`` and shortens its training. A notebook
+hands numbers to this runner by displaying ``Results(...)``: the runner reads
+them back from the executed notebook's outputs, so nothing depends on printed
+text.
+
+nbclient, nbformat and ipykernel are imported only when notebooks are run, so
+that a notebook can import ``quick`` and ``Results`` cheaply.
+"""
+import base64
+import dataclasses
+import fnmatch
+import logging
+import os
+import pathlib
+import sys
+import time
+
+__all__ = ['NotebookError', 'NotebookResult', 'Results', 'RESULTS_MIME', 'QUICK_ENV',
+           'find_notebooks', 'quick', 'run_notebook', 'run_notebooks', 'add_notebooks_parser']
+
+log = logging.getLogger(__name__)
+
+QUICK_ENV = 'D2L_CH6_QUICK'
+RESULTS_MIME = 'application/vnd.d2l-ch6.results+json'
+DEFAULT_TIMEOUT = 600  # seconds per cell; the 6.6 training cell takes about two minutes
+
+
+def default_notebook_dir():
+    """Return the repository's notebooks/ folder (beside the package, for an editable install)."""
+    return pathlib.Path(__file__).resolve().parent.parent / 'notebooks'
+
+
+def quick(environ=None):
+    """Tell whether quick mode is on (``D2L_CH6_QUICK`` set to 1, true or yes)."""
+    environ = os.environ if environ is None else environ
+    return environ.get(QUICK_ENV, '').strip().lower() in {'1', 'true', 'yes', 'on'}
+
+
+class Results(dict):
+    """Numbers a notebook reports to the runner: display it as a cell's last expression.
+
+    ``Results(lenet={'loss': 0.47, 'train_acc': 0.82, 'test_acc': 0.83})``
+    shows as a small table in Jupyter and is stored in the executed notebook
+    under the ``RESULTS_MIME`` type, which ``run_notebook`` reads back.
+    Values must be JSON-serialisable (numbers, strings, dicts of them).
+    """
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {RESULTS_MIME: _jsonable(dict(self)), 'text/plain': format_results(self)}
+
+
+def _jsonable(value):
+    """Turn numpy/MXNet scalars and tuples into plain JSON values."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, 'item') and getattr(value, 'size', 1) == 1:
+        return value.item()
+    return value
+
+
+def format_results(results):
+    """Format results as ``name: loss 0.472, train acc 0.823; ...`` for the summary table."""
+    parts = []
+    for name, value in _jsonable(dict(results)).items():
+        if isinstance(value, dict):
+            inner = ', '.join(f'{k.replace("_", " ")} {_fmt(v)}' for k, v in value.items())
+            parts.append(f'{name}: {inner}')
+        else:
+            parts.append(f'{name.replace("_", " ")} {_fmt(value)}')
+    return '; '.join(parts)
+
+
+def _fmt(value):
+    return f'{value:.3f}' if isinstance(value, float) else str(value)
+
+
+class NotebookError(RuntimeError):
+    """A notebook cell failed: names the notebook, the cell and the error."""
+
+    def __init__(self, notebook, cell_index, ename, evalue, source='', traceback=''):
+        self.notebook, self.cell_index = notebook, cell_index
+        self.ename, self.evalue, self.source, self.traceback = ename, evalue, source, traceback
+        first = next((line for line in source.splitlines() if line.strip()), '')
+        where = f'{notebook}, cell {cell_index}' + (f' ({first.strip()[:60]})' if first else '')
+        super().__init__(f'{where}: {ename}: {evalue}')
+
+
+@dataclasses.dataclass
+class NotebookResult:
+    """What running one notebook gave: status 'ok' or 'failed', seconds, results, paths."""
+    name: str
+    status: str
+    seconds: float
+    results: dict = dataclasses.field(default_factory=dict)
+    output: pathlib.Path = None
+    figures: list = dataclasses.field(default_factory=list)
+    error: NotebookError = None
+
+
+def find_notebooks(names=None, notebook_dir=None):
+    """Return the notebooks matching names (globs, stems or section numbers), in section order.
+
+    names: None or empty for all; each entry matches a file name or stem as a
+    glob (``'6.[23]*'``) or a section-number prefix (``'6.2'``). An entry that
+    matches nothing raises ValueError.
+    """
+    folder = pathlib.Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
+    if not folder.is_dir():
+        raise ValueError(f'notebook_dir must be a folder of .ipynb files, got {str(folder)!r}, '
+                         'which does not exist')
+    paths = sorted(folder.glob('*.ipynb'), key=_section_key)
+    if not names:
+        return paths
+    if isinstance(names, (str, os.PathLike)):
+        raise TypeError(f'names must be a list of names or globs, got the single '
+                        f'{type(names).__name__} {names!r}')
+    chosen = []
+    for pattern in names:
+        pattern = str(pattern)
+        hits = [p for p in paths if fnmatch.fnmatch(p.name, pattern)
+                or fnmatch.fnmatch(p.stem, pattern) or p.stem.startswith(pattern + '-')]
+        if not hits:
+            raise ValueError(f'names: no notebook in {folder} matches {pattern!r}; '
+                             f'there are {", ".join(p.stem for p in paths) or "none"}')
+        chosen += [p for p in hits if p not in chosen]
+    return sorted(chosen, key=_section_key)
+
+
+def _section_key(path):
+    """Sort '6.10-x' after '6.9-y': numeric section parts first, then the name."""
+    head = path.stem.split('-', 1)[0]
+    parts = head.split('.')
+    if all(p.isdigit() for p in parts):
+        return (0, tuple(int(p) for p in parts), path.stem)
+    return (1, (), path.stem)
+
+
+def _kernel_manager_class():
+    """An AsyncKernelManager whose python3 kernel is always this interpreter's ipykernel."""
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpec
+
+    class ThisPythonKernelManager(AsyncKernelManager):
+        @property
+        def kernel_spec(self):
+            if self._kernel_spec is None:
+                self._kernel_spec = KernelSpec(
+                    argv=[sys.executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+                    display_name='Python 3 (ipykernel)', language='python')
+            return self._kernel_spec
+
+    return ThisPythonKernelManager
+
+
+def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=None):
+    """Execute one notebook in a fresh kernel and write it, with outputs, to <out>/notebooks/.
+
+    Returns a NotebookResult with status 'ok'; raises NotebookError naming
+    the notebook, the cell index and the error when a cell fails (the
+    partly executed notebook is written all the same). cwd: the kernel's
+    working folder (default: the notebook's own folder).
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    path = pathlib.Path(path)
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f'timeout must be a positive number of seconds, got {timeout!r}')
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ)
+    env.pop(QUICK_ENV, None)
+    if quick:
+        env[QUICK_ENV] = '1'
+    env.setdefault('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
+    failed = {}
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name='python3', kernel_manager_class=_kernel_manager_class(),
+        extra_arguments=['--IPKernelApp.log_level=ERROR'],  # not its TCP-without-encryption warning
+        resources={'metadata': {'path': str(cwd or path.parent)}},
+        on_cell_error=lambda cell, cell_index, execute_reply: failed.setdefault('index', cell_index),
+        on_cell_start=lambda cell, cell_index: failed.__setitem__('current', cell_index))
+    out_dir = pathlib.Path(out) / 'notebooks'
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute(env=env)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        index = failed.get('index', failed.get('current', -1))
+        ename = getattr(e, 'ename', type(e).__name__)
+        evalue = getattr(e, 'evalue', str(e).strip().splitlines()[-1] if str(e).strip() else '')
+        source = nb.cells[index].source if 0 <= index < len(nb.cells) else ''
+        error = NotebookError(path.name, index, ename, evalue, source, getattr(e, 'traceback', ''))
+    seconds = time.perf_counter() - start
+    output = out_dir / path.name
+    nbformat.write(nb, output)
+    figures = _write_figures(nb, out_dir / f'{path.stem}_files')
+    if error is not None:
+        log.error('%s', error)
+        error.output = output
+        raise error
+    log.info('%s ran in %.1f s', path.name, seconds)
+    return NotebookResult(path.stem, 'ok', seconds, _read_results(nb), output, figures)
+
+
+_FIGURE_TYPES = {'image/png': 'png', 'image/svg+xml': 'svg', 'image/jpeg': 'jpg'}
+
+
+def _write_figures(nb, folder):
+    """Write each figure output as cell<index>_<n>.<ext> in folder; return the paths."""
+    if folder.is_dir():
+        for old in folder.iterdir():
+            old.unlink()
+    paths = []
+    for index, cell in enumerate(nb.cells):
+        n = 0
+        for output in cell.get('outputs', []):
+            data = output.get('data', {})
+            for mime, ext in _FIGURE_TYPES.items():
+                if mime in data:
+                    n += 1
+                    folder.mkdir(parents=True, exist_ok=True)
+                    target = folder / f'cell{index:02d}_{n}.{ext}'
+                    if ext == 'svg':
+                        target.write_text(data[mime], encoding='utf-8')
+                    else:
+                        target.write_bytes(base64.b64decode(data[mime]))
+                    paths.append(target)
+                    break
+    return paths
+
+
+def _read_results(nb):
+    """Merge every Results(...) output of an executed notebook into one dict."""
+    results = {}
+    for cell in nb.cells:
+        for output in cell.get('outputs', []):
+            value = output.get('data', {}).get(RESULTS_MIME)
+            if isinstance(value, dict):
+                results.update(value)
+    return results
+
+
+def run_notebooks(names=None, out='build', quick=False, timeout=DEFAULT_TIMEOUT,
+                  notebook_dir=None, stop_on_error=False):
+    """Execute the chapter's notebooks in section order; return one NotebookResult each.
+
+    A failing notebook gives status 'failed' with its NotebookError in
+    ``error``, and the others still run unless stop_on_error. quick: set
+    ``D2L_CH6_QUICK=1`` in the kernels (short training on a subset).
+    """
+    results = []
+    for path in find_notebooks(names, notebook_dir):
+        start = time.perf_counter()
+        try:
+            results.append(run_notebook(path, out, quick=quick, timeout=timeout))
+        except NotebookError as e:
+            results.append(NotebookResult(path.stem, 'failed', time.perf_counter() - start,
+                                          output=getattr(e, 'output', None), error=e))
+            if stop_on_error:
+                break
+    return results
+
+
+# --- command line --------------------------------------------------------------
+
+def add_notebooks_parser(subparsers):
+    """Register `notebooks`: execute the chapter's notebooks headless and print a summary."""
+    p = subparsers.add_parser(
+        'notebooks', help='execute the chapter notebooks headless, write them with their '
+        'outputs and figures to OUT/notebooks/ and print a summary table')
+    p.add_argument('names', nargs='*', metavar='NAME',
+                   help="notebooks to run: section numbers ('6.2'), stems or globs "
+                        "('6.[23]*') (default: all six, in order)")
+    p.add_argument('--quick', action='store_true',
+                   help=f'quick mode: set {QUICK_ENV}=1 so that 6.6 trains briefly on a '
+                        'subset (default: off, full size)')
+    p.add_argument('--out', default='build', help='output folder (default: build)')
+    p.add_argument('--timeout', type=float, default=DEFAULT_TIMEOUT,
+                   help=f'seconds allowed per cell (default: {DEFAULT_TIMEOUT})')
+    p.add_argument('--notebook-dir', default=None,
+                   help=f'folder of the notebooks (default: {default_notebook_dir()})')
+    p.add_argument('--stop-on-error', action='store_true',
+                   help='stop at the first failing notebook (default: run them all)')
+    p.set_defaults(func=run_notebooks_command)
+
+
+def run_notebooks_command(args):
+    """Run the notebooks the arguments name, print the summary table; return the exit code."""
+    try:
+        paths = find_notebooks(args.names, args.notebook_dir)
+    except ValueError as e:
+        print(f'd2l-ch6 notebooks: {e}', file=sys.stderr)
+        return 2
+    mode = 'quick' if args.quick else 'full size'
+    print(f'running {len(paths)} notebook(s), {mode}, outputs to {pathlib.Path(args.out) / "notebooks"}',
+          flush=True)
+    start = time.perf_counter()
+    results = []
+    for path in paths:
+        (result,) = run_notebooks([path.name], args.out, args.quick, args.timeout,
+                                  path.parent, args.stop_on_error)
+        results.append(result)
+        print(f'  {result.name}: {result.status} in {result.seconds:.1f} s', flush=True)
+        if result.error is not None:
+            print(f'd2l-ch6 notebooks: {result.error}', file=sys.stderr, flush=True)
+            if args.stop_on_error:
+                break
+    print()
+    print(summary_table(results, time.perf_counter() - start))
+    failed = [r for r in results if r.status != 'ok']
+    for r in failed:
+        print(f'FAILED {r.error}\n  executed notebook: {r.output}', file=sys.stderr)
+    return 1 if failed else 0
+
+
+def summary_table(results, total_seconds=None):
+    """Format the results as a plain-text table: notebook, status, seconds, results."""
+    rows = [('notebook', 'status', 'seconds', 'results')]
+    for r in results:
+        rows.append((r.name, r.status, f'{r.seconds:.1f}',
+                     format_results(r.results) if r.results else ''))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = []
+    for k, row in enumerate(rows):
+        lines.append(f'{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  '
+                     f'{row[2]:>{widths[2]}}  {row[3]}'.rstrip())
+        if k == 0:
+            lines.append('-' * len(lines[0]))
+    if total_seconds is not None:
+        lines.append(f'total {total_seconds:.1f} s; '
+                     f'{sum(r.status == "ok" for r in results)} of {len(results)} ok')
+    return '\n'.join(lines)

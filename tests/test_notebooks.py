@@ -1,0 +1,273 @@
+"""The chapter notebooks: each runs in quick mode, imports its module, defines no helper.
+
+Policy checked on every notebook's code cells (parsed with ``ast`` after
+IPython's own transformation of magics): no ``def`` and no ``class`` at all,
+at any depth, since helpers belong in the section's module (DESIGN.md: "our
+notebooks import, they never define"); a lambda is allowed for presentation
+(a plot's formatter) but may not be bound to a name the package exports; no
+``d2l.<name>`` for a name d2l_ch6 provides itself (``d2l.corr2d``,
+``d2l.train_ch5``): the notebooks use the package's versions.
+
+Also: notebooks are stored without outputs or execution counts, and the
+runner's error report, results, kernel and command line are tested on small
+notebooks written to tmp_path.
+"""
+import argparse
+import ast
+import importlib
+import json
+import pathlib
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+import d2l_ch6
+from d2l_ch6 import notebooks as nbrun
+
+NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'notebooks'
+# Each section's notebook and the modules of d2l_ch6 it must import.
+SECTIONS = {
+    '6.1-from-dense-layers-to-convolutions': ['convolutions'],
+    '6.2-convolutions-for-images': ['convolutions'],
+    '6.3-padding-and-stride': ['padding_stride'],
+    '6.4-multiple-input-and-output-channels': ['channels'],
+    '6.5-pooling': ['pooling'],
+    '6.6-lenet': ['lenet', 'training'],
+}
+OTHER_MODULES = ['data', 'notebooks']
+
+
+def notebook_path(stem):
+    path = NOTEBOOK_DIR / f'{stem}.ipynb'
+    if not path.is_file():
+        pytest.fail(f'{path} is missing')
+    return path
+
+
+def code_cells(path):
+    """Return (index, source) of each code cell, IPython magics turned into Python."""
+    from IPython.core.inputtransformer2 import TransformerManager
+    transform = TransformerManager().transform_cell
+    nb = nbformat.read(path, as_version=4)
+    return [(i, transform(c.source)) for i, c in enumerate(nb.cells) if c.cell_type == 'code']
+
+
+def public_names():
+    """Every name d2l_ch6 exports, at the top level or from one of its modules."""
+    names = set(d2l_ch6.__all__)
+    for module in {m for ms in SECTIONS.values() for m in ms} | set(OTHER_MODULES):
+        try:
+            names |= set(importlib.import_module(f'd2l_ch6.{module}').__all__)
+        except ImportError:
+            pass  # reported by the import test of that section
+    return names
+
+
+def write_notebook(path, *sources):
+    """Write a notebook whose cells are the given sources ('# ...' alone is markdown)."""
+    cells = [new_markdown_cell(s[2:]) if s.startswith('# ') and '\n' not in s
+             else new_code_cell(s) for s in sources]
+    nbformat.write(new_notebook(cells=cells), path)
+    return path
+
+
+# --- the six notebooks --------------------------------------------------------
+
+def test_the_six_notebooks_are_there_in_section_order():
+    """notebooks/ holds exactly one notebook per section, 6.1 to 6.6, named by number and title."""
+    found = [p.stem for p in nbrun.find_notebooks(notebook_dir=NOTEBOOK_DIR)]
+    assert found == list(SECTIONS)
+    assert nbrun.default_notebook_dir() == NOTEBOOK_DIR
+
+
+@pytest.mark.parametrize('stem', list(SECTIONS))
+def test_notebook_runs_in_quick_mode(stem, tmp_path):
+    """Each notebook executes top to bottom in quick mode without an error in any cell."""
+    result = nbrun.run_notebook(notebook_path(stem), tmp_path, quick=True)
+    assert result.status == 'ok'
+    executed = nbformat.read(result.output, as_version=4)
+    errors = [o for c in executed.cells for o in c.get('outputs', []) if o.output_type == 'error']
+    assert errors == []
+    if stem == '6.6-lenet':
+        for model in ('lenet', 'lenet_improved'):
+            values = result.results[model]
+            assert set(values) >= {'loss', 'train_acc', 'test_acc'}
+            assert 0 <= values['test_acc'] <= 1 and values['loss'] > 0
+        assert result.results['quick'] is True
+        assert len(result.figures) >= 3  # training curves, predictions, activations
+
+
+def test_no_notebook_stores_outputs():
+    """Notebooks are kept without outputs or execution counts (`make test` fails otherwise)."""
+    paths = sorted(NOTEBOOK_DIR.glob('*.ipynb'))
+    assert paths
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == 'code':
+                assert cell.outputs == [], f'{path.name} cell {i} stores outputs'
+                assert cell.execution_count is None, f'{path.name} cell {i} stores a count'
+
+
+@pytest.mark.parametrize('stem', list(SECTIONS))
+def test_notebook_imports_its_module_and_defines_no_helper(stem):
+    """Each notebook imports its section's module(s) and defines no function or class."""
+    names = public_names()
+    imported = set()
+    for index, source in code_cells(notebook_path(stem)):
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            where = f'{stem} cell {index} line {getattr(node, "lineno", "?")}'
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)), \
+                f'{where} defines {node.name}: put helpers in the module and import them'
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+                bound = {t.id for t in node.targets if isinstance(t, ast.Name)}
+                assert not bound & names, f'{where} redefines {bound & names} as a lambda'
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == 'd2l' and node.attr in names):
+                pytest.fail(f'{where} uses d2l.{node.attr}; import d2l_ch6\'s {node.attr}')
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith('d2l_ch6.'):
+                    imported.add(node.module.split('.')[1])
+                elif node.module == 'd2l_ch6':
+                    for module in SECTIONS[stem]:
+                        exported = importlib.import_module(f'd2l_ch6.{module}').__all__
+                        if {a.name for a in node.names} & set(exported):
+                            imported.add(module)
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split('.')[1] for a in node.names
+                             if a.name.startswith('d2l_ch6.')}
+    missing = set(SECTIONS[stem]) - imported
+    assert not missing, f'{stem} does not import d2l_ch6.{", d2l_ch6.".join(sorted(missing))}'
+
+
+# --- the runner -----------------------------------------------------------------
+
+def test_runner_names_notebook_cell_and_error(tmp_path):
+    """A failing cell raises NotebookError naming the notebook, the cell index and the error."""
+    path = write_notebook(tmp_path / '6.9-broken.ipynb', '# A broken notebook', 'x = 1',
+                          'y = x / 0', 'print("never runs")')
+    with pytest.raises(nbrun.NotebookError,
+                       match=r'6\.9-broken\.ipynb, cell 2 \(y = x / 0\): '
+                             r'ZeroDivisionError: division by zero') as info:
+        nbrun.run_notebook(path, tmp_path / 'out')
+    assert info.value.cell_index == 2 and info.value.ename == 'ZeroDivisionError'
+    # The partly executed notebook is written for inspection, the error in cell 2.
+    executed = nbformat.read(tmp_path / 'out' / 'notebooks' / '6.9-broken.ipynb', as_version=4)
+    assert [o.output_type for o in executed.cells[2].outputs] == ['error']
+    assert executed.cells[3].outputs == []
+
+
+def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path):
+    """Notebooks run in order in this venv's kernel, in their folder; results and figures come back.
+
+    A failure in one notebook is reported and the next still runs.
+    """
+    folder = tmp_path / 'nbs'
+    folder.mkdir()
+    write_notebook(folder / '6.10-later.ipynb', 'raise KeyError("boom")')
+    write_notebook(
+        folder / '6.9-probe.ipynb',
+        'import os, sys\nfrom d2l_ch6.notebooks import quick, Results\n'
+        'import matplotlib.pyplot as plt',
+        'plt.plot([0, 1], [1, 0]);',
+        'Results(probe={"prefix": sys.prefix, "cwd": os.getcwd(), "quick": quick()}, '
+        'lenet={"loss": 0.5, "test_acc": 0.75})')
+    results = nbrun.run_notebooks(out=tmp_path / 'out', quick=True, notebook_dir=folder)
+    assert [(r.name, r.status) for r in results] == [('6.9-probe', 'ok'), ('6.10-later', 'failed')]
+    probe = results[0].results['probe']
+    assert probe == {'prefix': sys.prefix, 'cwd': str(folder), 'quick': True}
+    assert results[0].figures == [tmp_path / 'out' / 'notebooks' / '6.9-probe_files' / 'cell01_1.png']
+    assert results[0].figures[0].read_bytes()[:4] == b'\x89PNG'
+    assert 'KeyError' in str(results[1].error) and 'cell 0' in str(results[1].error)
+    table = nbrun.summary_table(results, 1.0)
+    assert 'lenet: loss 0.500, test acc 0.750' in table
+    assert 'total 1.0 s; 1 of 2 ok' in table
+
+
+def test_find_notebooks_by_section_stem_and_glob(tmp_path):
+    """Names select notebooks by section number, stem or glob, always in section order."""
+    for stem in ('6.10-ten', '6.2-two', '6.1-one', '6.9-nine'):
+        write_notebook(tmp_path / f'{stem}.ipynb', 'pass')
+    stems = lambda names: [p.stem for p in nbrun.find_notebooks(names, tmp_path)]  # noqa: E731
+    assert stems(None) == ['6.1-one', '6.2-two', '6.9-nine', '6.10-ten']
+    assert stems(['6.1']) == ['6.1-one']
+    assert stems(['6.10', '6.2-two']) == ['6.2-two', '6.10-ten']
+    assert stems(['6.[19]-*', '6.1-one.ipynb']) == ['6.1-one', '6.9-nine']
+
+
+def test_find_notebooks_bad_names(tmp_path):
+    """An unknown name, a bare string and a missing folder raise errors naming the argument."""
+    write_notebook(tmp_path / '6.1-one.ipynb', 'pass')
+    with pytest.raises(ValueError, match=r"names: no notebook .* matches '6\.7'; there are 6\.1-one"):
+        nbrun.find_notebooks(['6.7'], tmp_path)
+    with pytest.raises(TypeError, match='names must be a list'):
+        nbrun.find_notebooks('6.1', tmp_path)
+    with pytest.raises(ValueError, match='notebook_dir must be a folder'):
+        nbrun.find_notebooks(None, tmp_path / 'absent')
+    with pytest.raises(ValueError, match='timeout must be a positive number'):
+        nbrun.run_notebook(tmp_path / '6.1-one.ipynb', tmp_path, timeout=0)
+
+
+@pytest.mark.parametrize('value, expected', [('1', True), ('true', True), ('YES', True),
+                                             ('0', False), ('', False), (None, False)])
+def test_quick_reads_the_environment(value, expected):
+    """quick() is on only for D2L_CH6_QUICK = 1/true/yes/on."""
+    environ = {} if value is None else {nbrun.QUICK_ENV: value}
+    assert nbrun.quick(environ) is expected
+
+
+def test_results_display_as_json_and_text():
+    """Results(...) carries plain JSON numbers (numpy scalars converted) and a readable line."""
+    import numpy as onp
+    bundle = nbrun.Results(lenet={'loss': onp.float32(0.25), 'epochs': onp.int64(10)},
+                           quick=False)._repr_mimebundle_()
+    assert json.loads(json.dumps(bundle[nbrun.RESULTS_MIME])) == {
+        'lenet': {'loss': 0.25, 'epochs': 10}, 'quick': False}
+    assert bundle['text/plain'] == 'lenet: loss 0.250, epochs 10; quick False'
+
+
+# --- the command line -------------------------------------------------------------
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog='d2l-ch6')
+    nbrun.add_notebooks_parser(parser.add_subparsers(dest='command', required=True))
+    return parser.parse_args(argv)
+
+
+def test_cli_runs_one_notebook_and_prints_the_table(tmp_path, capsys):
+    """`d2l-ch6 notebooks --quick 6.3` runs that notebook, writes it and prints the table."""
+    args = parse(['notebooks', '--quick', '--out', str(tmp_path), '6.3'])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert 'running 1 notebook(s), quick' in out
+    assert out.splitlines()[-4].split()[:2] == ['notebook', 'status']
+    assert out.splitlines()[-2].split()[:2] == ['6.3-padding-and-stride', 'ok']
+    assert 'total' in out.splitlines()[-1] and '1 of 1 ok' in out
+    executed = nbformat.read(tmp_path / 'notebooks' / '6.3-padding-and-stride.ipynb', as_version=4)
+    assert any(c.get('outputs') for c in executed.cells)
+
+
+def test_cli_failure_exits_non_zero_naming_the_cell(tmp_path, capsys):
+    """A failing notebook makes the command exit 1 and name notebook, cell and error."""
+    write_notebook(tmp_path / '6.9-broken.ipynb', 'assert 1 + 1 == 3, "bad sum"')
+    args = parse(['notebooks', '--notebook-dir', str(tmp_path), '--out', str(tmp_path / 'o')])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert '6.9-broken.ipynb, cell 0 (assert 1 + 1 == 3, "bad sum"): AssertionError: bad sum' in err
+    args = parse(['notebooks', '--notebook-dir', str(tmp_path), '6.8'])
+    assert args.func(args) == 2
+    assert "no notebook" in capsys.readouterr().err
+
+
+def test_cli_help_states_defaults(capsys):
+    """Every option's help states its default."""
+    with pytest.raises(SystemExit):
+        parse(['notebooks', '--help'])
+    text = ' '.join(capsys.readouterr().out.split())
+    for needle in ('(default: build)', '(default: off, full size)', '(default: 600)',
+                   '(default: all six, in order)', '(default: run them all)'):
+        assert needle in text
