@@ -9,9 +9,11 @@ from mxnet import npx as _npx
 
 _npx.set_np()
 
-from . import data  # noqa: E402
+from . import convolutions, data, padding_stride  # noqa: E402
+from .convolutions import *  # noqa: E402,F401,F403
 from .data import *  # noqa: E402,F401,F403
+from .padding_stride import *  # noqa: E402,F401,F403
 
 __version__ = '0.1.0'
 
-__all__ = [*data.__all__]
+__all__ = [*data.__all__, *convolutions.__all__, *padding_stride.__all__]
