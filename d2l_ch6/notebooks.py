@@ -26,7 +26,8 @@ import sys
 import time
 
 __all__ = ['NotebookError', 'NotebookResult', 'Results', 'RESULTS_MIME', 'QUICK_ENV',
-           'find_notebooks', 'quick', 'run_notebook', 'run_notebooks', 'add_notebooks_parser']
+           'find_notebooks', 'quick', 'run_notebook', 'run_notebooks', 'add_notebooks_parser',
+           'show_source']
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,13 @@ class Results(dict):
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {RESULTS_MIME: _jsonable(dict(self)), 'text/plain': format_results(self)}
+
+
+def show_source(obj):
+    """Return a module function's or class's source as highlighted Markdown, for a notebook to display."""
+    import inspect
+    from IPython.display import Markdown
+    return Markdown(f'```python\n{inspect.getsource(obj).rstrip()}\n```')
 
 
 def _jsonable(value):
