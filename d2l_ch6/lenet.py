@@ -1,0 +1,183 @@
+"""LeNet, its shape table and the exercises' variants (Book section 6.6).
+
+The networks are ``HybridSequential``: iterable layer by layer exactly as the
+book's ``nn.Sequential``, and hybridizable for speed (``train_ch5`` does it).
+"""
+import numpy as onp
+from mxnet import np
+from mxnet.gluon import nn
+
+from ._checks import check_array, check_int
+
+__all__ = ['lenet', 'lenet_max', 'lenet_improved', 'get_model', 'MODELS', 'MODEL_LR',
+           'layer_summary', 'format_layer_summary', 'count_params',
+           'conv_activations', 'plot_conv_activations']
+
+
+def lenet():
+    """Return the book's LeNet: 6 and 16 5x5 sigmoid convolutions, average pooling (Book section 6.6.1)."""
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
+            nn.AvgPool2D(pool_size=2, strides=2),
+            nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
+            nn.AvgPool2D(pool_size=2, strides=2),
+            # Dense flattens (batch size, channel, height, width) itself
+            nn.Dense(120, activation='sigmoid'),
+            nn.Dense(84, activation='sigmoid'),
+            nn.Dense(10))
+    return net
+
+
+def lenet_max():
+    """Exercise 6.6.1: return the book's LeNet with max pooling in place of average pooling."""
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
+            nn.MaxPool2D(pool_size=2, strides=2),
+            nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
+            nn.MaxPool2D(pool_size=2, strides=2),
+            nn.Dense(120, activation='sigmoid'),
+            nn.Dense(84, activation='sigmoid'),
+            nn.Dense(10))
+    return net
+
+
+def lenet_improved():
+    """Exercise 6.6.2: return LeNet with ReLU, max pooling, batch normalisation and wider convolutions.
+
+    Same depth and kernel sizes as the book's; each convolution and hidden
+    dense layer is followed by BatchNorm then ReLU, the pooling is max pooling
+    and the convolutions have 16 and 32 channels. See the note for the
+    measurements that chose it (train it with MODEL_LR['lenet-improved']).
+    """
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(channels=16, kernel_size=5, padding=2), nn.BatchNorm(),
+            nn.Activation('relu'),
+            nn.MaxPool2D(pool_size=2, strides=2),                    # (B, 16, 14, 14)
+            nn.Conv2D(channels=32, kernel_size=5), nn.BatchNorm(),
+            nn.Activation('relu'),
+            nn.MaxPool2D(pool_size=2, strides=2),                    # (B, 32, 5, 5)
+            nn.Dense(120), nn.BatchNorm(), nn.Activation('relu'),
+            nn.Dense(84), nn.BatchNorm(), nn.Activation('relu'),
+            nn.Dense(10))
+    return net
+
+
+MODELS = {'lenet': lenet, 'lenet-max': lenet_max, 'lenet-improved': lenet_improved}
+# The learning rate each model is trained with: the book's 0.9 for its LeNet.
+MODEL_LR = {'lenet': 0.9, 'lenet-max': 0.9, 'lenet-improved': 0.1}
+
+
+def get_model(name):
+    """Return a new network by name: 'lenet', 'lenet-max' or 'lenet-improved' (Book section 6.6)."""
+    if name not in MODELS:
+        raise ValueError(f'name must be one of {", ".join(MODELS)}, got {name!r}')
+    return MODELS[name]()
+
+
+def _layer_names(net):
+    """Name the layers as the book prints them: conv0, pool0, conv1, ..., dense2."""
+    counts, names = {}, []
+    for layer in net:
+        alias = layer._alias()
+        names.append(f'{alias}{counts.get(alias, 0)}')
+        counts[alias] = counts.get(alias, 0) + 1
+    return names
+
+
+def layer_summary(net, X=None):
+    """Return [(layer name, output shape)] for X passed layer by layer (Book section 6.6.1).
+
+    X defaults to one uniform random 28x28 image, (1, 1, 28, 28), as in the
+    book. The net must be initialised. Names count per layer kind within this
+    net (conv0, pool0, ...), so they match the book whatever else was built.
+    """
+    if X is None:
+        X = np.random.uniform(size=(1, 1, 28, 28))
+    check_array('X', X)
+    rows = []
+    for name, layer in zip(_layer_names(net), net):
+        X = layer(X)
+        rows.append((name, tuple(X.shape)))
+    return rows
+
+
+def format_layer_summary(rows):
+    """Return the book's table lines 'conv0 output shape:\\t (1, 6, 28, 28)' (Book section 6.6.1)."""
+    return [f'{name} output shape:\t {shape}' for name, shape in rows]
+
+
+def count_params(net):
+    """Return the number of scalar parameters of an initialised net (Book section 6.6.1: 61,706)."""
+    total = 0
+    for p in net.collect_params().values():
+        if p.shape is None or any(s <= 0 for s in p.shape):
+            raise ValueError(f'net has a parameter {p.name} of unknown shape {p.shape}: '
+                             'initialise it and pass one input through it first')
+        total += int(onp.prod(p.shape))
+    return total
+
+
+def conv_activations(net, X, num_layers=2):
+    """Exercise 6.6.4: return the first num_layers convolutions' activations for inputs X.
+
+    Returns a list of numpy arrays, one per convolution, each (n, c, h, w):
+    the output of the convolution's own activation (the book's sigmoid), or,
+    where the convolution has none, of the first Activation layer after it.
+    """
+    check_array('X', X)
+    if X.ndim != 4:
+        raise ValueError(f'X must be a batch of images (n, c, h, w), got shape {tuple(X.shape)}')
+    check_int('num_layers', num_layers, 1)
+    outputs, pending = [], False
+    for layer in net:
+        X = layer(X)
+        if isinstance(layer, nn.Conv2D):
+            if pending:
+                outputs.append(last)
+            pending, last = layer.act is None, X
+            if not pending:
+                outputs.append(X)
+        elif pending and isinstance(layer, nn.Activation):
+            outputs.append(X)
+            pending = False
+        if len(outputs) == num_layers:
+            return [A.asnumpy() for A in outputs]
+    if pending:
+        outputs.append(last)
+    if len(outputs) < num_layers:
+        raise ValueError(f'num_layers must be at most the {len(outputs)} convolutions '
+                         f'of net, got {num_layers}')
+    return [A.asnumpy() for A in outputs[:num_layers]]
+
+
+def plot_conv_activations(activations, titles=None, max_channels=8, axes=None, scale=1.2):
+    """Exercise 6.6.4: draw each input's channels of each layer as a grid and return the axes.
+
+    activations: conv_activations' list; rows are (input, layer) pairs, columns
+    channels (at most max_channels). titles: one label per input (e.g.
+    get_fashion_mnist_labels(y)). Draws on axes when given, else on a new
+    figure; never shows it.
+    """
+    if not activations:
+        raise ValueError('activations must hold at least one layer, got none')
+    n = activations[0].shape[0]
+    cols = min(max_channels, max(A.shape[1] for A in activations))
+    rows = n * len(activations)
+    if axes is None:
+        import matplotlib.pyplot as plt
+        _, axes = plt.subplots(rows, cols, figsize=(cols * scale, rows * scale),
+                               squeeze=False)
+    axes = onp.asarray(axes).reshape(rows, cols)
+    for i in range(n):
+        for j, A in enumerate(activations):
+            row = axes[i * len(activations) + j]
+            for c, ax in enumerate(row):
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if c < A.shape[1]:
+                    ax.imshow(A[i, c], cmap='viridis')
+                else:
+                    ax.axis('off')
+            label = f'conv{j}' if titles is None else f'{titles[i]}\nconv{j}'
+            row[0].set_ylabel(label, fontsize=8)
+    return axes
