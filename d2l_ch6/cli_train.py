@@ -1,0 +1,133 @@
+"""`d2l-ch6 train`: train LeNet on Fashion-MNIST from the command line (Book section 6.6.2).
+
+It calls the package's one loop, ``train_ch5``, with a progress bar, prints
+the book's closing lines and writes history.json, training_curve.png and the
+final parameters to --out. Checkpoints go to --checkpoint-dir (default
+OUT/checkpoint) after every epoch and on Ctrl-C; --resume continues there.
+"""
+import json
+import logging
+import pathlib
+import sys
+import time
+
+__all__ = ['add_train_parser', 'run_train']
+
+log = logging.getLogger(__name__)
+
+
+def add_train_parser(subparsers):
+    """Register the `train` subcommand and its flags on an argparse subparsers object."""
+    from .lenet import MODEL_LR, MODELS
+    p = subparsers.add_parser(
+        'train', help="train LeNet on Fashion-MNIST (Book section 6.6)",
+        description="Train LeNet with train_ch5, the book's loop, and write "
+                    'history.json, training_curve.png and the final parameters.')
+    p.add_argument('--model', choices=list(MODELS), default='lenet',
+                   help="network: the book's lenet, lenet-max (Exercise 6.6.1) or "
+                        'lenet-improved (Exercise 6.6.2) (default: lenet)')
+    p.add_argument('--epochs', type=int, default=10, help='number of epochs (default: 10)')
+    p.add_argument('--lr', type=float, default=None,
+                   help='learning rate (default: the model\'s: ' + ', '.join(
+                       f'{k} {v:g}' for k, v in MODEL_LR.items()) + "; the book's is 0.9)")
+    p.add_argument('--batch-size', type=int, default=256, help='minibatch size (default: 256)')
+    p.add_argument('--seed', type=int, default=None,
+                   help='seed initialisation and shuffling for a repeatable run '
+                        '(default: none)')
+    p.add_argument('--device', choices=['cpu', 'gpu', 'all'], default='all',
+                   help='cpu: one CPU context; gpu: gpu(0); all: every GPU, or without '
+                        'one, one CPU context per core, data parallel (default: all)')
+    p.add_argument('--out', default='build/train',
+                   help='folder for history.json, training_curve.png and the parameters '
+                        '(default: build/train)')
+    p.add_argument('--checkpoint-dir', default=None,
+                   help='folder for the per-epoch checkpoint (default: OUT/checkpoint)')
+    p.add_argument('--resume', action='store_true',
+                   help='continue from the checkpoint in --checkpoint-dir (default: start anew)')
+    p.add_argument('--root', default=None,
+                   help='folder of the Fashion-MNIST IDX files (default: searched as by '
+                        '`d2l-ch6 data`)')
+    p.add_argument('--mnist-dir', default=None,
+                   help='train on the original MNIST in this folder instead, same file '
+                        'names (Exercise 6.6.3) (default: none)')
+    p.add_argument('--limit', type=int, default=None,
+                   help='use only the first N training and N/6 test images, for a quick '
+                        'try (default: all)')
+    p.add_argument('--no-progress', action='store_true',
+                   help='hide the progress bar (default: shown)')
+    p.set_defaults(func=run_train)
+    return p
+
+
+def _load(args):
+    from . import data
+    if args.mnist_dir is not None:
+        train_iter, test_iter = data.load_data_mnist(args.batch_size, root=args.mnist_dir)
+    else:
+        train_iter, test_iter = data.load_data_fashion_mnist(args.batch_size, root=args.root)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ValueError(f'--limit must be a positive number of images, got {args.limit}')
+        n, n_test = args.limit, max(1, args.limit // 6)
+        train_iter = data.DataIter(train_iter.X[:n], train_iter.y[:n], args.batch_size,
+                                   shuffle=True)
+        test_iter = data.DataIter(test_iter.X[:n_test], test_iter.y[:n_test], args.batch_size)
+    return train_iter, test_iter
+
+
+def _write_outputs(out, args, lr, net, history, seconds):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    from .training import format_summary, plot_history
+    out.mkdir(parents=True, exist_ok=True)
+    summary = format_summary(history)
+    (out / 'history.json').write_text(json.dumps({
+        'model': args.model, 'lr': lr, 'batch_size': args.batch_size, 'seed': args.seed,
+        'epochs': args.epochs, 'data': args.mnist_dir or 'fashion-mnist', 'limit': args.limit,
+        'ctx': history.ctx, 'summary': summary, 'seconds': seconds,
+        'history': history.records}, indent=1))
+    ax = plot_history(history)
+    ax.set_title(f'{args.model}, lr {lr:g}, batch {args.batch_size}')
+    ax.figure.savefig(out / 'training_curve.png', dpi=100, bbox_inches='tight')
+    plt.close(ax.figure)
+    net.save_parameters(str(out / f'{args.model}.params'))
+    return summary
+
+
+def run_train(args):
+    """Train the chosen model as the flags say; return the exit status."""
+    from .lenet import MODEL_LR, get_model
+    from .training import TqdmReporter, Reporter, train_ch5
+
+    out = pathlib.Path(args.out)
+    checkpoint_dir = pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir \
+        else out / 'checkpoint'
+    lr = args.lr if args.lr is not None else MODEL_LR[args.model]
+    try:
+        train_iter, test_iter = _load(args)
+        net = get_model(args.model)
+        start = time.perf_counter()
+        history = train_ch5(net, train_iter, test_iter, args.epochs, lr, ctx=args.device,
+                            reporter=Reporter() if args.no_progress else TqdmReporter(),
+                            seed=args.seed, checkpoint_dir=checkpoint_dir,
+                            resume=args.resume)
+    except KeyboardInterrupt:
+        print(f'd2l-ch6: interrupted; checkpoint in {checkpoint_dir}: add --resume to '
+              'continue', file=sys.stderr)
+        return 130
+    except FloatingPointError as e:
+        print(f'd2l-ch6: {e}', file=sys.stderr)
+        return 1
+    except ValueError as e:
+        print(f'd2l-ch6: {e}', file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - start
+    if args.no_progress:
+        from .training import format_summary
+        print('\n'.join(format_summary(history)))
+    _write_outputs(out, args, lr, net, history, seconds)
+    print(f'{seconds:.1f} s in all; wrote history.json, training_curve.png and '
+          f'{args.model}.params to {out}')
+    return 0
