@@ -1,0 +1,467 @@
+"""Tests for d2l_ch6.channels (Book section 6.4 and its exercises).
+
+References: the book's printed outputs, Gluon's Conv2D with set weights, numpy
+sliding windows with einsum, scipy.signal, and operations counted by explicit
+Python loops.
+"""
+import itertools
+
+import numpy as onp
+import pytest
+import scipy.signal
+from mxnet import autograd, np
+from mxnet.gluon import nn
+from numpy.testing import assert_allclose, assert_array_equal
+
+from d2l_ch6.channels import (
+    compare_1x1, compose_kernels, conv1x1_cost, conv2d_matmul, conv_backward_cost,
+    conv_cost_growth, conv_forward_cost, conv_memory, corr2d_multi_in, corr2d_multi_in_out,
+    corr2d_multi_in_out_1x1, corr2d_multi_in_out_fast, im2col_multi, kernel_factor_residual)
+
+TOL = dict(rtol=1e-5, atol=1e-5)  # float32 sums of at most a few hundred O(1) products
+MULTI_FNS = [corr2d_multi_in_out, corr2d_multi_in_out_fast]
+
+
+def book_X_K():
+    """Fig. 6.4.1's two-channel input and kernel."""
+    X = np.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]],
+                  [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+    K = np.array([[[0, 1], [2, 3]], [[1, 2], [3, 4]]])
+    return X, K
+
+
+def gluon_conv(X, K, padding=0, strides=1):
+    """Gluon's nn.Conv2D with weight K and no bias on a (B, c_i, h, w) batch."""
+    c_o, c_i, k_h, k_w = K.shape
+    conv = nn.Conv2D(c_o, kernel_size=(k_h, k_w), padding=padding, strides=strides,
+                     in_channels=c_i, use_bias=False)
+    conv.initialize()
+    conv.weight.set_data(K)
+    return conv(X)
+
+
+def numpy_conv(X, K, padding=(0, 0), strides=(1, 1)):
+    """Cross-correlation by numpy sliding windows and einsum, in float64."""
+    X = onp.pad(X.astype('float64'), ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    W = onp.lib.stride_tricks.sliding_window_view(X, K.shape[2:], axis=(2, 3))
+    W = W[:, :, ::strides[0], ::strides[1]]  # (B, c_i, h', w', k_h, k_w)
+    return onp.einsum('bihwkl,oikl->bohw', W, K.astype('float64'))
+
+
+# --- Book section 6.4 --------------------------------------------------------
+
+def test_corr2d_multi_in_book():
+    """Fig. 6.4.1: (1x1 + 2x2 + 4x3 + 5x4) + (0x0 + 1x1 + 3x2 + 4x3) = 56; output [[56, 72], [104, 120]]."""
+    X, K = book_X_K()
+    assert_allclose(corr2d_multi_in(X, K).asnumpy(), [[56, 72], [104, 120]], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('fn', MULTI_FNS)
+def test_corr2d_multi_in_out_book(fn):
+    """K stacked with K + 1 and K + 2 has shape (3, 2, 2, 2) and gives the book's three channels."""
+    X, K = book_X_K()
+    K = np.stack((K, K + 1, K + 2))
+    assert K.shape == (3, 2, 2, 2)
+    expected = [[[56, 72], [104, 120]], [[76, 100], [148, 172]], [[96, 128], [192, 224]]]
+    assert_allclose(fn(X, K).asnumpy(), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('fn', MULTI_FNS + [corr2d_multi_in_out_1x1])
+def test_1x1_equivalence_book(fn):
+    """X uniform (3, 3, 3), K uniform (2, 3, 1, 1): np.abs(Y1 - Y2).sum() < 1e-6 is True."""
+    X = np.random.uniform(size=(3, 3, 3))
+    K = np.random.uniform(size=(2, 3, 1, 1))
+    Y1 = corr2d_multi_in_out_1x1(X, K)
+    assert float(np.abs(Y1 - fn(X, K)).sum()) < 1e-6
+    assert_allclose(Y1.asnumpy(), numpy_conv(X.asnumpy()[None], K.asnumpy())[0], **TOL)
+
+
+RANDOM_SHAPES = [  # (c_i, h, w), (c_o, k_h, k_w)
+    ((1, 4, 5), (1, 2, 2)),
+    ((2, 5, 6), (3, 2, 3)),
+    ((3, 4, 4), (2, 4, 4)),
+    ((4, 6, 3), (2, 1, 1)),
+]
+
+
+@pytest.mark.parametrize('fn', MULTI_FNS)
+@pytest.mark.parametrize('x_shape, k_shape', RANDOM_SHAPES)
+def test_corr2d_multi_in_out_matches_gluon_and_numpy(fn, x_shape, k_shape):
+    """Seeded random shapes: equal to Gluon's Conv2D (set weights, no bias) and numpy's einsum."""
+    c_o, k_h, k_w = k_shape
+    X = np.random.normal(size=x_shape)
+    K = np.random.normal(size=(c_o, x_shape[0], k_h, k_w))
+    Y = fn(X, K).asnumpy()
+    assert_allclose(Y, gluon_conv(X[None], K)[0].asnumpy(), **TOL)
+    assert_allclose(Y, numpy_conv(X.asnumpy()[None], K.asnumpy())[0], **TOL)
+
+
+def test_corr2d_multi_in_out_fast_is_differentiable():
+    """Gradients of corr2d_multi_in_out_fast equal Gluon Conv2D's for X and K."""
+    X, K = np.random.normal(size=(2, 5, 5)), np.random.normal(size=(3, 2, 3, 2))
+    X.attach_grad()
+    K.attach_grad()
+    with autograd.record():
+        l = (corr2d_multi_in_out_fast(X, K) ** 2).sum()
+    l.backward()
+    conv = nn.Conv2D(3, kernel_size=(3, 2), in_channels=2, use_bias=False)
+    conv.initialize()
+    conv.weight.set_data(K)
+    Xg = X.copy()
+    Xg.attach_grad()
+    with autograd.record():
+        lg = (conv(Xg[None]) ** 2).sum()
+    lg.backward()
+    assert_allclose(X.grad.asnumpy(), Xg.grad.asnumpy(), **TOL)
+    assert_allclose(K.grad.asnumpy(), conv.weight.grad().asnumpy(), **TOL)
+
+
+BAD_INPUT = [  # (fn, X shape, K shape, message)
+    (corr2d_multi_in, (2, 3, 3), (3, 2, 2), 'as many input channels'),
+    (corr2d_multi_in, (3, 3), (3, 2, 2), 'X must be a 3-D array'),
+    (corr2d_multi_in, (2, 3, 3), (2, 4, 2), 'no larger than X'),
+    (corr2d_multi_in_out, (2, 3, 3), (1, 3, 2, 2), 'as many input channels'),
+    (corr2d_multi_in_out, (2, 3, 3), (2, 2, 2), 'K must be a 4-D array'),
+    (corr2d_multi_in_out, (2, 3, 3), (1, 2, 4, 4), 'no larger than X'),
+    (corr2d_multi_in_out_fast, (2, 3, 3), (1, 3, 2, 2), 'as many input channels'),
+    (corr2d_multi_in_out_fast, (2, 3, 3), (1, 2, 1, 4), 'no larger than X'),
+    (corr2d_multi_in_out_1x1, (3, 3, 3), (2, 3, 3, 3), r'K must be a 1x1 kernel'),
+    (corr2d_multi_in_out_1x1, (3, 3, 3), (2, 2, 1, 1), 'as many input channels'),
+    (corr2d_multi_in_out_1x1, (0, 3, 3), (2, 0, 1, 1), 'at least one channel'),
+]
+
+
+@pytest.mark.parametrize('fn, x_shape, k_shape, msg', BAD_INPUT)
+def test_bad_input_raises_value_error(fn, x_shape, k_shape, msg):
+    """Wrong ranks, mismatched c_i, too-large or non-1x1 kernels raise ValueError, not IndexError."""
+    with pytest.raises(ValueError, match=msg):
+        fn(np.ones(x_shape), np.ones(k_shape))
+
+
+def test_non_array_raises_type_error():
+    with pytest.raises(TypeError, match='X must be an array'):
+        corr2d_multi_in([[1, 2], [3, 4]], np.ones((1, 1, 1)))
+
+
+# --- Exercise 6.4.1 ----------------------------------------------------------
+
+@pytest.mark.parametrize('k1, k2', [((2, 2), (2, 2)), ((3, 1), (2, 3)), ((1, 1), (3, 2))])
+def test_exercise_6_4_1_two_convolutions_are_one(k1, k2):
+    """Exercise 6.4.1: "Assume that we have two convolutional kernels of size k1 and k2
+    respectively (with no non-linearity in between). Prove that the result of the operation can
+    be expressed by a single convolution. What is the dimensionality of the equivalent single
+    convolution?"
+
+    corr(corr(X, K1), K2) = corr(X, K1 * K2), K1 * K2 the full convolution (scipy's
+    convolve2d 'full'), of size (k1 + k2 - 1); with channels, summed over the middle channel.
+    """
+    K1, K2 = np.random.normal(size=k1), np.random.normal(size=k2)
+    K = compose_kernels(K1, K2)
+    assert K.shape == (k1[0] + k2[0] - 1, k1[1] + k2[1] - 1)
+    assert_allclose(K.asnumpy(), scipy.signal.convolve2d(K1.asnumpy(), K2.asnumpy(), 'full'),
+                    **TOL)
+    # multi-channel: two stacked Gluon layers (c_i = 2 -> c_m = 3 -> c_o = 2) equal one
+    X = np.random.normal(size=(2, 2, 7, 8))
+    K1, K2 = np.random.normal(size=(3, 2, *k1)), np.random.normal(size=(2, 3, *k2))
+    K = compose_kernels(K1, K2)
+    assert K.shape == (2, 2, k1[0] + k2[0] - 1, k1[1] + k2[1] - 1)
+    stacked = gluon_conv(gluon_conv(X, K1), K2)
+    assert_allclose(gluon_conv(X, K).asnumpy(), stacked.asnumpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_exercise_6_4_1_converse_is_false():
+    """Exercise 6.4.1: "Is the converse true?"
+
+    No. [[1, 0, 1]] is no product of two 1x2 kernels: (a0 + a1 z)(b0 + b1 z) has real roots,
+    1 + z^2 has none. Its best fit is (x, m, y) = (a0 b0, a0 b1 + a1 b0, a1 b1) with
+    m^2 >= 4 x y; minimising (x-1)^2 + m^2 + (y-1)^2 under that gives exactly 1 (at y = 0,
+    m = 0, x = 1), so the relative residual is 1 / sqrt(2). A random 3x3 kernel is not
+    two 2x2 ones either (7 free numbers < 9), while a composed kernel factors exactly.
+    """
+    assert_allclose(kernel_factor_residual(np.array([[1., 0., 1.]]), (1, 2)),
+                    1 / onp.sqrt(2), rtol=1e-3)
+    assert kernel_factor_residual(np.random.normal(size=(3, 3)), (2, 2)) > 0.05
+    K = compose_kernels(np.random.normal(size=(2, 2)), np.random.normal(size=(2, 2)))
+    assert kernel_factor_residual(K, (2, 2)) < 1e-4
+
+
+def test_exercise_6_4_1_bad_input():
+    with pytest.raises(ValueError, match='K2 must take as many input channels'):
+        compose_kernels(np.ones((3, 2, 2, 2)), np.ones((2, 2, 2, 2)))
+    with pytest.raises(ValueError, match='K1 must be a 2-D .* or 4-D'):
+        compose_kernels(np.ones((2, 2, 2)), np.ones((2, 2)))
+    with pytest.raises(ValueError, match='k1_shape must be no larger than K'):
+        kernel_factor_residual(np.ones((3, 3)), (4, 2))
+    with pytest.raises(ValueError, match=r'k1_shape\[0\] must be an integer >= 1'):
+        kernel_factor_residual(np.ones((3, 3)), (0, 2))
+
+
+# --- Exercises 6.4.2 - 6.4.4: an instrumented loop counts the operations ------
+
+def counted_conv(X, K, p_h, p_w, s_h, s_w):
+    """Forward and backward convolution by explicit loops, counting every * and +.
+
+    X is (c_i, h, w), K (c_o, c_i, k_h, k_w), total padding p_h, p_w (split as evenly
+    as Gluon does when even). The first term of a sum is a copy, not an addition.
+    Returns Y, dX, dK (for dY = 1) and {'fwd_mul', 'fwd_add', 'bwd_mul', 'bwd_add'}.
+    """
+    n = dict.fromkeys(['fwd_mul', 'fwd_add', 'bwd_mul', 'bwd_add'], 0)
+    Xp = onp.pad(X, ((0, 0), (p_h // 2, p_h - p_h // 2), (p_w // 2, p_w - p_w // 2)))
+    c_o, c_i, k_h, k_w = K.shape
+    h_o = (Xp.shape[1] - k_h) // s_h + 1
+    w_o = (Xp.shape[2] - k_w) // s_w + 1
+    Y = onp.zeros((c_o, h_o, w_o))
+    terms = [(i, a, b) for i in range(c_i) for a in range(k_h) for b in range(k_w)]
+    for o, r, c in itertools.product(range(c_o), range(h_o), range(w_o)):
+        acc = None
+        for i, a, b in terms:
+            prod = Xp[i, r * s_h + a, c * s_w + b] * K[o, i, a, b]
+            n['fwd_mul'] += 1
+            if acc is None:
+                acc = prod
+            else:
+                acc, n['fwd_add'] = acc + prod, n['fwd_add'] + 1
+        Y[o, r, c] = acc
+    dY = onp.ones_like(Y)
+    dXp, dK = {}, onp.zeros_like(K)
+    for o, i, a, b in itertools.product(range(c_o), range(c_i), range(k_h), range(k_w)):
+        acc = None
+        for r, c in itertools.product(range(h_o), range(w_o)):
+            pos = (i, r * s_h + a, c * s_w + b)
+            prod_k = dY[o, r, c] * Xp[pos]  # into dK
+            prod_x = dY[o, r, c] * K[o, i, a, b]  # into dX
+            n['bwd_mul'] += 2
+            if acc is None:
+                acc = prod_k
+            else:
+                acc, n['bwd_add'] = acc + prod_k, n['bwd_add'] + 1
+            if pos in dXp:
+                dXp[pos], n['bwd_add'] = dXp[pos] + prod_x, n['bwd_add'] + 1
+            else:
+                dXp[pos] = prod_x
+        dK[o, i, a, b] = acc
+    dX = onp.zeros(Xp.shape)
+    for pos, v in dXp.items():
+        dX[pos] = v
+    dX = dX[:, p_h // 2:p_h // 2 + X.shape[1], p_w // 2:p_w // 2 + X.shape[2]]
+    return Y, dX, dK, n
+
+
+COST_CASES = [  # c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w
+    (1, 1, 4, 4, 2, 2, 0, 0, 1, 1),
+    (2, 3, 5, 4, 3, 2, 2, 0, 1, 1),
+    (3, 2, 6, 5, 2, 3, 2, 2, 2, 3),
+    (2, 2, 7, 7, 2, 2, 0, 2, 3, 3),  # stride > kernel: some inputs get no gradient
+    (2, 1, 5, 5, 1, 1, 0, 0, 1, 1),
+]
+
+
+@pytest.mark.parametrize('case', COST_CASES)
+def test_counted_loop_is_a_convolution(case):
+    """The counting loop itself matches Gluon's Conv2D forward and its autograd gradients."""
+    c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w = case
+    X, K = onp.random.normal(size=(c_i, h, w)), onp.random.normal(size=(c_o, c_i, k_h, k_w))
+    Y, dX, dK, _ = counted_conv(X, K, p_h, p_w, s_h, s_w)
+    conv = nn.Conv2D(c_o, (k_h, k_w), strides=(s_h, s_w), padding=(p_h // 2, p_w // 2),
+                     in_channels=c_i, use_bias=False)
+    conv.initialize()
+    conv.weight.set_data(np.array(K, dtype='float32'))
+    Xm = np.array(X[None], dtype='float32')
+    Xm.attach_grad()
+    with autograd.record():
+        Ym = conv(Xm)
+    Ym.backward()
+    assert_allclose(Y, Ym[0].asnumpy(), **TOL)
+    assert_allclose(dX, Xm.grad[0].asnumpy(), **TOL)
+    assert_allclose(dK, conv.weight.grad().asnumpy(), **TOL)
+
+
+@pytest.mark.parametrize('case', COST_CASES)
+def test_exercise_6_4_2_cost_matches_counted_loop(case):
+    """Exercise 6.4.2: "Assume an input shape of c_i x h x w and a convolution kernel with the
+    shape c_o x c_i x k_h x k_w, padding of (p_h, p_w), and stride of (s_h, s_w). What is the
+    computational cost (multiplications and additions) for the forward computation? [...] What
+    is the computational cost for the backward computation?"
+
+    Forward: c_o c_i k_h k_w h' w' multiplications; backward twice as many. Additions as counted.
+    """
+    c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w = case
+    X, K = onp.random.normal(size=(c_i, h, w)), onp.random.normal(size=(c_o, c_i, k_h, k_w))
+    n = counted_conv(X, K, p_h, p_w, s_h, s_w)[3]
+    fwd = conv_forward_cost(c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w)
+    bwd = conv_backward_cost(c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w)
+    assert (fwd['mul'], fwd['add']) == (n['fwd_mul'], n['fwd_add'])
+    assert (bwd['mul'], bwd['add']) == (n['bwd_mul'], n['bwd_add'])
+    assert bwd['mul'] == 2 * fwd['mul']
+
+
+@pytest.mark.parametrize('case', COST_CASES[1:4])
+def test_exercise_6_4_2_memory_matches_gluon_arrays(case):
+    """Exercise 6.4.2: "What is the memory footprint? What is the memory footprint for the
+    backward computation?"
+
+    The element counts of Gluon's input, weight, output and the three gradients.
+    """
+    c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w = case
+    conv = nn.Conv2D(c_o, (k_h, k_w), strides=(s_h, s_w), padding=(p_h // 2, p_w // 2),
+                     in_channels=c_i, use_bias=False)
+    conv.initialize()
+    X = np.random.normal(size=(1, c_i, h, w))
+    X.attach_grad()
+    with autograd.record():
+        Y = conv(X)
+    Y.backward()
+    sizes = {'input': X.size, 'kernel': conv.weight.data().size, 'output': Y.size,
+             'grad_output': Y.size, 'grad_input': X.grad.size,
+             'grad_kernel': conv.weight.grad().size}
+    mem = conv_memory(c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w)
+    assert {k: mem[k] for k in sizes} == sizes
+    assert mem['forward'] == sizes['input'] + sizes['kernel'] + sizes['output']
+    assert mem['backward'] == (sizes['input'] + sizes['kernel'] + sizes['grad_output']
+                               + sizes['grad_input'] + sizes['grad_kernel'])
+
+
+@pytest.mark.parametrize('case', [COST_CASES[1], COST_CASES[2]])
+def test_exercise_6_4_3_doubling_channels_and_padding(case):
+    """Exercise 6.4.3: "By what factor does the number of calculations increase if we double the
+    number of input channels c_i and the number of output channels c_o? What happens if we double
+    the padding?"
+
+    Channels: exactly 4x. Padding: only the output grows (additively), as the loop counts.
+    """
+    c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w = case
+    growth = conv_cost_growth(c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w)
+    assert growth['channels'] == 4
+    count = lambda ci, co, ph, pw: counted_conv(  # noqa: E731
+        onp.ones((ci, h, w)), onp.ones((co, ci, k_h, k_w)), ph, pw, s_h, s_w)[3]['fwd_mul']
+    base = count(c_i, c_o, p_h, p_w)
+    assert count(2 * c_i, 2 * c_o, p_h, p_w) == 4 * base
+    assert growth['padding'] == count(c_i, c_o, 2 * p_h, 2 * p_w) / base
+
+
+def test_exercise_6_4_3_per_side_padding_grows_output_by_two():
+    """Gluon padding 1 -> 2 per side (total 2 -> 4): output 2 rows and columns larger at stride 1."""
+    X = np.ones((1, 1, 8, 8))
+    K = np.ones((1, 1, 3, 3))
+    shapes = [gluon_conv(X, K, padding=p).shape[2:] for p in (1, 2)]
+    assert shapes == [(8, 8), (10, 10)]
+    growth = conv_cost_growth(1, 1, 8, 8, 3, 3, 2, 2)
+    assert_allclose(growth['padding'], 100 / 64, rtol=1e-12)
+
+
+@pytest.mark.parametrize('c_i, c_o, h, w', [(3, 2, 3, 3), (1, 4, 2, 5), (5, 1, 4, 1)])
+def test_exercise_6_4_4_1x1_cost(c_i, c_o, h, w):
+    """Exercise 6.4.4: "If the height and width of the convolution kernel is k_h = k_w = 1, what is
+    the complexity of the forward computation?"
+
+    O(c_i c_o h w): c_o c_i h w multiplications, c_o (c_i - 1) h w additions, as counted.
+    """
+    cost = conv1x1_cost(c_i, c_o, h, w)
+    n = counted_conv(onp.ones((c_i, h, w)), onp.ones((c_o, c_i, 1, 1)), 0, 0, 1, 1)[3]
+    assert cost == {'mul': c_o * c_i * h * w, 'add': c_o * (c_i - 1) * h * w}
+    assert (cost['mul'], cost['add']) == (n['fwd_mul'], n['fwd_add'])
+
+
+@pytest.mark.parametrize('kwargs, msg', [
+    (dict(c_i=0), 'c_i must be an integer >= 1'),
+    (dict(c_o=-1), 'c_o must be an integer >= 1'),
+    (dict(k_h=9), 'k_h must be at most'),
+    (dict(p_h=-2), 'p_h must be an integer >= 0'),
+    (dict(s_w=0), 's_w must be an integer >= 1'),
+])
+def test_cost_bad_input(kwargs, msg):
+    args = dict(c_i=2, c_o=2, h=5, w=5, k_h=3, k_w=3)
+    args.update(kwargs)
+    for fn in (conv_forward_cost, conv_backward_cost, conv_memory, conv_cost_growth):
+        with pytest.raises(ValueError, match=msg):
+            fn(**args)
+
+
+# --- Exercise 6.4.5 ----------------------------------------------------------
+
+def test_exercise_6_4_5_y1_y2_summation_order():
+    """Exercise 6.4.5: "Are the variables Y1 and Y2 in the last example of this section exactly
+    the same? Why?"
+
+    Equal to tolerance, not necessarily to the bit. Y2 (the loop) is exactly the float32 sum
+    0 + p_0 + p_1 + p_2 of rounded products, in that order; Y1 comes from BLAS, which sums in
+    its own order (vector lanes, fused multiply-adds), so bits may differ by about one ulp.
+    """
+    X = np.random.uniform(size=(3, 3, 3))
+    K = np.random.uniform(size=(2, 3, 1, 1))
+    diff, identical = compare_1x1(X, K)
+    Y1, Y2 = corr2d_multi_in_out_1x1(X, K).asnumpy(), corr2d_multi_in_out(X, K).asnumpy()
+    assert diff == float(onp.abs(Y1 - Y2).max())
+    assert identical == (diff == 0.0)
+    assert diff < 1e-6  # the book's tolerance
+    # Y2 is the sequential float32 sum over channels, bit for bit
+    Xn, Kn = X.asnumpy(), K.asnumpy()[:, :, 0, 0]
+    seq = onp.zeros((2, 3, 3), dtype='float32')
+    for i in range(3):
+        seq = seq + Kn[:, i, None, None] * Xn[None, i]  # float32 product, then float32 add
+    assert_array_equal(Y2, seq)
+    # both are within float32 rounding of the exact (float64) result
+    exact = onp.einsum('oi,ihw->ohw', Kn.astype('float64'), Xn.astype('float64'))
+    eps = onp.finfo('float32').eps
+    assert_allclose(Y1, exact, rtol=3 * eps, atol=0)
+    assert_allclose(Y2, exact, rtol=3 * eps, atol=0)
+
+
+# --- Exercise 6.4.6 ----------------------------------------------------------
+
+MATMUL_CASES = [  # B, c_i, h, w, c_o, kernel_size, padding, strides
+    (1, 1, 5, 5, 1, (3, 3), 0, 1),
+    (2, 3, 6, 7, 4, (3, 2), 1, 1),
+    (3, 2, 8, 8, 3, (3, 3), (1, 2), (2, 3)),
+    (2, 4, 7, 5, 2, (1, 1), 0, 2),
+    (1, 2, 4, 4, 2, (5, 5), 1, 1),  # kernel larger than the unpadded input
+]
+
+
+@pytest.mark.parametrize('B, c_i, h, w, c_o, kernel_size, padding, strides', MATMUL_CASES)
+def test_exercise_6_4_6_conv_as_matmul(B, c_i, h, w, c_o, kernel_size, padding, strides):
+    """Exercise 6.4.6: "How would you implement convolutions using matrix multiplication when the
+    convolution window is not 1 x 1?"
+
+    im2col: unfold each window into a column, then one (c_o x c_i k_h k_w) matrix product;
+    equal to Gluon's Conv2D and numpy's einsum, with batch, channels, padding and stride.
+    """
+    X = np.random.normal(size=(B, c_i, h, w))
+    K = np.random.normal(size=(c_o, c_i, *kernel_size))
+    Y = conv2d_matmul(X, K, padding, strides).asnumpy()
+    pad = padding if isinstance(padding, tuple) else (padding, padding)
+    stride = strides if isinstance(strides, tuple) else (strides, strides)
+    assert_allclose(Y, gluon_conv(X, K, padding, strides).asnumpy(), **TOL)
+    assert_allclose(Y, numpy_conv(X.asnumpy(), K.asnumpy(), pad, stride), **TOL)
+    cols = im2col_multi(X, kernel_size, padding, strides)
+    assert cols.shape == (B, c_i * kernel_size[0] * kernel_size[1], Y.shape[2] * Y.shape[3])
+
+
+def test_exercise_6_4_6_im2col_columns():
+    """On X = 0..15 (1, 1, 4, 4), im2col with a 2x2 window, stride 2: the four 2x2 blocks."""
+    X = np.arange(16).reshape(1, 1, 4, 4)
+    cols = im2col_multi(X, 2, strides=2).asnumpy()[0]
+    assert_array_equal(cols.T, [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]])
+
+
+@pytest.mark.parametrize('kwargs, err, msg', [
+    (dict(padding=-1), ValueError, 'padding must be an integer >= 0'),
+    (dict(strides=0), ValueError, 'strides must be an integer >= 1'),
+    (dict(strides=(1, 2, 3)), ValueError, 'strides must be an integer or an'),
+    (dict(padding=1.5), TypeError, 'padding must be an integer'),
+])
+def test_exercise_6_4_6_bad_arguments(kwargs, err, msg):
+    X, K = np.ones((1, 2, 5, 5)), np.ones((1, 2, 3, 3))
+    with pytest.raises(err, match=msg):
+        conv2d_matmul(X, K, **kwargs)
+
+
+def test_exercise_6_4_6_bad_shapes():
+    with pytest.raises(ValueError, match='K must fit inside the padded X'):
+        conv2d_matmul(np.ones((1, 1, 3, 3)), np.ones((1, 1, 6, 2)), padding=1)
+    with pytest.raises(ValueError, match='as many input channels'):
+        conv2d_matmul(np.ones((1, 2, 5, 5)), np.ones((1, 3, 3, 3)))
+    with pytest.raises(ValueError, match='X must be a 4-D array'):
+        conv2d_matmul(np.ones((2, 5, 5)), np.ones((1, 2, 3, 3)))
+    with pytest.raises(ValueError, match=r'kernel_size\[0\] must be an integer >= 1'):
+        im2col_multi(np.ones((1, 2, 5, 5)), (0, 2))
