@@ -1,4 +1,4 @@
-"""Time the book's loops corr2d_multi_in_out and pool2d against their vectorised versions (Book sections 6.4, 6.5).
+"""Time the loops corr2d_multi_in_out and pool2d against vectorised ones (Book sections 6.4-6.5).
 
 Each function runs on the same seeded input; each timing is the median of
 several runs, each ended by npx.waitall() so MXNet's asynchronous engine has

@@ -85,7 +85,7 @@ def corr2d_multi_in_out_1x1(X, K):
 
 
 def corr2d_multi_in_out_fast(X, K):
-    """Compute ``corr2d_multi_in_out`` as one im2col matrix product (vectorised Book section 6.4.2).
+    """Compute ``corr2d_multi_in_out`` as one im2col matrix product (fast Book section 6.4.2).
 
     Same contract and result as the loop; differentiable in X and K.
     """
@@ -237,7 +237,7 @@ def conv_memory(c_i, c_o, h, w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
 
 
 def conv_cost_growth(c_i, c_o, h, w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
-    """Exercise 6.4.3: return the forward cost's growth when c_i and c_o double, and when padding doubles.
+    """Exercise 6.4.3: return the cost's growth when c_i and c_o double, and when padding doubles.
 
     Cost is c_i c_o k_h k_w h' w', so doubling both channel counts multiplies it
     by exactly 4. Padding only enters through h' w': at stride 1, doubling the
@@ -253,7 +253,7 @@ def conv_cost_growth(c_i, c_o, h, w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
 
 
 def conv1x1_cost(c_i, c_o, h, w):
-    """Exercise 6.4.4: count a 1x1 convolution's multiplications and additions: a (c_o x c_i)(c_i x hw) product.
+    """Exercise 6.4.4: count a 1x1 convolution's operations: a (c_o x c_i)(c_i x h w) product.
 
     ``{'mul': c_o c_i h w, 'add': c_o (c_i - 1) h w}``: O(c_i c_o h w), no k_h k_w factor.
     """

@@ -84,7 +84,7 @@ def pool2d_fast(X, pool_size, mode='max'):
 # --- Exercises 6.5 -----------------------------------------------------------
 
 def _layer_args(pool_size, strides, padding):
-    """Check Gluon-style pooling arguments; return them as pairs (strides default to the window)."""
+    """Check Gluon-style pooling arguments; return them as pairs (strides default: the window)."""
     pool_size = check_pair('pool_size', pool_size, 1)
     strides = pool_size if strides is None else check_pair('strides', strides, 1)
     return pool_size, strides, check_pair('padding', padding, 0)
@@ -124,7 +124,7 @@ def _conv_plane(Z, K, stride=(1, 1)):
 
 
 def _pairwise_max(Z, axis):
-    """Return max(Z[j], Z[j+1]) along axis (2 rows, 3 columns) as a + relu(b - a), by convolutions."""
+    """Return max(Z[j], Z[j+1]) along axis (2 rows, 3 columns) as a + relu(b - a), by convs."""
     shape = (1, 2) if axis == 3 else (2, 1)
     K = onp.array([[1, 0], [-1, 1]], dtype='float32').reshape(2, 1, *shape)  # a, b - a
     AB = _conv_plane(Z, K)  # (N, 2, h', w')
@@ -132,7 +132,7 @@ def _pairwise_max(Z, axis):
 
 
 def max_pool_from_conv_relu(X, pool_size, strides=None, padding=0):
-    """Exercise 6.5.2: max-pool X using only fixed convolutions and ReLU, equal to ``nn.MaxPool2D``.
+    """Exercise 6.5.2: max-pool X with only fixed convolutions and ReLU, equal to ``nn.MaxPool2D``.
 
     ``max(a, b) = a + relu(b - a)``: a 2-filter convolution gives ``a`` and
     ``b - a`` for neighbours, a ReLU and a sum give their max. Repeating it

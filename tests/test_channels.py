@@ -51,14 +51,17 @@ def numpy_conv(X, K, padding=(0, 0), strides=(1, 1)):
 # --- Book section 6.4 --------------------------------------------------------
 
 def test_corr2d_multi_in_book():
-    """Fig. 6.4.1: (1x1 + 2x2 + 4x3 + 5x4) + (0x0 + 1x1 + 3x2 + 4x3) = 56; output [[56, 72], [104, 120]]."""
+    """Fig. 6.4.1: (1x1 + 2x2 + 4x3 + 5x4) + (0x0 + 1x1 + 3x2 + 4x3) = 56.
+
+    The output is [[56, 72], [104, 120]].
+    """
     X, K = book_X_K()
     assert_allclose(corr2d_multi_in(X, K).asnumpy(), [[56, 72], [104, 120]], rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize('fn', MULTI_FNS)
 def test_corr2d_multi_in_out_book(fn):
-    """K stacked with K + 1 and K + 2 has shape (3, 2, 2, 2) and gives the book's three channels."""
+    """K stacked with K + 1 and K + 2 has shape (3, 2, 2, 2) and gives the book's 3 channels."""
     X, K = book_X_K()
     K = np.stack((K, K + 1, K + 2))
     assert K.shape == (3, 2, 2, 2)
@@ -133,7 +136,7 @@ BAD_INPUT = [  # (fn, X shape, K shape, message)
 
 @pytest.mark.parametrize('fn, x_shape, k_shape, msg', BAD_INPUT)
 def test_bad_input_raises_value_error(fn, x_shape, k_shape, msg):
-    """Wrong ranks, mismatched c_i, too-large or non-1x1 kernels raise ValueError, not IndexError."""
+    """Wrong ranks, mismatched c_i, too-large or non-1x1 kernels raise ValueError."""
     with pytest.raises(ValueError, match=msg):
         fn(np.ones(x_shape), np.ones(k_shape))
 
@@ -340,7 +343,7 @@ def test_exercise_6_4_3_doubling_channels_and_padding(case):
 
 
 def test_exercise_6_4_3_per_side_padding_grows_output_by_two():
-    """Gluon padding 1 -> 2 per side (total 2 -> 4): output 2 rows and columns larger at stride 1."""
+    """Gluon padding 1 -> 2 per side (total 2 -> 4): output 2 rows and columns larger."""
     X = np.ones((1, 1, 8, 8))
     K = np.ones((1, 1, 3, 3))
     shapes = [gluon_conv(X, K, padding=p).shape[2:] for p in (1, 2)]

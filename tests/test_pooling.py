@@ -63,7 +63,7 @@ def test_maxpool2d_book(pool_size, padding, strides, printed):
 
 
 def test_maxpool2d_two_channels_book():
-    """Section 6.5.3: X and X + 1 as two channels keep two channels: [[5, 7], [13, 15]], [[6, 8], [14, 16]]."""
+    """Section 6.5.3: channels X and X + 1 give [[5, 7], [13, 15]] and [[6, 8], [14, 16]]."""
     X = book_X16()
     X = np.concatenate((X, X + 1), axis=1)
     expected = [[[[5, 7], [13, 15]], [[6, 8], [14, 16]]]]
@@ -256,7 +256,8 @@ def test_exercise_6_5_6_lse_pool_limits_and_monotone():
     Xn = X.asnumpy()
     max_ref = numpy_pool(Xn, (2, 2), onp.max, (2, 2))
     avg_ref = numpy_pool(Xn, (2, 2), onp.mean, (2, 2))
-    assert_allclose(lse_pool2d(X, 2, 1e-3).asnumpy(), max_ref, rtol=0, atol=1e-3 * onp.log(4) + 1e-6)
+    assert_allclose(lse_pool2d(X, 2, 1e-3).asnumpy(), max_ref,
+                    rtol=0, atol=1e-3 * onp.log(4) + 1e-6)
     assert_allclose(lse_pool2d(X, 2, 1e3).asnumpy(), avg_ref, rtol=0, atol=2e-3)
     # monotone in tau (float64 to keep rounding out of the comparison), strictly between the two
     X64 = X.astype('float64')
