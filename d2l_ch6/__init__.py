@@ -9,11 +9,14 @@ from mxnet import npx as _npx
 
 _npx.set_np()
 
-from . import convolutions, data, padding_stride  # noqa: E402
+from . import channels, convolutions, data, padding_stride, pooling  # noqa: E402
+from .channels import *  # noqa: E402,F401,F403
 from .convolutions import *  # noqa: E402,F401,F403
 from .data import *  # noqa: E402,F401,F403
 from .padding_stride import *  # noqa: E402,F401,F403
+from .pooling import *  # noqa: E402,F401,F403
 
 __version__ = '0.1.0'
 
-__all__ = [*data.__all__, *convolutions.__all__, *padding_stride.__all__]
+__all__ = [*convolutions.__all__, *padding_stride.__all__, *channels.__all__,
+           *pooling.__all__, *data.__all__]
