@@ -192,7 +192,7 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     env.pop(QUICK_ENV, None)
     if quick:
         env[QUICK_ENV] = '1'
-    env.setdefault('MPLBACKEND', 'module://matplotlib_inline.backend_inline')
+    env['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'  # figures inline, even under Agg
     failed = {}
     client = NotebookClient(
         nb, timeout=timeout, kernel_name='python3', kernel_manager_class=_kernel_manager_class(),

@@ -161,11 +161,13 @@ def test_runner_names_notebook_cell_and_error(tmp_path):
     assert executed.cells[3].outputs == []
 
 
-def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path):
+def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypatch):
     """Notebooks run in order in this venv's kernel, in their folder; results and figures come back.
 
-    A failure in one notebook is reported and the next still runs.
+    A failure in one notebook is reported and the next still runs. Figures are
+    kept even when the caller's environment selects a non-interactive backend.
     """
+    monkeypatch.setenv('MPLBACKEND', 'Agg')
     folder = tmp_path / 'nbs'
     folder.mkdir()
     write_notebook(folder / '6.10-later.ipynb', 'raise KeyError("boom")')
