@@ -1,4 +1,8 @@
-"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`."""
+"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`.
+
+The package is imported before anything else so that its MXNet environment
+defaults (d2l_ch6/_env.py) are in place when mxnet loads.
+"""
 import argparse
 import logging
 import pathlib
@@ -6,6 +10,8 @@ import sys
 import time
 
 from . import data
+from .cli_train import add_train_parser
+from .notebooks import add_notebooks_parser
 
 log = logging.getLogger('d2l_ch6')
 
@@ -72,6 +78,8 @@ def build_parser():
     parser.add_argument('-v', '--verbose', action='store_true', help='log details')
     subparsers = parser.add_subparsers(dest='command', required=True)
     add_data_parser(subparsers)
+    add_train_parser(subparsers)
+    add_notebooks_parser(subparsers)
     return parser
 
 
