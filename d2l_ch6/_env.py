@@ -3,17 +3,55 @@
 MXNet reads its engine and threading settings once, when the library loads, so
 they are set here, as defaults a user's own environment overrides, and
 `d2l_ch6/__init__.py` imports this module before it imports mxnet. If mxnet was
-imported before d2l_ch6, these defaults come too late and have no effect.
-"""
-import os
+imported before d2l_ch6, these defaults come too late and have no effect (a
+warning is logged); set them in the shell instead. D2L_CH6_ENV_DEFAULTS=0
+switches them off (the benchmark does so to run the book's loop as a reader
+would).
 
-DEFAULTS = {}
+Measured on the 2-core CPU, the book's LeNet, batch 256 (see the note and
+benchmarks/bench_train.py):
+
+* OMP_NUM_THREADS=1: LeNet's operators are too small to gain from two OpenMP
+  threads; one thread per operator and one operator per core is faster.
+* MXNET_CPU_WORKER_NTHREADS=1: one engine worker per CPU context, so that
+  train_ch5 on cpu(0) and cpu(1) (ctx='all') runs one context per core.
+* MXNET_CPU_TEMP_COPY=16: contexts that share a CPU temp-space copy are
+  serialised; MXNet's 4 copies let the two contexts' operators wait on each
+  other.
+
+None of them changes a number: the same operators run on the same data.
+"""
+import logging
+import os
+import sys
+
+DEFAULTS = {
+    'OMP_NUM_THREADS': '1',
+    'MXNET_CPU_WORKER_NTHREADS': '1',
+    'MXNET_CPU_TEMP_COPY': '16',
+}
+SWITCH = 'D2L_CH6_ENV_DEFAULTS'
+
+log = logging.getLogger(__name__)
 
 
 def apply(environ=os.environ):
-    """Set each default that the environment does not already set."""
-    for name, value in DEFAULTS.items():
-        environ.setdefault(name, value)
+    """Set each default that the environment does not already set; return the names set."""
+    if environ.get(SWITCH, '1') == '0':
+        return []
+    set_here = [name for name in DEFAULTS if name not in environ]
+    if set_here and 'mxnet' in sys.modules:
+        log.warning('mxnet was imported before d2l_ch6: its environment defaults (%s) have '
+                    'no effect; import d2l_ch6 first or set them in the shell',
+                    ', '.join(f'{k}={DEFAULTS[k]}' for k in set_here))
+    for name in set_here:
+        environ[name] = DEFAULTS[name]
+    return set_here
+
+
+def effective(environ=os.environ):
+    """Return the values of the settings in DEFAULTS as the process has them (None: unset)."""
+    return {name: environ.get(name) for name in DEFAULTS}
 
 
 apply()

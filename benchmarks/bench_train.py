@@ -1,0 +1,180 @@
+"""Time the book's LeNet loop and train_ch5 side by side on Fashion-MNIST (Book section 6.6.2).
+
+    .venv/bin/python benchmarks/bench_train.py                # 3 epochs each, 2 rounds
+    .venv/bin/python benchmarks/bench_train.py --epochs 10 --rounds 1
+
+Each measurement runs in a fresh process, the two loops alternating, so that
+both see the same machine:
+
+* book: the book's loop as d2l writes it (d2l.load_data_fashion_mnist and
+  d2l.train_ch6, the book's train_ch5): a Gluon DataLoader over the decoded
+  images with transforms.ToTensor and 4 workers, the net not hybridized, a
+  float() per batch, test accuracy once per epoch. It runs with MXNet's own
+  defaults (d2l_ch6's environment defaults switched off), as a reader would.
+  (The book's printed listing indents the test evaluation into the batch
+  loop; d2l's package, and this benchmark, evaluate once per epoch.)
+* train_ch5: d2l_ch6.load_data_fashion_mnist and d2l_ch6.training.train_ch5,
+  with d2l_ch6's environment defaults (d2l_ch6/_env.py) and --ctx.
+
+Both use the book's LeNet, lr 0.9, batch 256, Xavier initialisation and SGD.
+Throughput is training examples per second of wall time per epoch, end to end:
+fetching the data, training and evaluating the test set. The ratio compares
+medians over all epochs but each run's first (which includes start-up); the
+totals include loading the data and everything else.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def book_run(epochs, lr, batch_size):
+    """The book's loop, as d2l's train_ch6 and load_data_fashion_mnist write it; per-epoch records."""
+    start = time.perf_counter()
+    from d2l import mxnet as d2l
+    from mxnet import autograd, gluon, init, np, npx
+    from mxnet.gluon import nn
+    npx.set_np()
+    sys.path.insert(0, ROOT)
+    from d2l_ch6.data import load_fashion_mnist_arrays  # decoding only; the book's Gluon data path
+    arrays = load_fashion_mnist_arrays()
+    transforms = gluon.data.vision.transforms
+
+    def dataset(split):
+        images, labels = arrays[split]
+        return gluon.data.ArrayDataset(np.array(images[..., None], dtype='uint8'),
+                                       labels.astype('int32')).transform_first(
+                                           transforms.ToTensor())
+
+    train_iter = gluon.data.DataLoader(dataset('train'), batch_size, shuffle=True, num_workers=4)
+    test_iter = gluon.data.DataLoader(dataset('test'), batch_size, shuffle=False, num_workers=4)
+    net = nn.Sequential()
+    net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
+            nn.AvgPool2D(pool_size=2, strides=2),
+            nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
+            nn.AvgPool2D(pool_size=2, strides=2),
+            nn.Dense(120, activation='sigmoid'),
+            nn.Dense(84, activation='sigmoid'),
+            nn.Dense(10))
+    device = d2l.try_gpu()
+    net.initialize(force_reinit=True, ctx=device, init=init.Xavier())
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
+    records = []
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        metric = d2l.Accumulator(3)
+        for X, y in train_iter:
+            X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+            with autograd.record():
+                y_hat = net(X)
+                l = loss(y_hat, y)
+            l.backward()
+            trainer.step(X.shape[0])
+            metric.add(l.sum(), d2l.accuracy(y_hat, y), X.shape[0])
+        t1 = time.perf_counter()
+        test_acc = d2l.evaluate_accuracy_gpu(net, test_iter)
+        t2 = time.perf_counter()
+        records.append({'epoch': epoch + 1, 'train_loss': metric[0] / metric[2],
+                        'train_acc': metric[1] / metric[2], 'test_acc': test_acc,
+                        'num_examples': metric[2], 'train_seconds': t1 - t0,
+                        'seconds': t2 - t0})
+    return {'loop': 'book', 'ctx': str(device), 'records': records,
+            'total_seconds': time.perf_counter() - start}
+
+
+def ours_run(epochs, lr, batch_size, ctx, model):
+    """d2l_ch6's data and train_ch5; per-epoch records."""
+    start = time.perf_counter()
+    sys.path.insert(0, ROOT)
+    from d2l_ch6 import _env
+    from d2l_ch6.data import load_data_fashion_mnist
+    from d2l_ch6.lenet import get_model
+    from d2l_ch6.training import train_ch5
+    train_iter, test_iter = load_data_fashion_mnist(batch_size)
+    history = train_ch5(get_model(model), train_iter, test_iter, epochs, lr, ctx=ctx,
+                        reporter=None)
+    return {'loop': 'train_ch5', 'ctx': history.ctx, 'records': history.records,
+            'env': _env.effective(), 'total_seconds': time.perf_counter() - start}
+
+
+def child(args):
+    if args.child == 'book':
+        result = book_run(args.epochs, args.lr, args.batch_size)
+    else:
+        result = ours_run(args.epochs, args.lr, args.batch_size, args.ctx, args.model)
+    print('RESULT ' + json.dumps(result))
+
+
+def spawn(which, args):
+    env = dict(os.environ)
+    if which == 'book':
+        env['D2L_CH6_ENV_DEFAULTS'] = '0'   # MXNet's own defaults, as a reader has them
+    cmd = [sys.executable, os.path.abspath(__file__), '--child', which, '--epochs',
+           str(args.epochs), '--lr', str(args.lr), '--batch-size', str(args.batch_size),
+           '--ctx', args.ctx, '--model', args.model]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f'{which} run failed:\n{out.stderr[-3000:]}')
+    line = [x for x in out.stdout.splitlines() if x.startswith('RESULT ')][-1]
+    return json.loads(line[len('RESULT '):])
+
+
+def report(runs):
+    lines, medians = [], {}
+    for loop in ('book', 'train_ch5'):
+        mine = [r for r in runs if r['loop'] == loop]
+        speeds = [rec['num_examples'] / rec['seconds'] for r in mine for rec in r['records'][1:]]
+        if not speeds:  # one epoch per run: nothing but the first to use
+            speeds = [rec['num_examples'] / rec['seconds'] for r in mine for rec in r['records']]
+        medians[loop] = statistics.median(speeds)
+        for r in mine:
+            last = r['records'][-1]
+            lines.append(f"{loop:9s} on {r['ctx']}: per epoch " + ' '.join(
+                f"{rec['num_examples'] / rec['seconds']:.0f}" for rec in r['records'])
+                + f" examples/s; total {r['total_seconds']:.1f} s; after {last['epoch']} epochs "
+                f"loss {last['train_loss']:.3f}, train acc {last['train_acc']:.3f}, "
+                f"test acc {last['test_acc']:.3f}")
+        lines.append(f'{loop:9s} median end-to-end throughput: {medians[loop]:.0f} examples/s')
+    total = {loop: statistics.median(r['total_seconds'] for r in runs if r['loop'] == loop)
+             for loop in medians}
+    lines.append(f"ratio train_ch5 / book: {medians['train_ch5'] / medians['book']:.2f}x "
+                 f"per epoch (medians), {total['book'] / total['train_ch5']:.2f}x in total wall "
+                 'time')
+    env = next(r['env'] for r in runs if r['loop'] == 'train_ch5')
+    lines.append('train_ch5 environment: ' + ', '.join(f'{k}={v}' for k, v in env.items()))
+    return lines
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--epochs', type=int, default=3, help='epochs per run (default: 3)')
+    p.add_argument('--rounds', type=int, default=2,
+                   help='runs of each loop, alternating (default: 2)')
+    p.add_argument('--lr', type=float, default=0.9, help="learning rate (default: 0.9, the book's)")
+    p.add_argument('--batch-size', type=int, default=256, help='batch size (default: 256)')
+    p.add_argument('--ctx', default='all',
+                   help="train_ch5's ctx: cpu, gpu or all (default: all)")
+    p.add_argument('--model', default='lenet', help="train_ch5's model (default: lenet)")
+    p.add_argument('--child', choices=['book', 'ours'], help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        return child(args)
+    runs = []
+    for r in range(args.rounds):
+        order = ('book', 'ours') if r % 2 == 0 else ('ours', 'book')
+        for which in order:
+            runs.append(spawn(which, args))
+            print(f"round {r + 1}: {runs[-1]['loop']} done in "
+                  f"{runs[-1]['total_seconds']:.1f} s", flush=True)
+    print('\n'.join(report(runs)))
+
+
+if __name__ == '__main__':
+    main()
