@@ -4,7 +4,6 @@ References: a hand count of right predictions; the book's own loop written
 out here (d2l's train_ch5, as printed in the book); a run on one device for the
 data-parallel run; an uninterrupted run for a resumed one.
 """
-import argparse
 import io
 import json
 import os
@@ -23,7 +22,6 @@ from mxnet.gluon import nn  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
 from d2l_ch6 import data  # noqa: E402
-from d2l_ch6.cli_train import add_train_parser  # noqa: E402
 from d2l_ch6.lenet import MODEL_LR, lenet, lenet_improved  # noqa: E402
 from d2l_ch6.training import (CHECKPOINT_FILE, History, Reporter,  # noqa: E402
                               TqdmReporter, _atomic_write, evaluate_accuracy_gpu,
@@ -379,10 +377,8 @@ def test_plot_history():
 # ----------------------------------------------------------- command line
 
 def run_cli(argv):
-    parser = argparse.ArgumentParser()
-    add_train_parser(parser.add_subparsers(dest='command'))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    from d2l_ch6.__main__ import main
+    return main(argv)
 
 
 def test_command_line_tiny_run(tmp_path, capsys):
@@ -413,17 +409,25 @@ def test_command_line_errors(tmp_path, capsys):
 
 
 def test_command_line_help_states_defaults():
-    result = subprocess.run([sys.executable, '-c', 'import argparse, d2l_ch6.cli_train as c; '
-                             'p = argparse.ArgumentParser(); '
-                             'c.add_train_parser(p.add_subparsers()); p.parse_args(["train", "-h"])'],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, '-m', 'd2l_ch6', 'train', '-h'],
+                            capture_output=True, text=True, check=True)
     help_text = ' '.join(result.stdout.split())
     for default in ('(default: lenet)', '(default: 10)', '(default: 256)', "the book's is 0.9",
-                    '(default: all)', '(default: build/train)'):
+                    '(default: all)', '(default: build/train)', '(default: OUT/checkpoint)'):
         assert default in help_text
 
 
-# --------------------------------------------------------------------- GPU
+def test_python_m_d2l_ch6_train(tmp_path):
+    """The real command, in a fresh process: progress bar on stderr, the book's lines on stdout."""
+    result = subprocess.run([sys.executable, '-m', 'd2l_ch6', 'train', '--limit', '300',
+                             '--epochs', '1', '--device', 'cpu', '--out', str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert 'epoch 1/1' in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith('loss ') and lines[1].endswith('examples/sec on cpu(0)')
+    assert (tmp_path / 'history.json').is_file() and (tmp_path / 'lenet.params').is_file()
+
 
 @pytest.mark.gpu
 @needs_gpu
