@@ -242,8 +242,8 @@ def parse(argv):
 
 def test_cli_runs_one_notebook_and_prints_the_table(tmp_path, capsys):
     """`d2l-ch6 notebooks --quick 6.3` runs that notebook, writes it and prints the table."""
-    args = parse(['notebooks', '--quick', '--out', str(tmp_path), '6.3'])
-    assert args.func(args) == 0
+    from d2l_ch6.__main__ import main
+    assert main(['notebooks', '--quick', '--out', str(tmp_path), '6.3']) == 0
     out = capsys.readouterr().out
     assert 'running 1 notebook(s), quick' in out
     assert out.splitlines()[-4].split()[:2] == ['notebook', 'status']
