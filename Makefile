@@ -48,6 +48,7 @@ data: $(STAMP)
 
 run: setup
 	$(VENV)/bin/d2l-ch6 data --out $(OUT)
+	$(VENV)/bin/d2l-ch6 notebooks --out $(OUT)
 
 test: setup
 	$(PY) -m pytest
