@@ -118,12 +118,12 @@ def test_forward_matches_independent_reference(make, how, hybridize):
 
 
 def test_improved_lenet_layers():
-    """Exercise 6.6.2: ReLU after BatchNorm, max pooling, 16 and 32 channels."""
+    """Exercise 6.6.2: ReLU after BatchNorm, max pooling, 16, 32 and 64 channels."""
     net = _initialised(lenet_improved())
     rows = dict(layer_summary(net))
     assert rows['conv0'] == (1, 16, 28, 28) and rows['pool0'] == (1, 16, 14, 14)
     assert rows['conv1'] == (1, 32, 10, 10) and rows['pool1'] == (1, 32, 5, 5)
-    assert rows['dense2'] == (1, 10)
+    assert rows['conv2'] == (1, 64, 5, 5) and rows['dense2'] == (1, 10)
     acts = conv_activations(net, np.random.normal(size=(2, 1, 28, 28)))
     assert [a.shape for a in acts] == [(2, 16, 28, 28), (2, 32, 10, 10)]
     assert all(a.min() >= 0 for a in acts)  # taken after the ReLU
