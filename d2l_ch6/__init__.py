@@ -1,7 +1,8 @@
 """Companion package for Chapter 6, Convolutional Neural Networks, of Dive into Deep Learning.
 
 Importing it switches MXNet to its NumPy interface (``npx.set_np()``), as every
-section of the chapter does.
+section of the chapter does. Import it before mxnet so that its MXNet
+environment defaults (``d2l_ch6/_env.py``) apply.
 """
 from . import _env  # noqa: F401  (must run before mxnet loads)
 
@@ -9,14 +10,22 @@ from mxnet import npx as _npx
 
 _npx.set_np()
 
-from . import channels, convolutions, data, padding_stride, pooling  # noqa: E402
-from .channels import *  # noqa: E402,F401,F403
+# Section modules in book order; their public names are re-exported below.
+# (`lenet` is then the function lenet(), as the book's readers call it; the
+# module stays importable as d2l_ch6.lenet.)
+from . import (convolutions, padding_stride, channels, pooling,  # noqa: E402
+               lenet as _lenet_module, training, data)
+
+_MODULES = (convolutions, padding_stride, channels, pooling, _lenet_module, training, data)
+
 from .convolutions import *  # noqa: E402,F401,F403
-from .data import *  # noqa: E402,F401,F403
 from .padding_stride import *  # noqa: E402,F401,F403
+from .channels import *  # noqa: E402,F401,F403
 from .pooling import *  # noqa: E402,F401,F403
+from .lenet import *  # noqa: E402,F401,F403
+from .training import *  # noqa: E402,F401,F403
+from .data import *  # noqa: E402,F401,F403
 
 __version__ = '0.1.0'
 
-__all__ = [*convolutions.__all__, *padding_stride.__all__, *channels.__all__,
-           *pooling.__all__, *data.__all__]
+__all__ = [name for module in _MODULES for name in module.__all__]

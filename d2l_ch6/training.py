@@ -55,7 +55,7 @@ def try_all_gpus():
 
 
 def cpu_contexts(n=None):
-    """Return n CPU contexts cpu(0)..cpu(n-1), one per core by default, for data parallelism on a CPU.
+    """Return n CPU contexts, one per core by default, for data parallelism (Book section 6.6).
 
     MXNet gives each CPU context its own engine worker, so two contexts keep
     two cores busy with one operator thread each (OMP_NUM_THREADS=1, see
@@ -279,7 +279,7 @@ def plot_history(history, ax=None):
 # --------------------------------------------------------------- reporters
 
 class Reporter:
-    """Receive train_ch5's progress; this base class shows nothing (for tests)."""
+    """Receive train_ch5's progress and show nothing, as tests want (Book section 6.6)."""
 
     def start(self, num_epochs, num_batches, first_epoch):
         """Training starts (first_epoch > 0 after resume)."""
@@ -301,7 +301,7 @@ class Reporter:
 
 
 class TqdmReporter(Reporter):
-    """Show a tqdm progress bar per epoch and print the book's closing lines (for terminals)."""
+    """Show a tqdm bar per epoch and print the closing lines, for terminals (Book section 6.6)."""
 
     def __init__(self, file=None, out=None):
         self.file, self.out, self.bar = file, out, None
@@ -339,7 +339,7 @@ class TqdmReporter(Reporter):
 
 
 class AnimatorReporter(Reporter):
-    """Animate train loss, train acc and test acc with d2l's Animator, as the book does (for notebooks)."""
+    """Animate loss and accuracies with d2l's Animator, for notebooks (Book section 6.6)."""
 
     def start(self, num_epochs, num_batches, first_epoch):
         from d2l import mxnet as d2l
@@ -364,7 +364,7 @@ def _in_notebook():
 
 
 def get_reporter(reporter='auto'):
-    """Return a Reporter for 'auto', 'animator', 'tqdm', 'none'/None, or a Reporter itself.
+    """Return the Reporter named 'auto', 'animator', 'tqdm' or 'none' (Book section 6.6 train_ch5).
 
     'auto' animates in a notebook, shows a progress bar when stderr is a
     terminal, and otherwise only logs.
@@ -422,7 +422,7 @@ def _save_checkpoint(folder, net, trainer, state):
 
 
 def load_checkpoint(folder):
-    """Return the state dict of the checkpoint in folder (epoch, batch, history, rng_state, files)."""
+    """Return the state of train_ch5's checkpoint in folder (Book section 6.6, no lost runs)."""
     path = pathlib.Path(folder) / CHECKPOINT_FILE
     if not path.is_file():
         raise ValueError(f'checkpoint_dir={str(folder)!r} holds no {CHECKPOINT_FILE}: '

@@ -1,11 +1,12 @@
 """Shared fixtures: the real Fashion-MNIST folder, and quiet, seeded tests."""
 import pathlib
 
+import d2l_ch6  # noqa: F401  (first: its MXNet environment defaults, then npx.set_np())
+
 import numpy as onp
 import pytest
 from mxnet import random as mx_random
 
-import d2l_ch6  # noqa: F401  (switches MXNet to its NumPy interface)
 from d2l_ch6 import data
 
 
