@@ -35,7 +35,7 @@ from mxnet.gluon import nn
 __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'evaluate_accuracy_gpu',
            'train_ch5', 'History', 'Reporter', 'TqdmReporter', 'AnimatorReporter',
            'get_reporter', 'format_summary', 'plot_history', 'load_checkpoint',
-           'CHECKPOINT_FILE']
+           'cosine_lr', 'CHECKPOINT_FILE']
 
 log = logging.getLogger(__name__)
 
@@ -498,6 +498,28 @@ def _check_args(num_epochs, lr, sync_every):
         raise ValueError(f'sync_every must be an int >= 1, got {sync_every!r}')
 
 
+def cosine_lr(lr, epoch, num_epochs):
+    """Exercise 6.6.2: return the learning rate of 0-based epoch on a cosine from lr towards 0.
+
+    lr * (1 + cos(pi * epoch / num_epochs)) / 2: lr in the first epoch,
+    lr * 0.024 in the tenth of ten.
+    """
+    return lr * (1 + math.cos(math.pi * epoch / num_epochs)) / 2
+
+
+def _epoch_lr(lr_schedule, lr, epoch, num_epochs):
+    """The learning rate of 0-based epoch under lr_schedule (None: the book's constant lr)."""
+    if lr_schedule is None:
+        return lr
+    rate = cosine_lr(lr, epoch, num_epochs) if lr_schedule == 'cosine' \
+        else lr_schedule(epoch)
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not math.isfinite(rate) \
+            or rate < 0:
+        raise ValueError(f'lr_schedule must give a finite learning rate >= 0, got {rate!r} '
+                         f'for epoch {epoch}')
+    return float(rate)
+
+
 def _check_not_empty(it, name):
     try:
         n = len(it)
@@ -522,7 +544,8 @@ def _read_stats(pending):
 
 
 def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter='auto',
-              seed=None, checkpoint_dir=None, resume=False, sync_every=50, hybridize=True):
+              seed=None, checkpoint_dir=None, resume=False, sync_every=50, hybridize=True,
+              lr_schedule=None):
     """Train a model with GPUs, or CPU contexts, and return its History (Book section 6.6.2).
 
     ctx: a context, a list of them (data-parallel: each batch is split over
@@ -533,8 +556,14 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     Ctrl-C; resume: continue from it and finish num_epochs. sync_every: read
     the device-side metrics every this many batches (progress, NaN check).
     hybridize: run net and loss as one static graph when net is a HybridBlock.
+    lr_schedule: None keeps the book's constant lr; 'cosine' decays it per
+    epoch as cosine_lr; a callable maps the 0-based epoch to its learning rate.
+    The epoch's rate is in its history record ('lr'); resume continues it.
     """
     _check_args(num_epochs, lr, sync_every)
+    if not (lr_schedule is None or lr_schedule == 'cosine' or callable(lr_schedule)):
+        raise ValueError(f"lr_schedule must be None, 'cosine' or a callable epoch -> lr, "
+                         f'got {lr_schedule!r}')
     _check_not_empty(train_iter, 'train_iter')
     _check_not_empty(test_iter, 'test_iter')
     if resume and checkpoint_dir is None:
@@ -593,6 +622,8 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
                              if hasattr(train_iter, 'rng') else None)
                 start = first_batch if epoch == first_epoch else 0
                 sums = onp.array(partial if epoch == first_epoch and partial else [0., 0., 0.])
+                epoch_lr = _epoch_lr(lr_schedule, lr, epoch, num_epochs)
+                trainer.set_learning_rate(epoch_lr)
                 t0 = time.perf_counter()
                 if fast:
                     order = train_iter.rng.permutation(train_data.n) if train_iter.shuffle \
@@ -613,12 +644,12 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
                         done = i + 1
                         rep.batch(epoch, i)
                         if len(pending) == sync_every:
-                            sums = _flush(sums, pending, sizes, epoch, done, lr)
+                            sums = _flush(sums, pending, sizes, epoch, done, epoch_lr)
                             rep.sync(epoch, i, sums[0] / sums[2], sums[1] / sums[2])
                         guard.check()
-                    sums = _flush(sums, pending, sizes, epoch, done, lr)
+                    sums = _flush(sums, pending, sizes, epoch, done, epoch_lr)
                 except KeyboardInterrupt:
-                    sums = _flush(sums, pending, sizes, epoch, done, lr)
+                    sums = _flush(sums, pending, sizes, epoch, done, epoch_lr)
                     checkpoint(epoch, done, rng_state, sums.tolist())
                     raise
                 if sums[2] == 0:
@@ -641,7 +672,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
                           'train_acc': sums[1] / sums[2], 'test_acc': correct / count,
                           'num_examples': int(sums[2]), 'trained_examples': trained,
                           'train_seconds': t1 - t0, 'seconds': t2 - t0,
-                          'examples_per_sec': trained / (t1 - t0)}
+                          'examples_per_sec': trained / (t1 - t0), 'lr': epoch_lr}
                 history.records.append(record)
                 log.info('epoch %d: loss %.3f, train acc %.3f, test acc %.3f, %.1f examples/sec',
                          epoch + 1, record['train_loss'], record['train_acc'],

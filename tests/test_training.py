@@ -228,6 +228,43 @@ def test_interrupted_run_resumes_to_the_same_parameters(small, tmp_path, stop):
     assert load_checkpoint(tmp_path)['epoch'] == 3
 
 
+def test_cosine_schedule_follows_the_formula_and_resumes(small, tmp_path):
+    """lr_schedule='cosine': lr (1 + cos(pi e / n)) / 2 per epoch, kept across Ctrl-C and resume."""
+    train_iter, test_iter = iters(small)
+    net = lenet()
+    whole = train_ch5(net, train_iter, test_iter, 3, 0.9, ctx='cpu', reporter=None, seed=0,
+                      lr_schedule='cosine')
+    assert_allclose(whole.column('lr'), 0.9 * (1 + onp.cos(onp.pi * onp.arange(3) / 3)) / 2,
+                    rtol=1e-12)
+    expected = params_of(net)
+
+    train_iter, test_iter = iters(small)
+    with pytest.raises(KeyboardInterrupt):
+        train_ch5(lenet(), train_iter, test_iter, 3, 0.9, ctx='cpu', reporter=StopAt(2, 3),
+                  seed=0, checkpoint_dir=tmp_path, lr_schedule='cosine')
+    net = lenet()
+    resumed = train_ch5(net, train_iter, test_iter, 3, 0.9, ctx='cpu', reporter=None,
+                        checkpoint_dir=tmp_path, resume=True, lr_schedule='cosine')
+    assert_same_params(params_of(net), expected, rtol=1e-5, atol=1e-6)
+    assert_allclose(resumed.column('train_loss'), whole.column('train_loss'), rtol=1e-5)
+
+
+def test_callable_schedule_sets_each_epochs_rate(small):
+    """A constant schedule gives the book's numbers; lr 0 in epoch 2 leaves the net unchanged."""
+    train_iter, test_iter = iters(small)
+    book = train_ch5(lenet(), train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=None, seed=0)
+    train_iter, test_iter = iters(small)
+    same = train_ch5(lenet(), train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=None, seed=0,
+                     lr_schedule=lambda epoch: 0.9)
+    assert_allclose(same.column('train_loss'), book.column('train_loss'), rtol=1e-6)
+    assert book.column('lr') == [0.9, 0.9]
+    train_iter, test_iter = iters(small)
+    frozen = train_ch5(lenet(), train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=None,
+                       seed=0, lr_schedule=[0.9, 0.0].__getitem__)
+    assert frozen.column('test_acc')[1] == frozen.column('test_acc')[0]
+    assert_allclose(frozen.column('train_loss')[0], book.column('train_loss')[0], rtol=1e-6)
+
+
 def test_checkpoint_files_and_resume_of_a_finished_run(small, tmp_path):
     train_iter, test_iter = iters(small)
     net = lenet()
@@ -295,6 +332,9 @@ def test_divergence_is_caught(small):
     ({'ctx': [mx.cpu(0), mx.cpu(0)]}, 'ctx must not repeat a device'),
     ({'reporter': 'tensorboard'}, "reporter must be 'auto', 'animator', 'tqdm', 'none'"),
     ({'resume': True}, 'resume=True needs checkpoint_dir, got None'),
+    ({'lr_schedule': 'step'}, "lr_schedule must be None, 'cosine' or a callable"),
+    ({'lr_schedule': lambda epoch: -0.1}, 'lr_schedule must give a finite learning rate >= 0, '
+                                          'got -0.1 for epoch 0'),
 ])
 def test_bad_arguments(small, kwargs, message):
     train_iter, test_iter = iters(small)
