@@ -16,8 +16,8 @@ from numpy.testing import assert_allclose  # noqa: E402
 from scipy import signal  # noqa: E402
 
 from d2l_ch6 import data  # noqa: E402
-from d2l_ch6.lenet import (MODEL_LR, conv_activations, count_params,  # noqa: E402
-                           format_layer_summary, get_model, layer_summary, lenet,
+from d2l_ch6.lenet import (MODEL_LR, MODEL_LR_SCHEDULE, conv_activations,  # noqa: E402
+                           count_params, format_layer_summary, get_model, layer_summary, lenet,
                            lenet_improved, lenet_max, plot_conv_activations)
 from d2l_ch6.training import train_ch5  # noqa: E402
 
@@ -131,7 +131,8 @@ def test_improved_lenet_layers():
 
 def test_get_model():
     assert count_params(_initialised(get_model('lenet'))) == 61706
-    assert set(MODEL_LR) == {'lenet', 'lenet-max', 'lenet-improved'}
+    assert set(MODEL_LR) == set(MODEL_LR_SCHEDULE) == {'lenet', 'lenet-max', 'lenet-improved'}
+    assert MODEL_LR['lenet'] == 0.9 and MODEL_LR_SCHEDULE['lenet'] is None  # the book's
     with pytest.raises(ValueError, match="name must be one of lenet, lenet-max, "
                                          "lenet-improved, got 'alexnet'"):
         get_model('alexnet')
@@ -190,5 +191,6 @@ def test_mnist_folder_trains(tmp_path):
     train_iter, test_iter = data.load_data_mnist(128, root=tmp_path)
     assert train_iter.num_examples == 1200 and test_iter.num_examples == 300
     history = train_ch5(lenet_improved(), train_iter, test_iter, 3, MODEL_LR['lenet-improved'],
-                        ctx='cpu', reporter=None, seed=0)
+                        ctx='cpu', reporter=None, seed=0,
+                        lr_schedule=MODEL_LR_SCHEDULE['lenet-improved'])
     assert history[-1]['test_acc'] > 0.5  # chance is 0.1

@@ -22,7 +22,7 @@ from mxnet.gluon import nn  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
 from d2l_ch6 import data  # noqa: E402
-from d2l_ch6.lenet import MODEL_LR, lenet, lenet_improved  # noqa: E402
+from d2l_ch6.lenet import MODEL_LR, MODEL_LR_SCHEDULE, lenet, lenet_improved  # noqa: E402
 from d2l_ch6.training import (CHECKPOINT_FILE, History, Reporter,  # noqa: E402
                               TqdmReporter, _atomic_write, evaluate_accuracy_gpu,
                               format_summary, get_reporter, load_checkpoint, plot_history,
@@ -92,7 +92,8 @@ def test_short_training_beats_chance(small):
     """Exercise 6.6.2's net on 2,048 real images, 3 epochs: far above the 0.1 of chance."""
     train_iter, test_iter = iters(small)
     history = train_ch5(lenet_improved(), train_iter, test_iter, 3, MODEL_LR['lenet-improved'],
-                        ctx='cpu', reporter=None, seed=0)
+                        ctx='cpu', reporter=None, seed=0,
+                        lr_schedule=MODEL_LR_SCHEDULE['lenet-improved'])
     assert len(history) == 3 and history.ctx == 'cpu(0)'
     assert history[-1]['test_acc'] > 0.5 and history[-1]['train_acc'] > 0.6  # chance: 0.1
     assert history[-1]['train_loss'] < history[0]['train_loss']
