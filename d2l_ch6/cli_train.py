@@ -30,6 +30,10 @@ def add_train_parser(subparsers):
     p.add_argument('--lr', type=float, default=None,
                    help='learning rate (default: the model\'s: ' + ', '.join(
                        f'{k} {v:g}' for k, v in MODEL_LR.items()) + "; the book's is 0.9)")
+    p.add_argument('--lr-schedule', choices=['model', 'none', 'cosine'], default='model',
+                   help="per-epoch learning rate: the model's (lenet-improved decays it on "
+                        "a cosine, the book's LeNet keeps it constant), none (constant) or "
+                        'cosine (default: model)')
     p.add_argument('--batch-size', type=int, default=256, help='minibatch size (default: 256)')
     p.add_argument('--seed', type=int, default=None,
                    help='seed initialisation and shuffling for a repeatable run '
@@ -98,13 +102,15 @@ def _write_outputs(out, args, lr, net, history, seconds):
 
 def run_train(args):
     """Train the chosen model as the flags say; return the exit status."""
-    from .lenet import MODEL_LR, get_model
+    from .lenet import MODEL_LR, MODEL_LR_SCHEDULE, get_model
     from .training import TqdmReporter, Reporter, train_ch5
 
     out = pathlib.Path(args.out)
     checkpoint_dir = pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir \
         else out / 'checkpoint'
     lr = args.lr if args.lr is not None else MODEL_LR[args.model]
+    lr_schedule = MODEL_LR_SCHEDULE[args.model] if args.lr_schedule == 'model' \
+        else None if args.lr_schedule == 'none' else args.lr_schedule
     try:
         train_iter, test_iter = _load(args)
         net = get_model(args.model)
@@ -112,7 +118,7 @@ def run_train(args):
         history = train_ch5(net, train_iter, test_iter, args.epochs, lr, ctx=args.device,
                             reporter=Reporter() if args.no_progress else TqdmReporter(),
                             seed=args.seed, checkpoint_dir=checkpoint_dir,
-                            resume=args.resume)
+                            resume=args.resume, lr_schedule=lr_schedule)
     except KeyboardInterrupt:
         print(f'd2l-ch6: interrupted; checkpoint in {checkpoint_dir}: add --resume to '
               'continue', file=sys.stderr)

@@ -117,6 +117,34 @@ def test_forward_matches_independent_reference(make, how, hybridize):
     assert_allclose(acts[1], H2, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize('make, nonzero_per_window', [(lenet, 4), (lenet_max, 1)])
+def test_max_pooling_routes_each_window_gradient_to_one_input(make, nonzero_per_window):
+    """Exercise 6.6.1: "Replace the average pooling with max pooling. What happens?"
+
+    The parameters (61,706) and shapes stay; what changes is that each 2x2
+    window passes on its strongest response, so the gradient reaching the first
+    convolution's output goes to one input per window instead of a quarter to
+    each of four: checked on the autograd gradient of the network's own layers.
+    """
+    from mxnet import autograd
+    net = _initialised(make())
+    X = np.random.uniform(size=(2, 1, 28, 28))
+    H1 = net[0](X)                                              # (2, 6, 28, 28)
+    H1.attach_grad()
+    with autograd.record():
+        out = H1
+        for layer in list(net)[1:]:
+            out = layer(out)
+        out.sum().backward()
+    G = H1.grad.asnumpy().reshape(2, 6, 14, 2, 14, 2)            # 2x2 windows
+    nonzero = (onp.abs(G) > 0).sum(axis=(3, 5))
+    assert (nonzero == nonzero_per_window).all()
+    if make is lenet:  # average pooling: a quarter to each input of the window
+        assert_allclose(G, onp.broadcast_to(G.mean(axis=(3, 5), keepdims=True), G.shape),
+                        rtol=1e-6, atol=1e-12)
+    assert count_params(net) == 61706
+
+
 def test_improved_lenet_layers():
     """Exercise 6.6.2: ReLU after BatchNorm, max pooling, 16, 32 and 64 channels."""
     net = _initialised(lenet_improved())
