@@ -243,9 +243,13 @@ class DataIter:
     def __len__(self):
         return -(-self.num_examples // self.batch_size)
 
+    def epoch_order(self):
+        """Return the next epoch's order of examples: a new permutation, or None (stored order)."""
+        return self.rng.permutation(self.num_examples) if self.shuffle else None
+
     def __iter__(self):
         n = self.num_examples
-        order = self.rng.permutation(n) if self.shuffle else None
+        order = self.epoch_order()
         for start in range(0, n, self.batch_size):
             if order is None:
                 X_b = self.X[start:start + self.batch_size]

@@ -110,7 +110,7 @@ def _split_sizes(b, k):
 
 def _is_array_iter(it):
     """True for a d2l_ch6.data.DataIter without resizing: its arrays can go to the devices once."""
-    return (all(hasattr(it, a) for a in ('X', 'y', 'batch_size', 'shuffle', 'rng'))
+    return (all(hasattr(it, a) for a in ('X', 'y', 'batch_size', 'epoch_order', 'rng'))
             and getattr(it, 'resize', None) is None)
 
 
@@ -626,9 +626,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
                 trainer.set_learning_rate(epoch_lr)
                 t0 = time.perf_counter()
                 if fast:
-                    order = train_iter.rng.permutation(train_data.n) if train_iter.shuffle \
-                        else None
-                    batches = train_data.batches(order, start)
+                    batches = train_data.batches(train_iter.epoch_order(), start)
                 else:
                     batches = _iter_batches(train_iter, ctxs, 'train_iter', start)
                 pending, sizes, done = [], [], start   # done: batches stepped this epoch
