@@ -537,6 +537,11 @@ def _seed_everything(seed, train_iter):
         train_iter.rng = onp.random.default_rng(seed)
 
 
+def _rng_state(data_iter):
+    """Return the state of data_iter's shuffling rng, or None when it has none."""
+    return data_iter.rng.bit_generator.state if hasattr(data_iter, 'rng') else None
+
+
 def _read_stats(pending):
     """Read the queued per-batch [loss sum, right] of every device at once: (batches, 2)."""
     per_ctx = list(zip(*pending))
@@ -618,8 +623,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     try:
         with _InterruptGuard() as guard:
             for epoch in range(first_epoch, num_epochs):
-                rng_state = (train_iter.rng.bit_generator.state
-                             if hasattr(train_iter, 'rng') else None)
+                rng_state = _rng_state(train_iter)
                 start = first_batch if epoch == first_epoch else 0
                 sums = onp.array(partial if epoch == first_epoch and partial else [0., 0., 0.])
                 epoch_lr = _epoch_lr(lr_schedule, lr, epoch, num_epochs)
@@ -675,8 +679,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
                 log.info('epoch %d: loss %.3f, train acc %.3f, test acc %.3f, %.1f examples/sec',
                          epoch + 1, record['train_loss'], record['train_acc'],
                          record['test_acc'], record['examples_per_sec'])
-                checkpoint(epoch + 1, 0, train_iter.rng.bit_generator.state
-                           if hasattr(train_iter, 'rng') else None, None)
+                checkpoint(epoch + 1, 0, _rng_state(train_iter), None)
                 if checkpoint_dir is not None and record['test_acc'] > best:
                     best = record['test_acc']
                     _atomic_write(pathlib.Path(checkpoint_dir) / 'best.params',
