@@ -34,6 +34,12 @@ def _check_multi_args(X, K, x_ndim, k_ndim):
     """Raise unless X and K have the given ranks, the same c_i, and K's window fits X."""
     check_ndim('X', X, x_ndim)
     check_ndim('K', K, k_ndim)
+    _check_channels(X, K)
+    check_kernel_fits(X, K)
+
+
+def _check_channels(X, K):
+    """Raise unless X (..., c_i, h, w) and K (..., c_i, k_h, k_w) agree on c_i >= 1."""
     c_x, c_k = X.shape[-3], K.shape[-3]
     if c_x != c_k:
         raise ValueError(f'K must have as many input channels as X: X has c_i = {c_x} '
@@ -41,7 +47,6 @@ def _check_multi_args(X, K, x_ndim, k_ndim):
                          f'(shape {tuple(K.shape)})')
     if c_x < 1:
         raise ValueError(f'X must have at least one channel, got shape {tuple(X.shape)}')
-    check_kernel_fits(X, K)
 
 
 def corr2d_multi_in(X, K):
@@ -326,10 +331,7 @@ def conv2d_matmul(X, K, padding=0, strides=1):
     """
     check_ndim('X', X, 4)
     check_ndim('K', K, 4)
-    if X.shape[1] != K.shape[1]:
-        raise ValueError(f'K must have as many input channels as X: X has c_i = {X.shape[1]} '
-                         f'(shape {tuple(X.shape)}) but K has c_i = {K.shape[1]} '
-                         f'(shape {tuple(K.shape)})')
+    _check_channels(X, K)
     dtype = X.dtype if X.dtype.kind == 'f' else 'float32'
     X = X.astype(dtype, copy=False)
     K = K.astype(dtype, copy=False).as_in_ctx(X.ctx)
@@ -337,8 +339,8 @@ def conv2d_matmul(X, K, padding=0, strides=1):
     a, b = check_pair('padding', padding, 0)
     s_h, s_w = check_pair('strides', strides, 1)
     _check_padded_fit(X, (k_h, k_w), (a, b))
-    B, h_o = X.shape[0], (X.shape[2] + 2 * a - k_h) // s_h + 1
-    w_o = (X.shape[3] + 2 * b - k_w) // s_w + 1
+    B, h_o, w_o = X.shape[0], *conv_output_shape(X.shape[2], X.shape[3], k_h, k_w,
+                                                  2 * a, 2 * b, s_h, s_w)
     cols = im2col_multi(X, (k_h, k_w), (a, b), (s_h, s_w))  # (B, c_i k_h k_w, h' w')
     cols = cols.transpose(1, 0, 2).reshape(c_i * k_h * k_w, B * h_o * w_o)
     Y = np.dot(K.reshape(c_o, -1), cols)  # (c_o, B h' w')
