@@ -7,7 +7,8 @@ accuracy after every epoch) and adds, without changing the numbers:
 * speed: a ``DataIter``'s arrays are copied to each device once and batches are
   gathered there; the network and its loss run as one hybridized graph; losses
   and accuracies are summed on the device and read every ``sync_every``
-  batches instead of after each one;
+  batches instead of after each one; on CPU, convolutions with 6 channels run
+  on zero-padded channels, where oneDNN has fast kernels (``_channel_pad``);
 * many devices: ``ctx`` may be a list, each batch is split over it and one
   Trainer sums the gradients (the loss is the single-device loss);
 * a history of every epoch, and a reporter parameter (d2l's Animator, a tqdm
@@ -31,6 +32,8 @@ import mxnet as mx
 import numpy as onp
 from mxnet import autograd, gluon, init, np, npx
 from mxnet.gluon import nn
+
+from . import _channel_pad
 
 __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'evaluate_accuracy_gpu',
            'train_ch5', 'History', 'Reporter', 'TqdmReporter', 'AnimatorReporter',
@@ -471,6 +474,10 @@ class _LossStats(nn.HybridBlock):
         super().__init__(**kwargs)
         self.net, self.loss = net, loss
 
+    def forward(self, X, y):
+        _channel_pad.complete_init(self.net, X)   # shapes known before the graph is built
+        return super().forward(X, y)
+
     def hybrid_forward(self, F, X, y):
         y_hat = self.net(X)                                          # (b, 10)
         l = self.loss(y_hat, y)                                      # (b,)
@@ -550,7 +557,7 @@ def _read_stats(pending):
 
 def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter='auto',
               seed=None, checkpoint_dir=None, resume=False, sync_every=50, hybridize=True,
-              lr_schedule=None):
+              lr_schedule=None, pad_channels=True):
     """Train a model with GPUs, or CPU contexts, and return its History (Book section 6.6.2).
 
     ctx: a context, a list of them (data-parallel: each batch is split over
@@ -561,6 +568,10 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     Ctrl-C; resume: continue from it and finish num_epochs. sync_every: read
     the device-side metrics every this many batches (progress, NaN check).
     hybridize: run net and loss as one static graph when net is a HybridBlock.
+    pad_channels: on CPU contexts with oneDNN, run a hybridized Sequential's
+    convolutions whose channel counts are not a multiple of 8 (LeNet's 6) on
+    zero-padded channels, where oneDNN has fast kernels: the same function
+    and parameters (d2l_ch6/_channel_pad.py); False runs net's own graph.
     lr_schedule: None keeps the book's constant lr; 'cosine' decays it per
     epoch as cosine_lr; a callable maps the 0-based epoch to its learning rate.
     The epoch's rate is in its history record ('lr'); resume continues it.
@@ -569,6 +580,8 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     if not (lr_schedule is None or lr_schedule == 'cosine' or callable(lr_schedule)):
         raise ValueError(f"lr_schedule must be None, 'cosine' or a callable epoch -> lr, "
                          f'got {lr_schedule!r}')
+    if not isinstance(pad_channels, bool):
+        raise ValueError(f'pad_channels must be True or False, got {pad_channels!r}')
     _check_not_empty(train_iter, 'train_iter')
     _check_not_empty(test_iter, 'test_iter')
     if resume and checkpoint_dir is None:
@@ -584,10 +597,14 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     net.initialize(force_reinit=True, ctx=ctxs, init=init.Xavier())
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
+    model = net                          # what computes net's function, in training and testing
     if hybridize and isinstance(net, nn.HybridBlock):
-        forward = _LossStats(net, loss)
+        if pad_channels and _channel_pad.padding_plan(net) and _channel_pad.onednn_enabled() \
+                and all(c.device_type == 'cpu' for c in ctxs):
+            model = _channel_pad.ChannelPadded(net)
+        forward = _LossStats(model, loss)
         forward.hybridize(static_alloc=True, static_shape=True)
-        net.hybridize(static_alloc=True, static_shape=True)
+        model.hybridize(static_alloc=True, static_shape=True)
     else:
         forward = _loss_stats_eager(net, loss)
 
@@ -664,10 +681,10 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
                 t1 = time.perf_counter()
                 with autograd.predict_mode():
                     if test_data is not None:
-                        correct, count = _evaluate(net, test_data.batches())
+                        correct, count = _evaluate(model, test_data.batches())
                     else:
-                        correct, count = _evaluate(net, _iter_batches(test_iter, ctxs,
-                                                                      'test_iter'))
+                        correct, count = _evaluate(model, _iter_batches(test_iter, ctxs,
+                                                                        'test_iter'))
                 t2 = time.perf_counter()
                 trained = int(sums[2] - n_before)   # fewer than num_examples after a resume
                 record = {'epoch': epoch + 1, 'train_loss': sums[0] / sums[2],

@@ -21,8 +21,9 @@ from mxnet import autograd, gluon, init, np  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-from d2l_ch6 import data  # noqa: E402
-from d2l_ch6.lenet import MODEL_LR, MODEL_LR_SCHEDULE, lenet, lenet_improved  # noqa: E402
+from d2l_ch6 import _channel_pad, data  # noqa: E402
+from d2l_ch6.lenet import (MODEL_LR, MODEL_LR_SCHEDULE, lenet, lenet_improved,  # noqa: E402
+                           lenet_max)
 from d2l_ch6.training import (CHECKPOINT_FILE, History, Reporter,  # noqa: E402
                               TqdmReporter, _atomic_write, evaluate_accuracy_gpu,
                               format_summary, get_reporter, load_checkpoint, plot_history,
@@ -190,6 +191,98 @@ def test_same_seed_same_losses(small):
     assert other.column('train_loss') != results[0]
 
 
+# ------------------------------------------------- zero-padded channels
+
+def conv(c, **kw):
+    return nn.Conv2D(c, kernel_size=3, padding=1, activation='sigmoid', **kw)
+
+
+@pytest.mark.parametrize('layers, plan', [
+    (lambda: list(lenet()), {0: 8}),
+    (lambda: list(lenet_max()), {0: 8}),
+    (lambda: list(lenet_improved()), {}),                      # 16, 32, 64 channels already
+    (lambda: [conv(6), conv(6), conv(4), nn.Dense(3)], {0: 8, 1: 8}),   # 4: nothing follows
+    (lambda: [conv(6), nn.Activation('relu'), nn.MaxPool2D(), conv(16)], {0: 8}),
+    (lambda: [conv(12), conv(16)], {0: 16}),
+    (lambda: [conv(6), nn.Dropout(0.5), conv(16)], {}),       # random draws per channel
+    (lambda: [conv(6), nn.BatchNorm(), conv(16)], {}),        # parameters per channel
+    (lambda: [conv(6), nn.Dense(16)], {}),                    # mixes the channels
+    (lambda: [nn.Conv2D(6, 3, groups=2), conv(16)], {}),      # grouped
+])
+def test_padding_plan_widens_only_convolutions_followed_by_one(layers, plan):
+    """Which Conv2D gets zero filters: c_o not a multiple of 8, only channel-wise layers to the next Conv2D."""
+    net = nn.HybridSequential()
+    net.add(*layers())
+    assert _channel_pad.padding_plan(net) == plan
+
+
+def test_padding_plan_of_a_block_that_is_not_sequential():
+    assert _channel_pad.padding_plan(nn.Conv2D(6, 3)) == {}
+
+
+def two_sixes():
+    """Two 6-channel convolutions in a row: the second is padded on both sides."""
+    net = nn.HybridSequential()
+    net.add(conv(6), conv(6), conv(4), nn.Dense(10))
+    return net
+
+
+@pytest.mark.parametrize('make', [lenet, lenet_max, two_sixes])
+@pytest.mark.parametrize('hybridize', [True, False])
+def test_channel_padded_net_computes_the_same_function_and_gradients(make, hybridize):
+    """Zero filters, zero input weights: net's outputs and gradients, with net's own parameters."""
+    net = make()
+    net.initialize(init=init.Xavier(), ctx=TWO_CPUS)
+    padded = _channel_pad.ChannelPadded(net)          # before the first forward: deferred shapes
+    assert padded.plan
+    if hybridize:
+        padded.hybridize(static_alloc=True, static_shape=True)
+    mx.random.seed(0)
+    X = np.random.uniform(size=(16, 1, 28, 28), ctx=mx.cpu(1))
+    y = np.random.randint(0, 10, size=(16,), ctx=mx.cpu(1))
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    results = []
+    for model in (padded, net):
+        with autograd.record():
+            Y = model(X)
+            l = loss(Y, y)
+        l.backward()
+        results.append((Y.asnumpy(), {k: p.grad(mx.cpu(1)).asnumpy()
+                                      for k, p in net.collect_params().items()}))
+    (Y_pad, g_pad), (Y, g) = results
+    assert Y_pad.shape == Y.shape == (16, 10)
+    assert_allclose(Y_pad, Y, rtol=1e-5, atol=1e-6)
+    for k in g:
+        assert_allclose(g_pad[k], g[k], rtol=1e-4, atol=1e-6, err_msg=k)
+    # no parameter of its own: the same Parameter objects under the same names
+    assert {k: id(p) for k, p in padded.collect_params().items()} == \
+        {k: id(p) for k, p in net.collect_params().items()}
+
+
+@pytest.mark.parametrize('ctx', [mx.cpu(), TWO_CPUS])
+def test_padded_channels_train_like_the_plain_graph(small, ctx):
+    """pad_channels=True (the default) and False: the same losses, accuracies and parameters."""
+    runs = []
+    for pad in (True, False):
+        train_iter, test_iter = iters(small)
+        net = lenet()
+        history = train_ch5(net, train_iter, test_iter, 2, 0.9, ctx=ctx, reporter=None, seed=0,
+                            pad_channels=pad)
+        runs.append((history, params_of(net)))
+    (padded, p_padded), (plain, p_plain) = runs
+    assert_allclose(padded.column('train_loss'), plain.column('train_loss'), rtol=1e-5)
+    assert_allclose(padded.column('train_acc'), plain.column('train_acc'), atol=1e-3)
+    assert_allclose(padded.column('test_acc'), plain.column('test_acc'), atol=2e-3)
+    assert_same_params(p_padded, p_plain, rtol=1e-3, atol=1e-5)
+
+
+def test_oneDNN_switch_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv('MXNET_MKLDNN_ENABLED', '0')
+    assert not _channel_pad.onednn_enabled()
+    monkeypatch.delenv('MXNET_MKLDNN_ENABLED')
+    assert _channel_pad.onednn_enabled() == mx.runtime.Features().is_enabled('MKLDNN')
+
+
 # ----------------------------------------------------------- checkpoints
 
 class StopAt(Reporter):
@@ -336,6 +429,8 @@ def test_divergence_is_caught(small):
     ({'lr_schedule': 'step'}, "lr_schedule must be None, 'cosine' or a callable"),
     ({'lr_schedule': lambda epoch: -0.1}, 'lr_schedule must give a finite learning rate >= 0, '
                                           'got -0.1 for epoch 0'),
+    ({'pad_channels': 'yes'}, "pad_channels must be True or False, got 'yes'"),
+    ({'pad_channels': 8}, 'pad_channels must be True or False, got 8'),
 ])
 def test_bad_arguments(small, kwargs, message):
     train_iter, test_iter = iters(small)
