@@ -6,14 +6,11 @@ kernels keep channels in blocks of 8 (AVX2) or 16 (AVX-512), so LeNet's
 6-channel layers fall back to an im2col GEMM. Measured with DNNL_VERBOSE on
 the 2-core AMD EPYC (AVX-512), LeNet, 128 examples, ms per batch:
 
-    first convolution, forward          2.67 GEMM  ->  0.82 JIT (8 channels)
-    second convolution, backward data   2.23 GEMM  ->  1.20 JIT
-    second convolution, backward weights 2.17 GEMM ->  1.02 JIT
-
-(the first convolution's weight gradient stays a GEMM: oneDNN offered no
-JIT kernel for it at 8 channels, one at 16). One CPU context trains about 12,600
-examples/s instead of 9,500, two about 17,000 instead of 14,300 end to end.
-Padding to 16 instead of 8 was slower (16,500): more wasted work.
+    first convolution, forward            2.67 GEMM  ->  0.82 JIT (8 channels)
+    first convolution, weight gradient    3.28 GEMM  ->  0.65 JIT (image pairs, 16)
+      (plus 0.9 of layout conversions for the GEMM)
+    second convolution, backward data     2.23 GEMM  ->  1.20 JIT
+    second convolution, weight gradient   2.17 GEMM  ->  1.02 JIT
 
 ``ChannelPadded(net)`` shares net's parameters and computes net's function,
 with each ``Conv2D`` whose c_o is not a multiple of 8 widened to the next one,
@@ -25,6 +22,15 @@ next ``Conv2D``:
 * the next ``Conv2D`` gets zero weights for the extra input channels, so they
   add exact zeros to every output.
 
+oneDNN has no JIT kernel for the first layer's weight gradient at 8 channels,
+only at 16, and padding to 16 costs more in the layers after it than it saves.
+``pair_images=True`` gets 16 without waste: the first convolution takes images
+2m and 2m+1 as its two input channels, (B/2, 2, h, w), with weights
+[[W, 0], [0, W]], so its 16 output channels are 8 of each image; the
+channel-wise layers keep the pairs, and a reshape before the next ``Conv2D``
+gives (B, 8, h', w') back. It needs an even batch of 1-channel images
+(``accepts``); train_ch5 uses the plain padded graph for any other batch.
+
 The zeros are constants of the graph (``np.pad`` of the weights), so the
 gradients of the real weights are the unpadded network's, and no extra
 parameter exists or is trained. Outputs, losses and gradients agree with
@@ -32,6 +38,10 @@ parameter exists or is trained. Outputs, losses and gradients agree with
 Dense, Flatten or anything else between two convolutions stops the padding
 there, so a layer with random draws or per-channel parameters never sees an
 extra channel.
+
+Training LeNet on one CPU context: about 9,500 examples/s with net's own graph,
+12,600 padded, 13,500 padded with image pairs; on two contexts, end to end
+(data, training, test accuracy), 14,300 -> 17,000 -> 20,500.
 """
 import os
 
@@ -95,48 +105,85 @@ def complete_init(net, X):
 
 
 class _PaddedConv2D(nn.HybridBlock):
-    """conv's layer on zero-padded channels: c_i + extra_in inputs, c_o + extra_out outputs."""
+    """conv's layer on zero-padded channels: c_i + extra_in inputs, c_o + extra_out outputs.
 
-    def __init__(self, conv, extra_in, extra_out):
+    pair: the input holds two images as channels, (B/2, 2, h, w), and the
+    weights are [[W, 0], [0, W]]: image 2m's c_o + extra_out channels, then
+    image 2m+1's.
+    """
+
+    def __init__(self, conv, extra_in, extra_out, pair=False):
         super().__init__(prefix=conv.prefix, params=conv.params)   # conv's own Parameters
         self.weight = self.params.get('weight')
         self.bias = self.params.get('bias') if conv.bias is not None else None
         self.act = conv.act
-        self._kwargs = dict(conv._kwargs, num_filter=conv._channels + extra_out)
+        self._pair = pair
+        self._kwargs = dict(conv._kwargs, num_filter=(conv._channels + extra_out) * (2 if pair else 1))
         self._weight_pad = ((0, extra_out), (0, extra_in), (0, 0), (0, 0))   # (c_o, c_i, k_h, k_w)
         self._bias_pad = ((0, extra_out), (0, 0))   # on (c_o, 1): MXNet's pad rejects 1-D arrays
 
     def hybrid_forward(self, F, X, weight, bias=None):
         weight = F.np.pad(weight, self._weight_pad)
+        if bias is not None:
+            bias = F.np.pad(bias.reshape((-1, 1)), self._bias_pad).reshape((-1,))
+        if self._pair:
+            weight = F.np.concatenate([F.np.pad(weight, ((0, 0), (0, 1), (0, 0), (0, 0))),
+                                       F.np.pad(weight, ((0, 0), (1, 0), (0, 0), (0, 0)))])
+            bias = None if bias is None else F.np.concatenate([bias, bias])
         if bias is None:
             Y = F.npx.convolution(X, weight, **self._kwargs)
         else:
-            bias = F.np.pad(bias.reshape((-1, 1)), self._bias_pad).reshape((-1,))
             Y = F.npx.convolution(X, weight, bias, **self._kwargs)
         return Y if self.act is None else self.act(Y)
 
 
 class ChannelPadded(nn.HybridBlock):
-    """Compute net with zero-padded channels on oneDNN's fast kernels, sharing its parameters (Book section 6.6.2)."""
+    """Compute net with zero-padded channels on oneDNN's fast kernels, sharing its parameters (Book section 6.6.2).
 
-    def __init__(self, net, multiple=MULTIPLE):
+    pair_images: also give the first convolution two images at once as two
+    input channels (its weights block-diagonal), so that it has twice the
+    output channels: 16 for LeNet, where oneDNN has a JIT kernel for the
+    weight gradient. Needs an even batch of 1-channel images (``accepts``).
+    """
+
+    def __init__(self, net, multiple=MULTIPLE, pair_images=False):
         super().__init__()
         self.plan = padding_plan(net, multiple)
+        if pair_images and 0 not in self.plan:
+            raise ValueError('pair_images=True needs a first layer that padding_plan widens, '
+                             f'got the plan {self.plan}')
+        self.pair_images = pair_images
         self.net = net
         self.body = nn.HybridSequential()
+        self._unpair_at = None                        # where the images go back to the batch
         extra_in = 0                                  # extra channels the previous layer passes on
         for k, layer in enumerate(net):
             if _plain_conv(layer) and (extra_in or k in self.plan):
+                if pair_images and k > 0 and self._unpair_at is None:
+                    self._unpair_at = k
                 extra_out = self.plan.get(k, layer._channels) - layer._channels
-                self.body.add(_PaddedConv2D(layer, extra_in, extra_out))
+                self.body.add(_PaddedConv2D(layer, extra_in, extra_out, pair_images and k == 0))
                 extra_in = extra_out
             else:
                 self.body.add(layer)                  # the same layer object: shared
                 extra_in = extra_in if _channel_wise(layer) else 0
 
+    def accepts(self, X):
+        """Return True when X (B, c_i, h, w) suits this block: always, or with pair_images an even B and c_i = 1."""
+        return not self.pair_images or (X.shape[0] % 2 == 0 and X.shape[1] == 1)
+
     def forward(self, X, *args):
+        if isinstance(X, mx.nd.NDArray) and not self.accepts(X):
+            raise ValueError(f'ChannelPadded(pair_images=True) needs an even batch of 1-channel '
+                             f'images, got X of shape {X.shape}')
         complete_init(self.net, X)   # the padded weights hide c_i from shape inference
         return super().forward(X, *args)
 
     def hybrid_forward(self, F, X):
-        return self.body(X)
+        for k, layer in enumerate(self.body):
+            if self.pair_images and k == 0:
+                X = F.npx.reshape(X, (-6, -1, 2, -3, -4))       # (B/2, 2, h, w): images 2m, 2m+1
+            elif k == self._unpair_at:
+                X = F.npx.reshape(F.npx.reshape(X, (-2, -6, 2, -1, -4)), (-5, -4))  # (B, c, h, w)
+            X = layer(X)
+        return X

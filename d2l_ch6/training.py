@@ -485,6 +485,34 @@ class _LossStats(nn.HybridBlock):
         return l, F.np.stack([l.sum(), correct])
 
 
+class _Graphs:
+    """net's hybridized graphs, for training (with the loss) and for prediction.
+
+    With pad: ChannelPadded ones, the image-pairing graph first for the
+    batches it accepts (even, 1-channel), the plain padded one for the rest.
+    """
+
+    def __init__(self, net, loss, pad):
+        self.models = [net]
+        if pad:
+            self.models = [_channel_pad.ChannelPadded(net)]
+            if 0 in self.models[0].plan:
+                self.models.insert(0, _channel_pad.ChannelPadded(net, pair_images=True))
+        self.trains = [_LossStats(m, loss) for m in self.models]
+        for block in self.models + self.trains:
+            block.hybridize(static_alloc=True, static_shape=True)
+
+    def _pick(self, X):
+        return next(i for i, m in enumerate(self.models)
+                    if not hasattr(m, 'accepts') or m.accepts(X))
+
+    def predict(self, X):
+        return self.models[self._pick(X)](X)
+
+    def loss_stats(self, X, y):
+        return self.trains[self._pick(X)](X, y)
+
+
 def _loss_stats_eager(net, loss):
     def forward(X, y):
         y_hat = net(X)
@@ -597,16 +625,13 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     net.initialize(force_reinit=True, ctx=ctxs, init=init.Xavier())
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    model = net                          # what computes net's function, in training and testing
     if hybridize and isinstance(net, nn.HybridBlock):
-        if pad_channels and _channel_pad.padding_plan(net) and _channel_pad.onednn_enabled() \
-                and all(c.device_type == 'cpu' for c in ctxs):
-            model = _channel_pad.ChannelPadded(net)
-        forward = _LossStats(model, loss)
-        forward.hybridize(static_alloc=True, static_shape=True)
-        model.hybridize(static_alloc=True, static_shape=True)
+        pad = pad_channels and bool(_channel_pad.padding_plan(net)) \
+            and _channel_pad.onednn_enabled() and all(c.device_type == 'cpu' for c in ctxs)
+        graphs = _Graphs(net, loss, pad)
+        forward, model = graphs.loss_stats, graphs.predict
     else:
-        forward = _loss_stats_eager(net, loss)
+        forward, model = _loss_stats_eager(net, loss), net
 
     fast = _is_array_iter(train_iter)
     train_data = _DeviceData(train_iter, ctxs) if fast else None

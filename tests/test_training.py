@@ -229,11 +229,14 @@ def two_sixes():
 
 @pytest.mark.parametrize('make', [lenet, lenet_max, two_sixes])
 @pytest.mark.parametrize('hybridize', [True, False])
-def test_channel_padded_net_computes_the_same_function_and_gradients(make, hybridize):
-    """Zero filters, zero input weights: net's outputs and gradients, with net's own parameters."""
+@pytest.mark.parametrize('pair_images', [False, True])
+def test_channel_padded_net_computes_the_same_function_and_gradients(make, hybridize,
+                                                                     pair_images):
+    """Zero filters, zero input weights, image pairs: net's outputs and gradients, with net's own parameters."""
     net = make()
     net.initialize(init=init.Xavier(), ctx=TWO_CPUS)
-    padded = _channel_pad.ChannelPadded(net)          # before the first forward: deferred shapes
+    # built before the first forward pass: the shapes are still deferred
+    padded = _channel_pad.ChannelPadded(net, pair_images=pair_images)
     assert padded.plan
     if hybridize:
         padded.hybridize(static_alloc=True, static_shape=True)
@@ -259,12 +262,29 @@ def test_channel_padded_net_computes_the_same_function_and_gradients(make, hybri
         {k: id(p) for k, p in net.collect_params().items()}
 
 
-@pytest.mark.parametrize('ctx', [mx.cpu(), TWO_CPUS])
-def test_padded_channels_train_like_the_plain_graph(small, ctx):
+def test_image_pairs_need_an_even_batch_of_one_channel_images():
+    net = lenet()
+    net.initialize()
+    paired = _channel_pad.ChannelPadded(net, pair_images=True)
+    assert paired.accepts(np.zeros((4, 1, 28, 28)))
+    assert not paired.accepts(np.zeros((5, 1, 28, 28)))
+    assert not paired.accepts(np.zeros((4, 3, 28, 28)))
+    assert _channel_pad.ChannelPadded(net).accepts(np.zeros((5, 1, 28, 28)))
+    with pytest.raises(ValueError, match=r'needs an even batch of 1-channel images, got X of '
+                                         r'shape \(5, 1, 28, 28\)'):
+        paired(np.zeros((5, 1, 28, 28)))
+    with pytest.raises(ValueError, match='pair_images=True needs a first layer that '
+                                         'padding_plan widens'):
+        _channel_pad.ChannelPadded(lenet_improved(), pair_images=True)
+
+
+@pytest.mark.parametrize('ctx, batch_size', [(mx.cpu(), 256), (TWO_CPUS, 256),
+                                             (mx.cpu(), 255)])   # odd: both graphs in turn
+def test_padded_channels_train_like_the_plain_graph(small, ctx, batch_size):
     """pad_channels=True (the default) and False: the same losses, accuracies and parameters."""
     runs = []
     for pad in (True, False):
-        train_iter, test_iter = iters(small)
+        train_iter, test_iter = iters(small, batch_size)
         net = lenet()
         history = train_ch5(net, train_iter, test_iter, 2, 0.9, ctx=ctx, reporter=None, seed=0,
                             pad_channels=pad)
