@@ -15,7 +15,9 @@ both see the same machine:
   (The book's printed listing indents the test evaluation into the batch
   loop; d2l's package, and this benchmark, evaluate once per epoch.)
 * train_ch5: d2l_ch6.load_data_fashion_mnist and d2l_ch6.training.train_ch5,
-  with d2l_ch6's environment defaults (d2l_ch6/_env.py) and --ctx.
+  with d2l_ch6's environment defaults (d2l_ch6/_env.py) and --ctx; on CPU its
+  convolutions run on zero-padded channels (d2l_ch6/_channel_pad.py) unless
+  --no-pad-channels.
 
 Both use the book's LeNet, lr 0.9, batch 256, Xavier initialisation and SGD.
 Throughput is training examples per second of wall time per epoch, end to end:
@@ -102,7 +104,7 @@ def book_run(epochs, lr, batch_size):
             'total_seconds': time.perf_counter() - start}
 
 
-def ours_run(epochs, lr, batch_size, ctx, model):
+def ours_run(epochs, lr, batch_size, ctx, model, pad_channels):
     """d2l_ch6's data and train_ch5; per-epoch records."""
     start = time.perf_counter()
     sys.path.insert(0, ROOT)
@@ -112,7 +114,7 @@ def ours_run(epochs, lr, batch_size, ctx, model):
     from d2l_ch6.training import train_ch5
     train_iter, test_iter = load_data_fashion_mnist(batch_size)
     history = train_ch5(get_model(model), train_iter, test_iter, epochs, lr, ctx=ctx,
-                        reporter=None)
+                        reporter=None, pad_channels=pad_channels)
     return {'loop': 'train_ch5', 'ctx': history.ctx, 'records': history.records,
             'env': _env.effective(), 'total_seconds': time.perf_counter() - start}
 
@@ -121,7 +123,8 @@ def child(args):
     if args.child == 'book':
         result = book_run(args.epochs, args.lr, args.batch_size)
     else:
-        result = ours_run(args.epochs, args.lr, args.batch_size, args.ctx, args.model)
+        result = ours_run(args.epochs, args.lr, args.batch_size, args.ctx, args.model,
+                          not args.no_pad_channels)
     print('RESULT ' + json.dumps(result))
 
 
@@ -132,6 +135,8 @@ def spawn(which, args):
     cmd = [sys.executable, os.path.abspath(__file__), '--child', which, '--epochs',
            str(args.epochs), '--lr', str(args.lr), '--batch-size', str(args.batch_size),
            '--ctx', args.ctx, '--model', args.model]
+    if args.no_pad_channels:
+        cmd.append('--no-pad-channels')
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode:
         sys.exit(f'{which} run failed:\n{out.stderr[-3000:]}')
@@ -175,6 +180,8 @@ def main(argv=None):
     p.add_argument('--ctx', default='all',
                    help="train_ch5's ctx: cpu, gpu or all (default: all)")
     p.add_argument('--model', default='lenet', help="train_ch5's model (default: lenet)")
+    p.add_argument('--no-pad-channels', action='store_true',
+                   help="run train_ch5 with pad_channels=False (default: padded)")
     p.add_argument('--child', choices=['book', 'ours'], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
