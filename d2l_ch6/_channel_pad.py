@@ -118,7 +118,8 @@ class _PaddedConv2D(nn.HybridBlock):
         self.bias = self.params.get('bias') if conv.bias is not None else None
         self.act = conv.act
         self._pair = pair
-        self._kwargs = dict(conv._kwargs, num_filter=(conv._channels + extra_out) * (2 if pair else 1))
+        c_o = conv._channels + extra_out
+        self._kwargs = dict(conv._kwargs, num_filter=2 * c_o if pair else c_o)
         self._weight_pad = ((0, extra_out), (0, extra_in), (0, 0), (0, 0))   # (c_o, c_i, k_h, k_w)
         self._bias_pad = ((0, extra_out), (0, 0))   # on (c_o, 1): MXNet's pad rejects 1-D arrays
 

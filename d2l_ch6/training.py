@@ -598,7 +598,8 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     hybridize: run net and loss as one static graph when net is a HybridBlock.
     pad_channels: on CPU contexts with oneDNN, run a hybridized Sequential's
     convolutions whose channel counts are not a multiple of 8 (LeNet's 6) on
-    zero-padded channels, where oneDNN has fast kernels: the same function
+    zero-padded channels, where oneDNN has fast kernels, the first one on two
+    images at a time for even batches of 1-channel images: the same function
     and parameters (d2l_ch6/_channel_pad.py); False runs net's own graph.
     lr_schedule: None keeps the book's constant lr; 'cosine' decays it per
     epoch as cosine_lr; a callable maps the 0-based epoch to its learning rate.
