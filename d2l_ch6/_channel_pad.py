@@ -96,12 +96,17 @@ def complete_init(net, X):
     Prediction mode draws no random numbers and changes no state (BatchNorm's
     running statistics), and the parameters are initialised in the order
     net's first forward pass would use: the numbers are those of a run without it.
+    Return True when every shape is known (they stay known: callers need not
+    ask again), False when X is a symbol and some are not.
     """
-    if isinstance(X, mx.nd.NDArray) and any(
-            p.shape is None or min(p.shape, default=1) <= 0   # 0 or -1: not known yet
-            for p in net.collect_params().values()):
-        with autograd.pause(train_mode=False):
-            net(X)
+    if all(p.shape is not None and min(p.shape, default=1) > 0   # 0 or -1: not known yet
+           for p in net.collect_params().values()):
+        return True
+    if not isinstance(X, mx.nd.NDArray):
+        return False
+    with autograd.pause(train_mode=False):
+        net(X)
+    return True
 
 
 class _PaddedConv2D(nn.HybridBlock):
@@ -155,6 +160,7 @@ class ChannelPadded(nn.HybridBlock):
                              f'got the plan {self.plan}')
         self.pair_images = pair_images
         self.net = net
+        self._shapes_known = False                    # complete_init: once, not per batch
         self.body = nn.HybridSequential()
         self._unpair_at = None                        # where the images go back to the batch
         extra_in = 0                                  # extra channels the previous layer passes on
@@ -177,7 +183,8 @@ class ChannelPadded(nn.HybridBlock):
         if isinstance(X, mx.nd.NDArray) and not self.accepts(X):
             raise ValueError(f'ChannelPadded(pair_images=True) needs an even batch of 1-channel '
                              f'images, got X of shape {X.shape}')
-        complete_init(self.net, X)   # the padded weights hide c_i from shape inference
+        # the padded weights hide c_i from shape inference
+        self._shapes_known = self._shapes_known or complete_init(self.net, X)
         return super().forward(X, *args)
 
     def hybrid_forward(self, F, X):

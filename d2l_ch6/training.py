@@ -473,9 +473,11 @@ class _LossStats(nn.HybridBlock):
     def __init__(self, net, loss, **kwargs):
         super().__init__(**kwargs)
         self.net, self.loss = net, loss
+        self._shapes_known = False
 
     def forward(self, X, y):
-        _channel_pad.complete_init(self.net, X)   # shapes known before the graph is built
+        # shapes known before the graph is built; checked once, not per batch
+        self._shapes_known = self._shapes_known or _channel_pad.complete_init(self.net, X)
         return super().forward(X, y)
 
     def hybrid_forward(self, F, X, y):
