@@ -115,7 +115,7 @@ def ours_run(epochs, lr, batch_size, ctx, model, pad_channels):
     train_iter, test_iter = load_data_fashion_mnist(batch_size)
     history = train_ch5(get_model(model), train_iter, test_iter, epochs, lr, ctx=ctx,
                         reporter=None, pad_channels=pad_channels)
-    return {'loop': 'train_ch5', 'ctx': history.ctx, 'records': history.records,
+    return {'loop': 'train_ch5', 'ctx': history.ctx, 'records': history.to_dict()['epochs'],
             'env': _env.effective(), 'total_seconds': time.perf_counter() - start}
 
 

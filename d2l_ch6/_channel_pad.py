@@ -1,16 +1,10 @@
-"""Run LeNet's 6-channel convolutions on oneDNN's fast kernels by zero-padding channels (Book section 6.6.2).
+"""Run LeNet's 6-channel convolutions on oneDNN's fast kernels by zero-padding channels (the package's addition).
 
 MXNet 1.9.1 hands CPU convolutions to oneDNN, but only takes an oneDNN
 implementation whose memory layout needs no padding. oneDNN's direct JIT
 kernels keep channels in blocks of 8 (AVX2) or 16 (AVX-512), so LeNet's
-6-channel layers fall back to an im2col GEMM. Measured with DNNL_VERBOSE on
-the 2-core AMD EPYC (AVX-512), LeNet, 128 examples, ms per batch:
-
-    first convolution, forward            2.67 GEMM  ->  0.82 JIT (8 channels)
-    first convolution, weight gradient    3.28 GEMM  ->  0.65 JIT (image pairs, 16)
-      (plus 0.9 of layout conversions for the GEMM)
-    second convolution, backward data     2.23 GEMM  ->  1.20 JIT
-    second convolution, weight gradient   2.17 GEMM  ->  1.02 JIT
+6-channel layers fall back to an im2col GEMM, several times slower per layer
+(DNNL_VERBOSE timings in benchmarks/RESULTS.md).
 
 ``ChannelPadded(net)`` shares net's parameters and computes net's function,
 with each ``Conv2D`` whose c_o is not a multiple of 8 widened to the next one,
@@ -34,14 +28,10 @@ gives (B, 8, h', w') back. It needs an even batch of 1-channel images
 The zeros are constants of the graph (``np.pad`` of the weights), so the
 gradients of the real weights are the unpadded network's, and no extra
 parameter exists or is trained. Outputs, losses and gradients agree with
-``net``'s to float rounding (tests/test_training.py). Dropout, BatchNorm,
+``net``'s to float rounding (tests/test_devices.py). Dropout, BatchNorm,
 Dense, Flatten or anything else between two convolutions stops the padding
 there, so a layer with random draws or per-channel parameters never sees an
-extra channel.
-
-Training LeNet on one CPU context: about 9,500 examples/s with net's own graph,
-12,600 padded, 13,500 padded with image pairs; on two contexts, end to end
-(data, training, test accuracy), 14,300 -> 17,000 -> 20,500.
+extra channel. ``d2l_ch6.devices.Model`` uses it where ``pays`` says so.
 """
 import os
 
@@ -56,6 +46,12 @@ def onednn_enabled():
     """Return True when MXNet runs CPU operators through oneDNN (MKLDNN build, not switched off)."""
     return (mx.runtime.Features().is_enabled('MKLDNN')
             and os.environ.get('MXNET_MKLDNN_ENABLED', '1') != '0')
+
+
+def pays(net, ctxs):
+    """Return True when ChannelPadded(net) runs faster on ctxs: CPU contexts with oneDNN, and a layer to widen."""
+    return (all(c.device_type == 'cpu' for c in ctxs) and onednn_enabled()
+            and bool(padding_plan(net)))
 
 
 def _round_up(c, multiple):
@@ -144,7 +140,7 @@ class _PaddedConv2D(nn.HybridBlock):
 
 
 class ChannelPadded(nn.HybridBlock):
-    """Compute net with zero-padded channels on oneDNN's fast kernels, sharing its parameters (Book section 6.6.2).
+    """Compute net with zero-padded channels on oneDNN's fast kernels, sharing its parameters (the package's addition).
 
     pair_images: also give the first convolution two images at once as two
     input channels (its weights block-diagonal), so that it has twice the

@@ -4,10 +4,12 @@ Each check raises ``TypeError`` or ``ValueError`` naming the argument, what was
 expected and what came, so that bad input never surfaces as an ``IndexError``,
 Python's unpacking message or an MXNet engine error raised later, elsewhere.
 """
+import math
 import numbers
+import re
 
 __all__ = ['check_array', 'check_ndim', 'check_2d', 'check_kernel_fits',
-           'check_int', 'check_pair']
+           'check_int', 'check_pair', 'check_real', 'check_bool', 'reason']
 
 
 def check_array(name, A):
@@ -43,13 +45,13 @@ def check_kernel_fits(X, K, x_name='X', k_name='K'):
                          f'got shape {tuple(K.shape)}')
 
 
-def check_int(name, value, minimum):
-    """Raise unless ``value`` is an integer no less than ``minimum``; return it."""
+def check_int(name, value, minimum, maximum=None):
+    """Raise unless ``value`` is an integer no less than ``minimum`` (and no more than ``maximum``); return it."""
+    want = f'an integer >= {minimum}' + ('' if maximum is None else f' and <= {maximum}')
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f'{name} must be an integer >= {minimum}, '
-                        f'got {type(value).__name__} {value!r}')
-    if value < minimum:
-        raise ValueError(f'{name} must be an integer >= {minimum}, got {value}')
+        raise TypeError(f'{name} must be {want}, got {type(value).__name__} {value!r}')
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f'{name} must be {want}, got {value}')
     return int(value)
 
 
@@ -66,3 +68,29 @@ def check_pair(name, value, minimum):
         return tuple(check_int(f'{name}[{i}]', v, minimum) for i, v in enumerate(value))
     v = check_int(name, value, minimum)
     return v, v
+
+
+def check_real(name, value, minimum, inclusive=True):
+    """Raise unless ``value`` is a finite real number >= (or >) ``minimum``; return it as a float."""
+    op = '>=' if inclusive else '>'
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f'{name} must be a finite number {op} {minimum}, '
+                        f'got {type(value).__name__} {value!r}')
+    if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+        raise ValueError(f'{name} must be a finite number {op} {minimum}, got {value!r}')
+    return float(value)
+
+
+def check_bool(name, value):
+    """Raise TypeError unless ``value`` is True or False; return it."""
+    if not isinstance(value, bool):
+        raise TypeError(f'{name} must be True or False, got {type(value).__name__} {value!r}')
+    return value
+
+
+def reason(error):
+    """Return the line of an MXNet (or pickle) error that says what went wrong, without the C++ place."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    why = next((line for line in reversed(lines) if 'Error' in line or 'Check failed' in line),
+               lines[-1] if lines else type(error).__name__)
+    return re.sub(r'^.*\[\d\d:\d\d:\d\d\] \S+: ', '', why)

@@ -1,4 +1,4 @@
-"""`d2l-ch6 train`: train LeNet on Fashion-MNIST from the command line (Book section 6.6.2).
+"""`d2l-ch6 train`: train LeNet on Fashion-MNIST from the command line (the package's addition).
 
 It calls the package's one loop, ``train_ch5``, with a progress bar, prints
 the book's closing lines and writes history.json, training_curve.png and the
@@ -80,38 +80,44 @@ def _load(args):
 
 
 def _write_outputs(out, args, lr, net, history, seconds):
+    """Write the parameters, the curve, then history.json, each atomically: all new or all old."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
+    from .checkpoint import atomic_write
     from .training import format_summary, plot_history
-    out.mkdir(parents=True, exist_ok=True)
-    summary = format_summary(history)
-    (out / 'history.json').write_text(json.dumps({
-        'model': args.model, 'lr': lr, 'batch_size': args.batch_size, 'seed': args.seed,
-        'epochs': args.epochs, 'data': args.mnist_dir or 'fashion-mnist', 'limit': args.limit,
-        'ctx': history.ctx, 'summary': summary, 'seconds': seconds,
-        'history': history.records}, indent=1))
     ax = plot_history(history)
     ax.set_title(f'{args.model}, lr {lr:g}, batch {args.batch_size}')
-    ax.figure.savefig(out / 'training_curve.png', dpi=100, bbox_inches='tight')
-    plt.close(ax.figure)
-    net.save_parameters(str(out / f'{args.model}.params'))
-    return summary
+    record = json.dumps({
+        'model': args.model, 'lr': lr, 'batch_size': args.batch_size, 'seed': args.seed,
+        'epochs': args.epochs, 'data': args.mnist_dir or 'fashion-mnist', 'limit': args.limit,
+        'summary': format_summary(history), 'seconds': seconds, **history.to_dict()}, indent=1)
+    try:
+        atomic_write(out / f'{args.model}.params', net.save_parameters)
+        atomic_write(out / 'training_curve.png',
+                     lambda tmp: ax.figure.savefig(tmp, format='png', dpi=100,
+                                                   bbox_inches='tight'))
+        atomic_write(out / 'history.json', lambda tmp: pathlib.Path(tmp).write_text(record))
+    finally:
+        plt.close(ax.figure)
 
 
 def run_train(args):
     """Train the chosen model as the flags say; return the exit status."""
+    from .checkpoint import check_output_dir
+    from .data import find_data_dir
     from .lenet import MODEL_LR, MODEL_LR_SCHEDULE, get_model
     from .training import TqdmReporter, Reporter, train_ch5
 
-    out = pathlib.Path(args.out)
-    checkpoint_dir = pathlib.Path(args.checkpoint_dir) if args.checkpoint_dir \
-        else out / 'checkpoint'
     lr = args.lr if args.lr is not None else MODEL_LR[args.model]
     lr_schedule = MODEL_LR_SCHEDULE[args.model] if args.lr_schedule == 'model' \
         else None if args.lr_schedule == 'none' else args.lr_schedule
-    try:
+    try:   # outputs checked before any training
+        out = check_output_dir(args.out, '--out')
+        checkpoint_dir = check_output_dir(args.checkpoint_dir or out / 'checkpoint',
+                                          '--checkpoint-dir')
+        print(f'data: {args.mnist_dir or find_data_dir(args.root)}')
         train_iter, test_iter = _load(args)
         net = get_model(args.model)
         start = time.perf_counter()
@@ -126,14 +132,22 @@ def run_train(args):
     except FloatingPointError as e:
         print(f'd2l-ch6: {e}', file=sys.stderr)
         return 1
-    except ValueError as e:
+    except (ValueError, TypeError) as e:
         print(f'd2l-ch6: {e}', file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f'd2l-ch6: {e}', file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - start
     if args.no_progress:
         from .training import format_summary
         print('\n'.join(format_summary(history)))
-    _write_outputs(out, args, lr, net, history, seconds)
+    try:
+        _write_outputs(out, args, lr, net, history, seconds)
+    except OSError as e:
+        print(f'd2l-ch6: {e}; the checkpoint in {checkpoint_dir} holds the trained run',
+              file=sys.stderr)
+        return 1
     print(f'{seconds:.1f} s in all; wrote history.json, training_curve.png and '
           f'{args.model}.params to {out}')
     return 0

@@ -221,4 +221,4 @@ def test_mnist_folder_trains(tmp_path):
     history = train_ch5(lenet_improved(), train_iter, test_iter, 3, MODEL_LR['lenet-improved'],
                         ctx='cpu', reporter=None, seed=0,
                         lr_schedule=MODEL_LR_SCHEDULE['lenet-improved'])
-    assert history[-1]['test_acc'] > 0.5  # chance is 0.1
+    assert history[-1].test_acc > 0.5  # chance is 0.1

@@ -1,0 +1,223 @@
+"""What train_ch5 reports: epoch records, the History, the book's closing lines and reporters.
+
+The book's ``train_ch5`` (section 6.6.2) animates its curves and prints two
+lines at the end. Here the numbers are kept (``EpochRecord``, ``History``)
+and how they are shown is a parameter: d2l's Animator in a notebook, a tqdm
+bar in a terminal, nothing in tests.
+"""
+import dataclasses
+import math
+import sys
+
+__all__ = ['EpochRecord', 'History', 'format_summary', 'plot_history', 'Reporter',
+           'TqdmReporter', 'AnimatorReporter', 'get_reporter']
+
+
+@dataclasses.dataclass
+class EpochRecord:
+    """One epoch of train_ch5: its metrics, learning rate and timing (the package's addition).
+
+    num_examples: examples in the epoch's train metrics; trained_examples:
+    those trained in this process (fewer after a mid-epoch resume);
+    train_seconds: training time only, as the book counts examples/sec.
+    """
+    epoch: int
+    train_loss: float
+    train_acc: float
+    test_acc: float
+    lr: float
+    num_examples: int
+    trained_examples: int
+    train_seconds: float
+    seconds: float
+
+    @property
+    def examples_per_sec(self):
+        return self.trained_examples / self.train_seconds if self.train_seconds else math.nan
+
+    def to_dict(self):
+        return dict(dataclasses.asdict(self), examples_per_sec=self.examples_per_sec)
+
+    @classmethod
+    def from_dict(cls, d):
+        """Return the record of a dict written by to_dict; TypeError or ValueError if it is not one."""
+        if not isinstance(d, dict):
+            raise TypeError(f'an epoch record must be a dict, got {type(d).__name__}')
+        fields = {f.name: f.type for f in dataclasses.fields(cls)}
+        missing = sorted(set(fields) - set(d))
+        if missing:
+            raise ValueError(f'an epoch record lacks {", ".join(missing)}')
+        values = {}
+        for name, kind in fields.items():
+            v = d[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) \
+                    or (kind is int and v != int(v)):
+                raise TypeError(f'epoch record field {name} must be {kind.__name__}, '
+                                f'got {v!r}')
+            values[name] = kind(v)
+        return cls(**values)
+
+
+class History:
+    """The EpochRecords of a train_ch5 run and the devices it ran on (the package's addition)."""
+
+    def __init__(self, ctx='', records=()):
+        self.ctx = ctx
+        self.records = list(records)
+
+    def __len__(self):
+        return len(self.records)
+
+    def __getitem__(self, i):
+        return self.records[i]
+
+    def __iter__(self):
+        return iter(self.records)
+
+    def append(self, record):
+        self.records.append(record)
+
+    def column(self, name):
+        """Return one field of every epoch, as a list."""
+        return [getattr(r, name) for r in self.records]
+
+    @property
+    def examples_per_sec(self):
+        """Training examples per second of training time over all epochs, as the book counts."""
+        seconds = sum(self.column('train_seconds'))
+        return sum(self.column('trained_examples')) / seconds if seconds else math.nan
+
+    def to_dict(self):
+        return {'ctx': self.ctx, 'epochs': [r.to_dict() for r in self.records]}
+
+    def __repr__(self):
+        return f'History(ctx={self.ctx!r}, epochs={len(self)})'
+
+
+def format_summary(history):
+    """Return the book's two closing lines: 'loss …, train acc …, test acc …' and '… examples/sec on …' (Book section 6.6.2)."""
+    last = history[-1]
+    return [f'loss {last.train_loss:.3f}, train acc {last.train_acc:.3f}, '
+            f'test acc {last.test_acc:.3f}',
+            f'{history.examples_per_sec:.1f} examples/sec on {history.ctx}']
+
+
+def plot_history(history, ax=None):
+    """Draw train loss, train acc and test acc against the epoch and return the axes (the package's addition)."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots(figsize=(4.5, 3.2))
+    epochs = history.column('epoch')
+    for name, style in (('train_loss', '-'), ('train_acc', 'm--'), ('test_acc', 'g-.')):
+        ax.plot(epochs, history.column(name), style, label=name.replace('_', ' '))
+    ax.set_xlabel('epoch')
+    ax.set_xlim(1 if len(epochs) > 1 else 0, max(epochs))
+    ax.grid(True)
+    ax.legend()
+    return ax
+
+
+class Reporter:
+    """Receive train_ch5's progress and show nothing, as tests want (the package's addition)."""
+
+    def start(self, num_epochs, num_batches, first_epoch):
+        """Training starts (first_epoch > 0 after resume)."""
+
+    def batch(self, epoch, i):
+        """Batch i of epoch (0-based) was queued; called every batch."""
+
+    def sync(self, epoch, i, train_loss, train_acc):
+        """The running epoch metrics after batch i, read every few batches."""
+
+    def epoch_end(self, record):
+        """An epoch finished, with its EpochRecord."""
+
+    def finish(self, history):
+        """Training finished; history holds every epoch."""
+
+    def close(self):
+        """Release the display (also after an error or interruption)."""
+
+
+class TqdmReporter(Reporter):
+    """Show a tqdm bar per epoch and print the closing lines, for terminals (the package's addition)."""
+
+    def __init__(self, file=None, out=None):
+        self.file, self.out, self.bar = file, out, None
+
+    def start(self, num_epochs, num_batches, first_epoch):
+        self.num_epochs, self.num_batches = num_epochs, num_batches
+
+    def batch(self, epoch, i):
+        if self.bar is None:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=self.num_batches, initial=i, unit='batch', leave=True,
+                            desc=f'epoch {epoch + 1}/{self.num_epochs}', file=self.file)
+        self.bar.update(1)
+
+    def sync(self, epoch, i, train_loss, train_acc):
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f'{train_loss:.3f}', acc=f'{train_acc:.3f}', refresh=False)
+
+    def epoch_end(self, record):
+        if self.bar is not None:
+            self.bar.set_postfix(loss=f'{record.train_loss:.3f}', acc=f'{record.train_acc:.3f}',
+                                 test_acc=f'{record.test_acc:.3f}')
+        self.close()
+
+    def finish(self, history):
+        for line in format_summary(history):
+            print(line, file=self.out or sys.stdout)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class AnimatorReporter(Reporter):
+    """Animate loss and accuracies with d2l's Animator, as the book does (Book section 6.6.2)."""
+
+    def start(self, num_epochs, num_batches, first_epoch):
+        from d2l import mxnet as d2l
+        self.num_batches = num_batches
+        self.animator = d2l.Animator(xlabel='epoch', xlim=[1, num_epochs],
+                                     legend=['train loss', 'train acc', 'test acc'])
+
+    def sync(self, epoch, i, train_loss, train_acc):
+        if self.num_batches:   # None: an iterable without len(), points at epoch ends only
+            self.animator.add(epoch + (i + 1) / self.num_batches, (train_loss, train_acc, None))
+
+    def epoch_end(self, record):
+        self.animator.add(record.epoch, (record.train_loss, record.train_acc, record.test_acc))
+
+    def finish(self, history):
+        for line in format_summary(history):
+            print(line)
+
+
+def _in_notebook():
+    shell = sys.modules.get('IPython') and sys.modules['IPython'].get_ipython()
+    return shell is not None and type(shell).__name__ == 'ZMQInteractiveShell'
+
+
+def get_reporter(reporter='auto'):
+    """Return the Reporter named 'auto', 'animator', 'tqdm' or 'none' (the package's addition).
+
+    'auto' animates in a notebook, shows a progress bar when stderr is a
+    terminal, and otherwise only logs.
+    """
+    if reporter is None or reporter == 'none':
+        return Reporter()
+    if isinstance(reporter, Reporter):
+        return reporter
+    if reporter == 'auto':
+        if _in_notebook():
+            return AnimatorReporter()
+        return TqdmReporter() if sys.stderr.isatty() else Reporter()
+    if reporter == 'animator':
+        return AnimatorReporter()
+    if reporter == 'tqdm':
+        return TqdmReporter()
+    raise ValueError(f"reporter must be 'auto', 'animator', 'tqdm', 'none', None or a "
+                     f'Reporter, got {reporter!r}')

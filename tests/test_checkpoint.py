@@ -1,0 +1,380 @@
+"""Tests for d2l_ch6.checkpoint: train_ch5's checkpoints, resume, and atomic outputs.
+
+References: an uninterrupted run for a resumed one; the run that wrote a
+checkpoint for what a resume may differ in; files damaged by hand.
+"""
+import errno
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import mxnet as mx
+import numpy as onp
+import pytest
+from numpy.testing import assert_allclose
+
+from d2l_ch6 import checkpoint, data
+from d2l_ch6.checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
+from d2l_ch6.lenet import lenet, lenet_max
+from d2l_ch6.reporting import Reporter
+from d2l_ch6.training import train_ch5
+
+
+@pytest.fixture(scope='module')
+def small():
+    """2,048 real training images and 512 test images, as float arrays."""
+    arrays = data.load_fashion_mnist_arrays()
+    (X, y), (X_test, y_test) = arrays['train'], arrays['test']
+    return (data._to_float(X[:2048]), y[:2048].astype(onp.int32),
+            data._to_float(X_test[:512]), y_test[:512].astype(onp.int32))
+
+
+def iters(small, batch_size=256, seed=0, n=None):
+    X, y, X_test, y_test = small
+    return (data.DataIter(X[:n], y[:n], batch_size, shuffle=True, seed=seed),
+            data.DataIter(X_test, y_test, batch_size))
+
+
+def params_of(net):
+    return {name: p.data(p.list_ctx()[0]).asnumpy()
+            for name, p in net._collect_params_with_prefix().items()}
+
+
+def assert_same_params(a, b, **tol):
+    assert list(a) == list(b)
+    for k in a:
+        assert_allclose(a[k], b[k], err_msg=k, **tol)
+
+
+class StopAt(Reporter):
+    """Raise KeyboardInterrupt, as Ctrl-C does, after batch i of epoch (0-based)."""
+
+    def __init__(self, epoch, i):
+        self.at = (epoch, i)
+
+    def batch(self, epoch, i):
+        if (epoch, i) == self.at:
+            raise KeyboardInterrupt
+
+
+def train(small, folder, epochs=2, resume=False, net=None, **kwargs):
+    args = dict(batch_size=256, seed=0, n=None)
+    args.update({k: kwargs.pop(k) for k in list(kwargs) if k in args})
+    train_iter, test_iter = iters(small, **args)
+    kwargs = dict(dict(ctx='cpu', reporter=None, seed=args['seed']), **kwargs)
+    return train_ch5(net or lenet(), train_iter, test_iter, epochs, kwargs.pop('lr', 0.9),
+                     checkpoint_dir=folder, resume=resume, **kwargs)
+
+
+# ------------------------------------------------------------ resume
+
+@pytest.mark.parametrize('stop', [(1, 2), (0, 7)])
+def test_interrupted_run_resumes_to_the_same_parameters(small, tmp_path, stop):
+    """Ctrl-C mid-epoch saves; resume=True finishes with the uninterrupted run's parameters."""
+    net = lenet()
+    whole = train(small, None, 3, net=net)
+    expected = params_of(net)
+    with pytest.raises(KeyboardInterrupt):
+        train(small, tmp_path, 3, reporter=StopAt(*stop))
+    _, position, (_, records), _ = load_checkpoint(tmp_path)
+    assert (position.epoch, position.batch) == (stop[0], stop[1] + 1)
+    assert len(records) == stop[0]
+    net = lenet()
+    # the same seed (the run's); the checkpoint's shuffling state wins over the iterator's
+    resumed = train(small, tmp_path, 3, resume=True, net=net)
+    assert_same_params(params_of(net), expected, rtol=1e-5, atol=1e-6)
+    assert_allclose(resumed.column('train_loss'), whole.column('train_loss'), rtol=1e-5)
+    assert_allclose(resumed.column('test_acc'), whole.column('test_acc'), atol=1e-9)
+    assert load_checkpoint(tmp_path)[1].epoch == 3
+
+
+def test_cosine_schedule_resumes(small, tmp_path):
+    net = lenet()
+    whole = train(small, None, 3, net=net, lr_schedule='cosine')
+    expected = params_of(net)
+    with pytest.raises(KeyboardInterrupt):
+        train(small, tmp_path, 3, reporter=StopAt(2, 3), lr_schedule='cosine')
+    net = lenet()
+    resumed = train(small, tmp_path, 3, resume=True, net=net, lr_schedule='cosine')
+    assert_same_params(params_of(net), expected, rtol=1e-5, atol=1e-6)
+    assert_allclose(resumed.column('train_loss'), whole.column('train_loss'), rtol=1e-5)
+
+
+def test_checkpoint_files_and_resume_of_a_finished_run(small, tmp_path):
+    first = train(small, tmp_path, 2)
+    assert sorted(os.listdir(tmp_path)) == sorted([
+        CHECKPOINT_FILE, checkpoint.LOCK_FILE, 'best.params', 'epoch-002-batch-00000.params',
+        'epoch-002-batch-00000.states'])
+    state = json.loads((tmp_path / CHECKPOINT_FILE).read_text())
+    assert state['position']['epoch'] == 2 and state['position']['batch'] == 0
+    assert len(state['history']['epochs']) == 2
+    assert state['run']['batch_size'] == 256 and state['run']['num_examples'] == 2048
+    more = train(small, tmp_path, 3, resume=True)      # more epochs on top of a finished run
+    assert more.column('train_loss')[:2] == first.column('train_loss') and len(more) == 3
+    with pytest.raises(ValueError, match='num_epochs must be at least the 3 epochs already'):
+        train(small, tmp_path, 2, resume=True)
+
+
+def test_resume_without_a_checkpoint(small, tmp_path):
+    with pytest.raises(CheckpointError, match='holds no checkpoint.json: nothing to resume'):
+        train(small, tmp_path, 1, resume=True)
+
+
+# ---------------------------------------------- a resume of another run
+
+@pytest.mark.parametrize('change, message', [
+    (dict(net=lenet_max()), r"the network differs: '\(1\): AvgPool2D\(.*\)' in the "
+                            r"checkpoint, '\(1\): MaxPool2D\(.*\)' here"),
+    (dict(batch_size=128), 'batch_size is 256 in the checkpoint, 128 here'),
+    (dict(n=1024), 'num_examples is 2048 in the checkpoint, 1024 here'),
+    (dict(lr=0.5), 'lr is 0.9 in the checkpoint, 0.5 here'),
+    (dict(seed=1), 'seed is 0 in the checkpoint, 1 here'),
+    (dict(lr_schedule='cosine'), "lr_schedule is None in the checkpoint, 'cosine over 2 "
+                                 "epochs' here"),
+])
+def test_resume_of_another_run_is_refused(small, tmp_path, change, message):
+    train(small, tmp_path, 1)
+    with pytest.raises(CheckpointError, match=rf'cannot resume from .*checkpoint.json: {message}.'
+                                              r' Resume with the settings of the run'):
+        train(small, tmp_path, 2, resume=True, **change)
+
+
+def test_resume_with_other_training_examples_is_refused(small, tmp_path):
+    """Same count, other images: only the fingerprint tells them apart."""
+    train(small, tmp_path, 1)
+    X, y, X_test, y_test = small
+    other = (X[::-1].copy(), y[::-1].copy(), X_test, y_test)
+    with pytest.raises(CheckpointError, match='the training examples differ'):
+        train(other, tmp_path, 2, resume=True)
+
+
+def test_a_cosine_run_cannot_be_stretched_by_a_resume(small, tmp_path):
+    """The cosine's rates depend on num_epochs: 2 more epochs would change the ones to come."""
+    train(small, tmp_path, 2, lr_schedule='cosine')
+    with pytest.raises(CheckpointError, match="'cosine over 2 epochs' in the checkpoint, "
+                                              "'cosine over 4 epochs' here"):
+        train(small, tmp_path, 4, resume=True, lr_schedule='cosine')
+
+
+# --------------------------------------------------- damaged checkpoints
+
+@pytest.mark.parametrize('content, message', [
+    ('{}', "it lacks 'format'"),
+    ('[1, 2]', 'it holds a list, not an object'),
+    ('{"format": 2', 'not JSON'),
+    ('', 'not JSON'),
+])
+def test_damaged_checkpoint_json_is_refused(small, tmp_path, content, message):
+    train(small, tmp_path, 1)
+    (tmp_path / CHECKPOINT_FILE).write_text(content)
+    with pytest.raises(CheckpointError, match=rf'checkpoint.json is damaged.*{message}'):
+        train(small, tmp_path, 2, resume=True)
+
+
+@pytest.mark.parametrize('edit, message', [
+    (lambda s: s.pop('run'), "it lacks 'run'"),
+    (lambda s: s['position'].update(epoch='1'), "position.epoch must be an int >= 0, got '1'"),
+    (lambda s: s['position'].update(batch=-3), 'position.batch must be an int >= 0, got -3'),
+    (lambda s: s.update(files=[]), "'files' must be dict"),
+    (lambda s: s['files'].pop('states'), "'files' must name 'params' and 'states'"),
+    (lambda s: s['run'].pop('seed'), "missing 1 required positional argument: 'seed'"),
+    (lambda s: s['history']['epochs'][0].pop('test_acc'), 'an epoch record lacks test_acc'),
+    (lambda s: s['history']['epochs'][0].update(train_loss='x'),
+     "epoch record field train_loss must be float, got 'x'"),
+    (lambda s: s['history']['epochs'].append(s['history']['epochs'][0]),
+     'its history has 2 epochs but its position says 1'),
+    (lambda s: s.update(format=1), 'it has format 1, this version reads 2'),
+])
+def test_incomplete_checkpoint_json_is_refused(small, tmp_path, edit, message):
+    train(small, tmp_path, 1)
+    state = json.loads((tmp_path / CHECKPOINT_FILE).read_text())
+    edit(state)
+    (tmp_path / CHECKPOINT_FILE).write_text(json.dumps(state))
+    with pytest.raises(CheckpointError, match=message):
+        train(small, tmp_path, 2, resume=True)
+
+
+@pytest.mark.parametrize('suffix', ['params', 'states'])
+@pytest.mark.parametrize('damage', ['flip', 'truncate', 'delete'])
+def test_damaged_parameter_and_state_files_are_refused(small, tmp_path, suffix, damage):
+    train(small, tmp_path, 1)
+    path = tmp_path / f'epoch-001-batch-00000.{suffix}'
+    blob = bytearray(path.read_bytes())
+    if damage == 'flip':
+        blob[len(blob) // 2] ^= 0x01
+        path.write_bytes(bytes(blob))
+        message = r'SHA-256 differs\): damaged or replaced'
+    elif damage == 'truncate':
+        path.write_bytes(bytes(blob[:len(blob) // 3]))
+        message = r'SHA-256 differs\): damaged or replaced'
+    else:
+        path.unlink()
+        message = 'is missing: the checkpoint is incomplete'
+    with pytest.raises(CheckpointError, match=rf'{path.name}.*{message}'):
+        train(small, tmp_path, 2, resume=True)
+
+
+def test_a_file_that_mxnet_cannot_load_is_named(small, tmp_path):
+    """A checksum that matches a file MXNet cannot read (written so): named, no MXNet traceback."""
+    train(small, tmp_path, 1)
+    path = tmp_path / 'epoch-001-batch-00000.params'
+    path.write_bytes(b'not parameters')
+    state = json.loads((tmp_path / CHECKPOINT_FILE).read_text())
+    state['files']['params']['sha256'] = checkpoint._sha256(path)
+    (tmp_path / CHECKPOINT_FILE).write_text(json.dumps(state))
+    with pytest.raises(CheckpointError, match=rf'{path.name} cannot be loaded \((MXNet|Value)'
+                                              r'Error: .*Error.*\); start anew'):
+        train(small, tmp_path, 2, resume=True)
+
+
+# ----------------------------------------------------------- the lock
+
+def test_a_folder_held_by_a_live_run_is_refused(small, tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, '-c', 'import sys, fcntl; f = open(sys.argv[1], "a+"); '
+         'fcntl.flock(f, fcntl.LOCK_EX); f.write("pid 4242"); f.flush(); print("held", '
+         'flush=True); sys.stdin.read()', str(tmp_path / checkpoint.LOCK_FILE)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        for resume in (False, True):
+            with pytest.raises(CheckpointError, match=r'is in use by another training run '
+                                                      r'\(pid 4242\): wait for it to end'):
+                train(small, tmp_path, 1, resume=resume)
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert not (tmp_path / CHECKPOINT_FILE).exists()
+    train(small, tmp_path, 1)                 # the holder has gone: its lock with it
+
+
+def test_cleanup_of_old_files_cannot_crash_a_run(small, tmp_path, monkeypatch, caplog):
+    real_unlink = pathlib.Path.unlink
+
+    def unlink(self, *args, **kwargs):
+        if self.name.startswith('epoch-001'):
+            raise PermissionError(errno.EACCES, 'Permission denied', str(self))
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, 'unlink', unlink)
+    history = train(small, tmp_path, 2)
+    assert len(history) == 2 and load_checkpoint(tmp_path)[1].epoch == 2
+    assert 'could not remove the old checkpoint file epoch-001-batch-00000' in caplog.text
+
+
+def test_starting_anew_replaces_the_old_checkpoint(small, tmp_path):
+    train(small, tmp_path, 1)
+    (tmp_path / 'unrelated.params').write_text('mine')
+    train(small, tmp_path, 2, lr=0.5)
+    names = sorted(os.listdir(tmp_path))
+    assert 'epoch-001-batch-00000.params' not in names and 'unrelated.params' in names
+    assert load_checkpoint(tmp_path)[0].lr == 0.5
+
+
+# ------------------------------------------------------ atomic outputs
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    path = tmp_path / 'checkpoint.json'
+    path.write_text('old')
+
+    def interrupted(tmp):
+        with open(tmp, 'w') as f:
+            f.write('half')
+        raise KeyboardInterrupt
+
+    def disk_full(tmp):
+        with open(tmp, 'w') as f:
+            f.write('half')
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.atomic_write(path, interrupted)
+    with pytest.raises(OSError, match=r'cannot write .*checkpoint.json: No space left on device; '
+                                      r'the previous checkpoint.json is unchanged'):
+        checkpoint.atomic_write(path, disk_full)
+    assert path.read_text() == 'old'
+    assert os.listdir(tmp_path) == ['checkpoint.json']
+
+
+def test_output_folders_are_checked_before_any_work(tmp_path):
+    (tmp_path / 'file').write_text('x')
+    with pytest.raises(ValueError, match=r"--out must be a folder, but '.*file' is a file"):
+        checkpoint.check_output_dir(tmp_path / 'file', '--out')
+    with pytest.raises(ValueError, match=r'--out must be a writable folder, but .* is not'):
+        checkpoint.check_output_dir(tmp_path / 'file' / 'below', '--out')
+    assert checkpoint.check_output_dir(tmp_path / 'new' / 'deep', '--out').is_dir()
+
+
+def test_a_read_only_folder_is_refused_before_any_work():
+    """As root no folder is read-only, so a forked child checks it as nobody there."""
+    folder = pathlib.Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        (folder / 'ro').mkdir(mode=0o555)
+        (folder / 'ro').chmod(0o555)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:                                   # the child: report and leave at once
+            try:
+                if os.getuid() == 0:
+                    os.setuid(65534)
+                checkpoint.check_output_dir(folder / 'ro', '--checkpoint-dir')
+                os.write(write, b'no error')
+            except BaseException as e:
+                os.write(write, str(e).encode())
+            os._exit(0)
+        os.close(write)
+        os.waitpid(pid, 0)
+        message = os.read(read, 4096).decode()
+        os.close(read)
+    finally:
+        shutil.rmtree(folder)
+    assert message == (f"--checkpoint-dir must be a writable folder, but '{folder / 'ro'}' is "
+                       'not: Permission denied')
+
+
+# ------------------------------------------------------- command line
+
+def run_cli(argv):
+    from d2l_ch6.__main__ import main
+    return main(argv)
+
+
+def test_command_line_refuses_bad_output_folders_before_training(tmp_path, capsys):
+    (tmp_path / 'file').write_text('x')
+    assert run_cli(['train', '--limit', '300', '--epochs', '1', '--out',
+                    str(tmp_path / 'file')]) == 2
+    assert "--out must be a folder, but" in capsys.readouterr().err
+    assert run_cli(['train', '--limit', '300', '--epochs', '1', '--out', str(tmp_path / 'o'),
+                    '--checkpoint-dir', str(tmp_path / 'file')]) == 2
+    assert "--checkpoint-dir must be a folder, but" in capsys.readouterr().err
+    assert not (tmp_path / 'o' / 'history.json').exists()
+
+
+def test_command_line_full_disk_leaves_the_earlier_outputs_whole(tmp_path, capsys, monkeypatch):
+    out = tmp_path / 'out'
+    argv = ['train', '--limit', '300', '--epochs', '1', '--seed', '0', '--device', 'cpu',
+            '--out', str(out), '--no-progress']
+    assert run_cli(argv) == 0
+    before = {name: (out / name).read_bytes()
+              for name in ('history.json', 'training_curve.png', 'lenet.params')}
+    real = checkpoint.atomic_write
+
+    def full_at_history(path, write):
+        if pathlib.Path(path).name == 'history.json':
+            def write_then_fail(tmp):
+                pathlib.Path(tmp).write_text('{"partial')
+                raise OSError(errno.ENOSPC, 'No space left on device')
+            return real(path, write_then_fail)
+        return real(path, write)
+
+    monkeypatch.setattr(checkpoint, 'atomic_write', full_at_history)
+    assert run_cli(argv[:4] + ['1'] + argv[5:]) == 1
+    err = capsys.readouterr().err
+    assert 'cannot write' in err and 'history.json: No space left on device' in err
+    assert (out / 'history.json').read_bytes() == before['history.json']
+    assert json.loads((out / 'history.json').read_text())['epochs']
