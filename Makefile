@@ -31,6 +31,7 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip uninstall --quiet --yes $(OTHER) 2>/dev/null || true
 	$(PY) -m pip install --quiet -e '.[$(EXTRA),test]'
+	$(PY) -c 'from d2l_ch6 import _env; _env.install_startup_hook()'
 	rm -f $(VENV)/.installed-*
 	touch $@
 

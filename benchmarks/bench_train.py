@@ -130,8 +130,10 @@ def child(args):
 
 def spawn(which, args):
     env = dict(os.environ)
-    if which == 'book':
-        env['D2L_CH6_ENV_DEFAULTS'] = '0'   # MXNet's own defaults, as a reader has them
+    if which == 'book':   # MXNet's own defaults, as a reader has them
+        sys.path.insert(0, ROOT)
+        from d2l_ch6 import _env
+        env = _env.without_defaults(env)
     cmd = [sys.executable, os.path.abspath(__file__), '--child', which, '--epochs',
            str(args.epochs), '--lr', str(args.lr), '--batch-size', str(args.batch_size),
            '--ctx', args.ctx, '--model', args.model]

@@ -1,10 +1,10 @@
 """Companion package for Chapter 6, Convolutional Neural Networks, of Dive into Deep Learning.
 
 Importing it switches MXNet to its NumPy interface (``npx.set_np()``), as every
-section of the chapter does. Import it before mxnet so that its MXNet
-environment defaults (``d2l_ch6/_env.py``) apply.
+section of the chapter does. MXNet's engine settings for training reach the
+process before mxnet loads, whatever is imported first (``d2l_ch6/_env.py``).
 """
-from . import _env  # noqa: F401  (must run before mxnet loads)
+from . import _env  # noqa: F401  (the settings, where no startup hook set them)
 
 from mxnet import npx as _npx
 

@@ -1,8 +1,4 @@
-"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`.
-
-The package is imported before anything else so that its MXNet environment
-defaults (d2l_ch6/_env.py) are in place when mxnet loads.
-"""
+"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`."""
 import argparse
 import logging
 import pathlib

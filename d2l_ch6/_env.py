@@ -1,38 +1,41 @@
-"""Set MXNet's environment defaults before mxnet is first imported.
+"""MXNet's engine settings for training LeNet on CPU contexts, set before mxnet loads (the package's addition).
 
-MXNet reads its engine and threading settings once, when the library loads, so
-they are set here, as defaults a user's own environment overrides, and
-`d2l_ch6/__init__.py` imports this module before it imports mxnet. If mxnet was
-imported before d2l_ch6, these defaults come too late and have no effect (a
-warning is logged); set them in the shell instead. D2L_CH6_ENV_DEFAULTS=0
-switches them off (the benchmark does so to run the book's loop as a reader
-would).
+MXNet reads its threading settings once, when the library loads, so a
+setting made after ``import mxnet`` does nothing. They reach every process in
+two ways, neither of which asks anything of a reader:
 
-Measured on the 2-core CPU, the book's LeNet, batch 256 (see the note and
-benchmarks/bench_train.py). With train_ch5 as it is now (zero-padded
-channels, d2l_ch6/_channel_pad.py), two CPU contexts, end to end: about
-21,900 examples/s with these settings; 14,500 with OMP_NUM_THREADS=2, 18,400
-with MXNET_EXEC_BULK_EXEC_TRAIN=1, 20,300 with MXNET_CPU_TEMP_COPY=4. The
-reasons, measured before the channel padding:
+* a startup hook, ``d2l_ch6_env.pth`` in the virtual environment's
+  site-packages (``make setup`` installs it with ``install_startup_hook``):
+  Python runs it when it starts, before any import, so the command line, the
+  notebook runner's kernels, a notebook opened by hand in Jupyter (its kernel
+  is this environment's Python) and a reader's own script all start with
+  them, whatever they import first;
+* ``import d2l_ch6``, for an install without the hook, sets them when mxnet
+  is not loaded yet (if it is, it logs how to install the hook).
+
+They are defaults: a value already in the environment wins, and
+``D2L_CH6_ENV_DEFAULTS=0`` switches them off (the benchmark does so to run the
+book's loop as a reader's MXNet has it). ``sources()`` tells where each value
+came from (``d2l-ch6 doctor`` shows it). What each one does:
 
 * OMP_NUM_THREADS=1: LeNet's operators are too small to gain from two OpenMP
   threads; one thread per operator and one operator per core is faster.
 * MXNET_CPU_WORKER_NTHREADS=1: one engine worker per CPU context, so that
-  train_ch5 on cpu(0) and cpu(1) (ctx='all') runs one context per core.
+  train_ch5 on cpu(0) and cpu(1) runs one context per core.
 * MXNET_CPU_TEMP_COPY=16: contexts that share a CPU temp-space copy are
-  serialised; MXNet's 4 copies let the two contexts' operators wait on each
-  other.
-* MXNET_EXEC_BULK_EXEC_TRAIN=0: MXNet bulks the operators of a hybridized
-  training graph into segments, and the two contexts' segments then barely
-  overlap: with bulking off, cpu(0) and cpu(1) each keep a core busy and
-  forward+backward on both runs at about 17,000 instead of 12,500
-  examples/s (train_ch5 end to end: 14,500 instead of 11,600).
+  serialised; MXNet's 4 copies make the contexts wait on each other.
+* MXNET_EXEC_BULK_EXEC_TRAIN=0: bulked segments of a hybridized training
+  graph barely overlap across contexts; unbulked, each context keeps a core.
 
-None of them changes a number: the same operators run on the same data.
+None of them changes a number: the same operators run on the same data. Their
+measured effect on speed is in benchmarks/RESULTS.md.
 """
 import logging
 import os
+import pathlib
 import sys
+import sysconfig
+import tempfile
 
 DEFAULTS = {
     'OMP_NUM_THREADS': '1',
@@ -41,27 +44,84 @@ DEFAULTS = {
     'MXNET_EXEC_BULK_EXEC_TRAIN': '0',
 }
 SWITCH = 'D2L_CH6_ENV_DEFAULTS'
+MARK = 'D2L_CH6_ENV_SET'      # 'hook:NAME,NAME' or 'import:NAME,...': who set which
+HOOK_FILE = 'd2l_ch6_env.pth'
 
 log = logging.getLogger(__name__)
 
 
-def apply(environ=os.environ):
-    """Set each default that the environment does not already set; return the names set."""
+def _set_defaults(environ, who):
+    """Set each default the environment lacks and mark them as set by who; return their names."""
     if environ.get(SWITCH, '1') == '0':
         return []
-    set_here = [name for name in DEFAULTS if name not in environ]
-    if set_here and 'mxnet' in sys.modules:
-        log.warning('mxnet was imported before d2l_ch6: its environment defaults (%s) have '
-                    'no effect; import d2l_ch6 first or set them in the shell',
-                    ', '.join(f'{k}={DEFAULTS[k]}' for k in set_here))
-    for name in set_here:
+    names = [name for name in DEFAULTS if name not in environ]
+    for name in names:
         environ[name] = DEFAULTS[name]
-    return set_here
+    if names:
+        environ[MARK] = f'{who}:' + ','.join(names)
+    return names
+
+
+def apply(environ=os.environ):
+    """Set the defaults at import when no startup hook did; return the names set here."""
+    missing = [name for name in DEFAULTS if name not in environ]
+    if missing and environ.get(SWITCH, '1') != '0' and 'mxnet' in sys.modules:
+        log.warning('mxnet was loaded before d2l_ch6, without d2l_ch6\'s startup hook: %s '
+                    'will not take effect in this process (training is only slower). '
+                    'Install the hook once with `python -c "from d2l_ch6 import _env; '
+                    '_env.install_startup_hook()"` (make setup does), or set them in the shell',
+                    ', '.join(f'{k}={DEFAULTS[k]}' for k in missing))
+        return []
+    return _set_defaults(environ, 'import')
+
+
+def hook_line():
+    """Return the .pth line that sets the defaults when Python starts (no import of d2l_ch6)."""
+    code = (f'e = os.environ\n'
+            f'd = {DEFAULTS!r}\n'
+            f"n = [k for k in d if k not in e] if e.get({SWITCH!r}, '1') != '0' else []\n"
+            f'e.update({{k: d[k] for k in n}})\n'
+            f"if n: e[{MARK!r}] = 'hook:' + ','.join(n)\n")
+    # site runs a .pth line that starts with import; exec gives the code a namespace of its own
+    return f"import os; exec({code!r}, {{'os': os}})\n"
+
+
+def install_startup_hook(site_dir=None):
+    """Write d2l_ch6_env.pth into site_dir (this environment's site-packages); return its path."""
+    folder = pathlib.Path(site_dir or sysconfig.get_paths()['purelib'])
+    path = folder / HOOK_FILE
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{HOOK_FILE}.')
+    with os.fdopen(fd, 'w') as f:
+        f.write('# d2l-ch6: MXNet engine defaults, set before any import (d2l_ch6/_env.py)\n')
+        f.write(hook_line())
+    os.replace(tmp, path)
+    return path
 
 
 def effective(environ=os.environ):
     """Return the values of the settings in DEFAULTS as the process has them (None: unset)."""
     return {name: environ.get(name) for name in DEFAULTS}
+
+
+def sources(environ=os.environ):
+    """Return {setting: (value, where it came from)}: the startup hook, d2l_ch6's import, your environment, or unset."""
+    who, _, names = environ.get(MARK, '').partition(':')
+    where = {'hook': "d2l_ch6's startup hook", 'import': "d2l_ch6's import"}.get(who)
+    marked = set(names.split(',')) if where else set()
+    return {name: (environ.get(name),
+                   'unset' if name not in environ else where if name in marked
+                   else 'your environment')
+            for name in DEFAULTS}
+
+
+def without_defaults(environ=os.environ):
+    """Return a copy of environ without the values d2l_ch6 set, and with the defaults switched off."""
+    env = dict(environ)
+    _, _, names = env.pop(MARK, '').partition(':')
+    for name in filter(None, names.split(',')):
+        env.pop(name, None)
+    env[SWITCH] = '0'
+    return env
 
 
 apply()
