@@ -166,10 +166,10 @@ def _first_difference(saved, current):
             return f'parameter {name} has shape {tuple(a)} in the checkpoint, {tuple(b)} here'
     for field in ('batch_size', 'num_examples', 'data_fingerprint', 'lr', 'lr_schedule', 'seed'):
         a, b = getattr(saved, field), getattr(current, field)
+        if a != b and field == 'data_fingerprint':
+            return 'the training examples differ (their fingerprint)'
         if a != b:
-            what = 'the training examples differ (their fingerprint)' \
-                if field == 'data_fingerprint' else f'{field} is {a!r} in the checkpoint, {b!r} here'
-            return what
+            return f'{field} is {a!r} in the checkpoint, {b!r} here'
     return None
 
 
@@ -377,7 +377,8 @@ class Checkpointer:
             if self.folder is not None and not isinstance(e, StopNow):
                 self.save(net, trainer, history, dataclasses.replace(
                     at, batch=at.batch + metric.batches, totals=metric.read().tolist()))
-                log.warning('interrupted: checkpoint saved in %s; resume=True continues', self.folder)
+                log.warning('interrupted: checkpoint saved in %s; resume=True continues',
+                            self.folder)
             raise
 
 

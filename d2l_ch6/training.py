@@ -18,7 +18,7 @@ import numpy as onp
 from mxnet import autograd, gluon, init
 from mxnet.gluon import nn
 
-from . import _checks, checkpoint, devices, reporting
+from . import _checks, checkpoint, devices
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint  # noqa: F401
 from .devices import cpu_contexts, resolve_ctx, try_all_gpus, try_gpu  # noqa: F401
 from .reporting import (AnimatorReporter, EpochRecord, History, Reporter,  # noqa: F401
@@ -101,7 +101,8 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
             train_seconds = time.perf_counter() - start
             history.append(_epoch_record(epoch, metric, evaluate(model, test_data), trainer,
                                          at, train_seconds, time.perf_counter() - start))
-            ckpt.save(net, trainer, history, checkpoint.Position(epoch + 1))
+            ckpt.save(net, trainer, history,
+                      checkpoint.Position.of_epoch(at, epoch + 1, train_iter))
             rep.epoch_end(history[-1])
     for line in format_summary(history):
         log.info(line)

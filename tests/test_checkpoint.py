@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 
-import mxnet as mx
 import numpy as onp
 import pytest
 from numpy.testing import assert_allclose
@@ -105,6 +104,10 @@ def test_cosine_schedule_resumes(small, tmp_path):
 
 
 def test_checkpoint_files_and_resume_of_a_finished_run(small, tmp_path):
+    """Two more epochs on a finished run of 2: the 4-epoch run's numbers, shuffling included."""
+    net = lenet()
+    whole = train(small, None, 4, net=net)
+    expected = params_of(net)
     first = train(small, tmp_path, 2)
     assert sorted(os.listdir(tmp_path)) == sorted([
         CHECKPOINT_FILE, checkpoint.LOCK_FILE, 'best.params', 'epoch-002-batch-00000.params',
@@ -113,9 +116,12 @@ def test_checkpoint_files_and_resume_of_a_finished_run(small, tmp_path):
     assert state['position']['epoch'] == 2 and state['position']['batch'] == 0
     assert len(state['history']['epochs']) == 2
     assert state['run']['batch_size'] == 256 and state['run']['num_examples'] == 2048
-    more = train(small, tmp_path, 3, resume=True)      # more epochs on top of a finished run
-    assert more.column('train_loss')[:2] == first.column('train_loss') and len(more) == 3
-    with pytest.raises(ValueError, match='num_epochs must be at least the 3 epochs already'):
+    net = lenet()
+    more = train(small, tmp_path, 4, resume=True, net=net)
+    assert more.column('train_loss')[:2] == first.column('train_loss') and len(more) == 4
+    assert_allclose(more.column('train_loss'), whole.column('train_loss'), rtol=1e-5)
+    assert_same_params(params_of(net), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match='num_epochs must be at least the 4 epochs already'):
         train(small, tmp_path, 2, resume=True)
 
 

@@ -4,8 +4,6 @@ References: one device for several (data-parallel training and evaluation
 must give the single-device numbers on every batch, uneven ones included); the
 plain graph for the channel-padded one; numpy for the accuracy.
 """
-import json
-import os
 import subprocess
 import sys
 import warnings

@@ -6,7 +6,6 @@ data-parallel run; an uninterrupted run for a resumed one.
 """
 import io
 import json
-import os
 import subprocess
 import sys
 
