@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_train.py                # 3 epochs each, 2 rounds
     .venv/bin/python benchmarks/bench_train.py --epochs 10 --rounds 1
+    .venv/bin/python benchmarks/bench_train.py --compare ../other-checkout   # a third loop
 
 Each measurement runs in a fresh process, the two loops alternating, so that
 both see the same machine:
@@ -18,6 +19,8 @@ both see the same machine:
   with d2l_ch6's environment defaults (d2l_ch6/_env.py) and --ctx; on CPU its
   convolutions run on zero-padded channels (d2l_ch6/_channel_pad.py) unless
   --no-pad-channels.
+* with --compare DIR, also train_ch5 as the checkout in DIR has it (an older
+  commit, say), in the same rounds: before and after side by side.
 
 Both use the book's LeNet, lr 0.9, batch 256, Xavier initialisation and SGD.
 Throughput is training examples per second of wall time per epoch, end to end:
@@ -104,10 +107,10 @@ def book_run(epochs, lr, batch_size):
             'total_seconds': time.perf_counter() - start}
 
 
-def ours_run(epochs, lr, batch_size, ctx, model, pad_channels):
-    """d2l_ch6's data and train_ch5; per-epoch records."""
+def ours_run(epochs, lr, batch_size, ctx, model, pad_channels, root=ROOT):
+    """d2l_ch6's data and train_ch5, from the checkout in root; per-epoch records."""
     start = time.perf_counter()
-    sys.path.insert(0, ROOT)
+    sys.path.insert(0, root)
     from d2l_ch6 import _env
     from d2l_ch6.data import load_data_fashion_mnist
     from d2l_ch6.lenet import get_model
@@ -115,7 +118,8 @@ def ours_run(epochs, lr, batch_size, ctx, model, pad_channels):
     train_iter, test_iter = load_data_fashion_mnist(batch_size)
     history = train_ch5(get_model(model), train_iter, test_iter, epochs, lr, ctx=ctx,
                         reporter=None, pad_channels=pad_channels)
-    return {'loop': 'train_ch5', 'ctx': history.ctx, 'records': history.to_dict()['epochs'],
+    loop = 'train_ch5' if root == ROOT else f'train_ch5@{os.path.basename(root)}'
+    return {'loop': loop, 'ctx': history.ctx, 'records': history.to_dict()['epochs'],
             'env': _env.effective(), 'total_seconds': time.perf_counter() - start}
 
 
@@ -124,7 +128,8 @@ def child(args):
         result = book_run(args.epochs, args.lr, args.batch_size)
     else:
         result = ours_run(args.epochs, args.lr, args.batch_size, args.ctx, args.model,
-                          not args.no_pad_channels)
+                          not args.no_pad_channels,
+                          os.path.abspath(args.compare) if args.child == 'other' else ROOT)
     print('RESULT ' + json.dumps(result))
 
 
@@ -137,6 +142,8 @@ def spawn(which, args):
     cmd = [sys.executable, os.path.abspath(__file__), '--child', which, '--epochs',
            str(args.epochs), '--lr', str(args.lr), '--batch-size', str(args.batch_size),
            '--ctx', args.ctx, '--model', args.model]
+    if args.compare:
+        cmd += ['--compare', args.compare]
     if args.no_pad_channels:
         cmd.append('--no-pad-channels')
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -148,7 +155,7 @@ def spawn(which, args):
 
 def report(runs):
     lines, medians = [], {}
-    for loop in ('book', 'train_ch5'):
+    for loop in dict.fromkeys(r['loop'] for r in runs):
         mine = [r for r in runs if r['loop'] == loop]
         speeds = [rec['num_examples'] / rec['seconds'] for r in mine for rec in r['records'][1:]]
         if not speeds:  # one epoch per run: nothing but the first to use
@@ -164,12 +171,27 @@ def report(runs):
         lines.append(f'{loop:9s} median end-to-end throughput: {medians[loop]:.0f} examples/s')
     total = {loop: statistics.median(r['total_seconds'] for r in runs if r['loop'] == loop)
              for loop in medians}
-    lines.append(f"ratio train_ch5 / book: {medians['train_ch5'] / medians['book']:.2f}x "
-                 f"per epoch (medians), {total['book'] / total['train_ch5']:.2f}x in total wall "
-                 'time')
+    for loop in medians:
+        if loop != 'book':
+            lines.append(f"ratio {loop} / book: {medians[loop] / medians['book']:.2f}x per epoch "
+                         f"(medians), {total['book'] / total[loop]:.2f}x in total wall time")
     env = next(r['env'] for r in runs if r['loop'] == 'train_ch5')
     lines.append('train_ch5 environment: ' + ', '.join(f'{k}={v}' for k, v in env.items()))
     return lines
+
+
+def cpu_line():
+    """The CPU's model name and vector units, from /proc/cpuinfo (what lscpu shows)."""
+    try:
+        info = open('/proc/cpuinfo').read()
+    except OSError:
+        return 'CPU: unknown'
+    model = next((line.split(':', 1)[1].strip() for line in info.splitlines()
+                  if line.startswith('model name')), 'unknown')
+    flags = set(next((line.split(':', 1)[1].split() for line in info.splitlines()
+                      if line.startswith('flags')), []))
+    units = 'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'
+    return f'CPU: {model}, {units}, {os.cpu_count()} cores'
 
 
 def main(argv=None):
@@ -184,13 +206,17 @@ def main(argv=None):
     p.add_argument('--model', default='lenet', help="train_ch5's model (default: lenet)")
     p.add_argument('--no-pad-channels', action='store_true',
                    help="run train_ch5 with pad_channels=False (default: padded)")
-    p.add_argument('--child', choices=['book', 'ours'], help=argparse.SUPPRESS)
+    p.add_argument('--compare', default=None,
+                   help='also time train_ch5 from the checkout in this folder (default: none)')
+    p.add_argument('--child', choices=['book', 'ours', 'other'], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         return child(args)
+    print(cpu_line(), flush=True)
     runs = []
     for r in range(args.rounds):
-        order = ('book', 'ours') if r % 2 == 0 else ('ours', 'book')
+        order = ['book', 'ours'] + (['other'] if args.compare else [])
+        order = order if r % 2 == 0 else order[::-1]
         for which in order:
             runs.append(spawn(which, args))
             print(f"round {r + 1}: {runs[-1]['loop']} done in "

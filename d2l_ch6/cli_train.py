@@ -40,7 +40,7 @@ def add_train_parser(subparsers):
                         '(default: none)')
     p.add_argument('--device', choices=['cpu', 'gpu', 'all'], default='all',
                    help='cpu: one CPU context; gpu: gpu(0); all: every GPU, or without '
-                        'one, one CPU context per core, data parallel (default: all)')
+                        'one, one CPU context per core up to 4, data parallel (default: all)')
     p.add_argument('--out', default='build/train',
                    help='folder for history.json, training_curve.png and the parameters '
                         '(default: build/train)')

@@ -47,18 +47,10 @@ def lenet_improved():
 
     The book's two 5x5 convolutions widened to 16 and 32 channels, a third
     3x3 convolution of 64 channels on the 5x5 maps; each convolution followed
-    by BatchNorm then ReLU; max pooling; ReLU in the dense layers. Trained with
-    a constant lr 0.1, batch 256, 10 epochs on 2 CPU contexts it reached test
-    accuracy 0.903 (seed 0) but 0.877 (seed 1): it swings by +-0.03 from
-    epoch to epoch. The same net without the third convolution reached 0.895
-    (lr 0.1) and 0.898 (lr 0.2), without any BatchNorm 0.866, and with
-    BatchNorm in the dense layers too 0.847-0.882 (lr 0.05-0.3). A cosine
-    learning rate (train_ch5's lr_schedule='cosine', decaying per epoch to
-    0.024 lr in the tenth) ends the swings: from lr 0.1 (MODEL_LR,
-    MODEL_LR_SCHEDULE) test acc 0.910, 0.912 and 0.908 (seeds 0, 1, 2). From
-    lr 0.2 it reached 0.912, 0.916 and 0.916, but on a few thousand images
-    (the tests' 2,048, 3 epochs) lr 0.2 trains worse: test acc 0.49 against
-    0.57.
+    by BatchNorm then ReLU; max pooling; ReLU in the dense layers. It is
+    trained with lr 0.1 decaying on a cosine per epoch (MODEL_LR,
+    MODEL_LR_SCHEDULE); the variants tried on the way and their accuracies
+    are in benchmarks/RESULTS.md.
     """
     net = nn.HybridSequential()
     net.add(nn.Conv2D(channels=16, kernel_size=5, padding=2), nn.BatchNorm(),
@@ -83,7 +75,7 @@ MODEL_LR_SCHEDULE = {'lenet': None, 'lenet-max': None, 'lenet-improved': 'cosine
 
 
 def get_model(name):
-    """Return a new network by name: 'lenet', 'lenet-max' or 'lenet-improved' (Book section 6.6)."""
+    """Return a new network by name: 'lenet', 'lenet-max' or 'lenet-improved' (the package's addition)."""
     if name not in MODELS:
         raise ValueError(f'name must be one of {", ".join(MODELS)}, got {name!r}')
     return MODELS[name]()
