@@ -39,10 +39,10 @@ def run_data(args):
             return 3
         return 0
     start = time.perf_counter()
-    folder = data.find_data_dir(args.root)
+    folder, source = data.locate_data_dir(args.root)
     arrays = data.load_fashion_mnist_arrays(args.root)
     seconds = time.perf_counter() - start
-    print(f'Fashion-MNIST in {folder}')
+    print(f'Fashion-MNIST in {folder} (from {"--root" if source == "root" else source})')
     for split, names in data.FILES.items():
         images, labels = arrays[split]
         print(f'  {split:5s} {len(images):6d} images {"x".join(map(str, images.shape[1:]))}, '
