@@ -112,7 +112,7 @@ def _env_dir():
 
 
 def locate_data_dir(root=None):
-    """Return (folder, source) of the folder find_data_dir finds (Book section 3.5 data; the package's addition).
+    """Return find_data_dir's folder and where it came from (Book section 3.5 data; the package's addition).
 
     An explicit ``root`` or a set ``$D2L_CH6_DATA`` that does not hold the
     files raises DataError rather than falling back to another folder.
