@@ -56,10 +56,11 @@ $(STAMP): setup.cfg pyproject.toml Makefile scripts/find-python.sh
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Find Fashion-MNIST; install Debian's package when it is missing and we can.
+# Find Fashion-MNIST; install Debian's package when it is missing and we can
+# (not when D2L_CH6_DATA is set: then that folder is wrong, and the error says so).
 data: $(STAMP)
 	@$(PY) -m d2l_ch6 data --find >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  if [ -z "$$D2L_CH6_DATA" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Fashion-MNIST not found: installing Debian's dataset-fashion-mnist"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
 	  fi; \

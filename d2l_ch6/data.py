@@ -105,7 +105,7 @@ def _env_dir():
     folder = pathlib.Path(value).expanduser()
     problem = _missing_files(folder)
     if problem:
-        raise DataError(f'${ENV_VAR}={value!r} is {problem}: point it at a folder holding '
+        raise DataError(f'${ENV_VAR}={value!r}: {problem}; point it at a folder holding '
                         f'{", ".join(n for pair in FILES.values() for n in pair)}, or unset it '
                         f'to use {DEBIAN_DIR} or MXNet\'s cache')
     return folder

@@ -174,7 +174,7 @@ def test_env_var_that_holds_no_data_raises_naming_it(kind, problem, monkeypatch,
     elif kind == 'incomplete':
         copy_fashion(fashion_dir, target, skip=['train-labels-idx1-ubyte.gz'])
     monkeypatch.setenv(data.ENV_VAR, str(target))
-    message = rf'\$D2L_CH6_DATA=.*mine.* is {problem}: point it at a folder holding'
+    message = rf'\$D2L_CH6_DATA=.*mine.: {problem}; point it at a folder holding'
     with pytest.raises(data.DataError, match=message):
         data.find_data_dir()
     with pytest.raises(data.DataError, match=message):
