@@ -3,8 +3,11 @@
 # dependencies, this package installed editable, and the Fashion-MNIST files.
 #
 #   make setup MXNET=mxnet-cu112   # GPU build instead of the CPU one (never both)
+#   make setup PYTHON=python3.10   # the interpreter for .venv (3.8-3.11); by default
+#                                  # scripts/find-python.sh picks one (make python: which)
 
-PYTHON ?= python3
+PYTHON ?=
+FIND_PYTHON := $(SHELL) scripts/find-python.sh
 MXNET ?= mxnet
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -22,12 +25,31 @@ endif
 
 STAMP := $(VENV)/.installed-$(MXNET)
 
-.PHONY: setup data run test clean
+.PHONY: setup data run test clean python check-python
 
 setup: $(STAMP) data
 
-$(STAMP): setup.cfg pyproject.toml Makefile
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# Print the interpreter `make setup` builds .venv with, or why there is none.
+python:
+	@$(FIND_PYTHON) $(PYTHON)
+
+# An explicit PYTHON must be supported even when .venv exists already.
+ifneq ($(strip $(PYTHON)),)
+setup: check-python
+$(STAMP): check-python
+endif
+check-python:
+	@$(FIND_PYTHON) $(PYTHON) >/dev/null
+
+# Keep .venv if its Python is supported; otherwise (a 3.12 one, say) build it anew.
+$(STAMP): setup.cfg pyproject.toml Makefile scripts/find-python.sh
+	@if ! { [ -x $(PY) ] && $(FIND_PYTHON) $(PY) >/dev/null 2>&1; }; then \
+	  py=$$($(FIND_PYTHON) $(PYTHON)) || exit 1; \
+	  if [ -e $(VENV) ]; then echo "make setup: $(VENV) has no supported Python; rebuilding it"; \
+	    rm -rf $(VENV); fi; \
+	  echo "make setup: creating $(VENV) with $$py"; \
+	  "$$py" -m venv $(VENV) || exit 1; \
+	fi
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip uninstall --quiet --yes $(OTHER) 2>/dev/null || true
 	$(PY) -m pip install --quiet -e '.[$(EXTRA),test]'
@@ -35,10 +57,11 @@ $(STAMP): setup.cfg pyproject.toml Makefile
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Find Fashion-MNIST; install Debian's package when it is missing and we can.
+# Find Fashion-MNIST; install Debian's package when it is missing and we can
+# (not when D2L_CH6_DATA is set: then that folder is wrong, and the error says so).
 data: $(STAMP)
 	@$(PY) -m d2l_ch6 data --find >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  if [ -z "$$D2L_CH6_DATA" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Fashion-MNIST not found: installing Debian's dataset-fashion-mnist"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
 	  fi; \

@@ -1,4 +1,4 @@
-"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`."""
+"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`, `d2l-ch6 doctor`."""
 import argparse
 import logging
 import pathlib
@@ -7,6 +7,7 @@ import time
 
 from . import data
 from .cli_train import add_train_parser
+from .doctor import add_doctor_parser
 from .notebooks import add_notebooks_parser
 
 log = logging.getLogger('d2l_ch6')
@@ -35,10 +36,10 @@ def run_data(args):
             return 3
         return 0
     start = time.perf_counter()
-    folder = data.find_data_dir(args.root)
+    folder, source = data.locate_data_dir(args.root)
     arrays = data.load_fashion_mnist_arrays(args.root)
     seconds = time.perf_counter() - start
-    print(f'Fashion-MNIST in {folder}')
+    print(f'Fashion-MNIST in {folder} (from {"--root" if source == "root" else source})')
     for split, names in data.FILES.items():
         images, labels = arrays[split]
         print(f'  {split:5s} {len(images):6d} images {"x".join(map(str, images.shape[1:]))}, '
@@ -76,6 +77,7 @@ def build_parser():
     add_data_parser(subparsers)
     add_train_parser(subparsers)
     add_notebooks_parser(subparsers)
+    add_doctor_parser(subparsers)
     return parser
 
 

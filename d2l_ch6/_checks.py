@@ -9,7 +9,13 @@ import numbers
 import re
 
 __all__ = ['check_array', 'check_ndim', 'check_2d', 'check_kernel_fits',
-           'check_int', 'check_pair', 'check_real', 'check_bool', 'reason']
+           'check_int', 'check_pair', 'check_real', 'check_bool', 'reason',
+           'check_numeric', 'check_loop_size']
+
+# The book's loops (corr2d, pool2d) take one Python step per output element;
+# above this many outputs they refuse and point at the vectorised version
+# (timings in benchmarks/RESULTS.md). None lifts the limit.
+LOOP_MAX_OUTPUTS = 10_000
 
 
 def check_array(name, A):
@@ -94,3 +100,25 @@ def reason(error):
     why = next((line for line in reversed(lines) if 'Error' in line or 'Check failed' in line),
                lines[-1] if lines else type(error).__name__)
     return re.sub(r'^.*\[\d\d:\d\d:\d\d\] \S+: ', '', why)
+
+
+def check_numeric(name, A):
+    """Raise TypeError if the array ``A`` holds booleans rather than numbers; return ``A``."""
+    if str(A.dtype) == 'bool':
+        raise TypeError(f'{name} must hold numbers, got a bool array of shape {tuple(A.shape)}; '
+                        f"convert it first with {name}.astype('float32')")
+    return A
+
+
+def check_loop_size(loop, fast, out_shape):
+    """Raise ValueError if the book's loop ``loop`` would compute more than LOOP_MAX_OUTPUTS outputs."""
+    n = 1
+    for d in out_shape:
+        n *= int(d)
+    if LOOP_MAX_OUTPUTS is not None and n > LOOP_MAX_OUTPUTS:
+        raise ValueError(
+            f'{loop} is the book\'s loop, one Python step per output element, so it is meant '
+            f'for small inputs: this call has {"x".join(map(str, out_shape))} = {n:,} outputs, '
+            f'above its limit of {LOOP_MAX_OUTPUTS:,}, and would take minutes; use {fast}, '
+            'which computes the same values at once (or set '
+            'd2l_ch6._checks.LOOP_MAX_OUTPUTS = None to run the loop anyway)')

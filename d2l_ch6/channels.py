@@ -16,7 +16,8 @@ import logging
 import numpy as onp
 from mxnet import np
 
-from ._checks import check_array, check_int, check_kernel_fits, check_ndim, check_pair
+from ._checks import (check_array, check_int, check_kernel_fits, check_ndim, check_numeric,
+                      check_pair)
 from .convolutions import corr2d
 from .padding_stride import conv_output_shape
 
@@ -31,10 +32,13 @@ log = logging.getLogger(__name__)
 
 
 def _check_multi_args(X, K, x_ndim, k_ndim):
-    """Raise unless X and K have the given ranks, the same c_i, and K's window fits X."""
-    check_ndim('X', X, x_ndim)
-    check_ndim('K', K, k_ndim)
+    """Raise unless X and K are numeric, of the given ranks, share c_i, c_o >= 1 and K fits X."""
+    check_numeric('X', check_ndim('X', X, x_ndim))
+    check_numeric('K', check_ndim('K', K, k_ndim))
     _check_channels(X, K)
+    if k_ndim == 4 and K.shape[0] < 1:
+        raise ValueError(f'K must have at least one output channel (c_o >= 1), '
+                         f'got shape {tuple(K.shape)}')
     check_kernel_fits(X, K)
 
 
@@ -75,7 +79,8 @@ def corr2d_multi_in_out(X, K):
 def corr2d_multi_in_out_1x1(X, K):
     """Compute a 1x1 convolution as one matrix product (Book section 6.4.3).
 
-    ``X`` is (c_i, h, w), ``K`` is (c_o, c_i, 1, 1); returns (c_o, h, w).
+    ``X`` is (c_i, h, w), ``K`` is (c_o, c_i, 1, 1); returns (c_o, h, w). Integer
+    or mixed-type inputs are computed in float32, as ``corr2d_multi_in_out``'s are.
     """
     _check_multi_args(X, K, 3, 4)
     if tuple(K.shape[2:]) != (1, 1):
@@ -83,6 +88,8 @@ def corr2d_multi_in_out_1x1(X, K):
                          f'got shape {tuple(K.shape)}')
     c_i, h, w = X.shape
     c_o = K.shape[0]
+    if X.dtype != K.dtype or X.dtype.kind != 'f':  # float32, as the loop's np.zeros output
+        X, K = X.astype('float32'), K.astype('float32')
     X = X.reshape(c_i, h * w)
     K = K.reshape(c_o, c_i)
     Y = np.dot(K, X)  # Matrix multiplication in the fully connected layer

@@ -12,7 +12,7 @@ from mxnet import autograd, np, npx
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
-from ._checks import check_2d, check_int, check_kernel_fits, check_ndim
+from ._checks import check_2d, check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair
 
 __all__ = ['corr2d', 'corr2d_fast', 'Conv2D', 'edge_image', 'edge_kernel', 'learn_kernel',
            # Exercises 6.1
@@ -37,11 +37,13 @@ def _check_corr2d_args(X, K):
 def corr2d(X, K):
     """Compute 2D cross-correlation (Book section 6.2.1).
 
-    The book's loop: one output element at a time, so only for small inputs.
+    The book's loop: one output element at a time, so only for small inputs
+    (above ``_checks.LOOP_MAX_OUTPUTS`` outputs it raises and names ``corr2d_fast``).
     ``X`` is (n_h, n_w), ``K`` is (k_h, k_w); returns (n_h - k_h + 1, n_w - k_w + 1).
     """
     _check_corr2d_args(X, K)
     h, w = K.shape
+    check_loop_size('corr2d', 'corr2d_fast(X, K)', (X.shape[0] - h + 1, X.shape[1] - w + 1))
     Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -67,10 +69,14 @@ def corr2d_fast(X, K):
 
 
 class Conv2D(nn.Block):
-    """Two-dimensional convolutional layer built on ``corr2d`` (Book section 6.2.2)."""
+    """Two-dimensional convolutional layer built on ``corr2d`` (Book section 6.2.2).
+
+    ``kernel_size`` is an (h, w) pair of positive integers, or one integer for both.
+    """
 
     def __init__(self, kernel_size, **kwargs):
         super().__init__(**kwargs)
+        kernel_size = check_pair('kernel_size', kernel_size, 1)
         self.weight = self.params.get('weight', shape=kernel_size)
         self.bias = self.params.get('bias', shape=(1,))
 

@@ -18,8 +18,8 @@ import numpy as onp
 from mxnet import np
 
 __all__ = ['DataError', 'DataIter', 'find_data_dir', 'get_fashion_mnist_labels',
-           'load_data_fashion_mnist', 'load_data_mnist', 'load_fashion_mnist_arrays', 'read_idx',
-           'show_images', 'write_idx']
+           'load_data_fashion_mnist', 'load_data_mnist', 'load_fashion_mnist_arrays',
+           'locate_data_dir', 'read_idx', 'show_images', 'write_idx']
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,9 @@ INSTALL_HINT = (f'install Debian\'s package (apt-get install dataset-fashion-mni
                 f'files in {DEBIAN_DIR}), point ${ENV_VAR} at a folder holding '
                 f'{", ".join(FILES["train"] + FILES["test"])}, or pass download=True')
 _IDX_DTYPES = {0x08: onp.uint8}
+# The other IDX type codes, to name them when a file uses one (Fashion-MNIST is uint8).
+_IDX_TYPE_NAMES = {0x08: 'unsigned byte', 0x09: 'signed byte', 0x0B: 'short', 0x0C: 'int',
+                   0x0D: 'float', 0x0E: 'double'}
 
 
 class DataError(ValueError):
@@ -59,11 +62,21 @@ def _mxnet_cache_dir():
     return pathlib.Path(base).expanduser() / 'datasets' / 'fashion-mnist'
 
 
+def _check_root(root):
+    """Return root as a Path (None stays None); raise TypeError unless it is a path."""
+    if root is None:
+        return None
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f'root must be a folder path (str or os.PathLike), '
+                        f'got {type(root).__name__} {root!r}')
+    return pathlib.Path(root).expanduser()
+
+
 def candidate_dirs(root=None):
     """List the folders searched for the IDX files, in order."""
     dirs = []
     if root is not None:
-        dirs.append(pathlib.Path(root).expanduser())
+        dirs.append(_check_root(root))
     if os.environ.get(ENV_VAR):
         dirs.append(pathlib.Path(os.environ[ENV_VAR]).expanduser())
     dirs += [DEBIAN_DIR, _mxnet_cache_dir()]
@@ -74,18 +87,56 @@ def _has_all_files(folder):
     return all((folder / name).is_file() for pair in FILES.values() for name in pair)
 
 
+def _missing_files(folder):
+    """Say what keeps folder from being a Fashion-MNIST folder, or return None when nothing does."""
+    if not folder.exists():
+        return 'no such folder'
+    if not folder.is_dir():
+        return 'a file, not a folder'
+    missing = [n for pair in FILES.values() for n in pair if not (folder / n).is_file()]
+    return f'missing {", ".join(missing)}' if missing else None
+
+
+def _env_dir():
+    """Return the folder $D2L_CH6_DATA names (None when unset); raise DataError if it is unusable."""
+    value = os.environ.get(ENV_VAR)
+    if not value:
+        return None
+    folder = pathlib.Path(value).expanduser()
+    problem = _missing_files(folder)
+    if problem:
+        raise DataError(f'${ENV_VAR}={value!r}: {problem}; point it at a folder holding '
+                        f'{", ".join(n for pair in FILES.values() for n in pair)}, or unset it '
+                        f'to use {DEBIAN_DIR} or MXNet\'s cache')
+    return folder
+
+
+def locate_data_dir(root=None):
+    """Return find_data_dir's folder and where it came from (Book section 3.5 data; the package's addition).
+
+    An explicit ``root`` or a set ``$D2L_CH6_DATA`` that does not hold the
+    files raises DataError rather than falling back to another folder.
+    """
+    root = _check_root(root)
+    if root is not None:
+        problem = _missing_files(root)
+        if problem:
+            raise DataError(f'root={str(root)!r}: {problem}')
+        return root, 'root'
+    env = _env_dir()
+    if env is not None:
+        return env, f'${ENV_VAR}'
+    for folder, source in ((DEBIAN_DIR, "Debian's package dataset-fashion-mnist"),
+                           (_mxnet_cache_dir(), "MXNet's cache")):
+        if _has_all_files(folder):
+            return folder, source
+    raise DataError('Fashion-MNIST not found in any of '
+                    f'{", ".join(str(d) for d in candidate_dirs())}: {INSTALL_HINT}')
+
+
 def find_data_dir(root=None):
     """Return the first folder holding all four IDX files (Book section 3.5 data)."""
-    dirs = candidate_dirs(root)
-    if root is not None and not _has_all_files(dirs[0]):
-        missing = [n for pair in FILES.values() for n in pair
-                   if not (dirs[0] / n).is_file()]
-        raise DataError(f'root={str(root)!r}: missing {", ".join(missing)}')
-    for folder in dirs:
-        if _has_all_files(folder):
-            return folder
-    raise DataError('Fashion-MNIST not found in any of '
-                    f'{", ".join(str(d) for d in dirs)}: {INSTALL_HINT}')
+    return locate_data_dir(root)[0]
 
 
 def _decompress(path):
@@ -94,6 +145,11 @@ def _decompress(path):
             return f.read()
     except FileNotFoundError:
         raise DataError(f'{path}: file not found') from None
+    except PermissionError:
+        raise DataError(f'{path}: permission denied, this user may not read it: make it '
+                        f'readable (chmod a+r {path}) or run as a user who can') from None
+    except IsADirectoryError:
+        raise DataError(f'{path}: a folder, not a gzip file') from None
     except (EOFError, OSError, zlib.error) as e:
         raise DataError(f'{path}: not a complete gzip file ({e}); '
                         'reinstall or re-download it') from e
@@ -111,9 +167,11 @@ def read_idx(path, magic, count=None, shape=None, sha256=None, max_value=None):
     if len(raw) < 4:
         raise DataError(f'{path}: {len(raw)} bytes, too short for an IDX header')
     (found_magic,) = struct.unpack('>i', raw[:4])
-    if found_magic != magic:
-        raise DataError(f'{path}: magic number {found_magic}, expected {magic}')
     ndim, type_code = raw[3], raw[2]
+    # The magic number is 0, 0, the data type, the number of axes; the type is checked apart
+    # so that a float or int IDX file is named as such.
+    if raw[:2] != b'\0\0' or ndim != magic & 0xFF:
+        raise DataError(f'{path}: magic number {found_magic}, expected {magic}')
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise DataError(f'{path}: {len(raw)} bytes, too short for a {ndim}-D IDX header')
@@ -123,6 +181,10 @@ def read_idx(path, magic, count=None, shape=None, sha256=None, max_value=None):
     if shape is not None and tuple(dims[1:]) != tuple(shape):
         raise DataError(f'{path}: items of size {"x".join(map(str, dims[1:]))}, '
                         f'expected {"x".join(map(str, shape))}')
+    if type_code != magic >> 8 or type_code not in _IDX_DTYPES:
+        name = _IDX_TYPE_NAMES.get(type_code, 'unknown')
+        raise DataError(f'{path}: IDX data type 0x{type_code:02X} ({name}), expected '
+                        '0x08 (unsigned byte), the type of Fashion-MNIST and MNIST')
     dtype = _IDX_DTYPES[type_code]
     expected_bytes = header + int(onp.prod(dims)) * onp.dtype(dtype).itemsize
     if len(raw) != expected_bytes:
@@ -177,7 +239,7 @@ def load_fashion_mnist_arrays(root=None, download=False, verify=True):
     the structure and label checks always run.
     """
     if download:
-        _download(_mxnet_cache_dir())
+        _download_if_missing(root)
     folder = find_data_dir(root)
     key = (str(folder.resolve()), verify,
            tuple((folder / n).stat().st_mtime_ns for p in FILES.values() for n in p))
@@ -188,6 +250,22 @@ def load_fashion_mnist_arrays(root=None, download=False, verify=True):
             f'{s}: {len(v[1])}' for s, v in _CACHE[key].items()), folder,
             'verified' if verify else 'not checked')
     return _CACHE[key]
+
+
+def _download_if_missing(root):
+    """Download into root (or MXNet's cache) only when no folder holds the four files."""
+    target = _check_root(root)
+    if target is None:
+        _env_dir()  # a bad $D2L_CH6_DATA raises before anything is downloaded
+        try:
+            find_data_dir()
+            return
+        except DataError:
+            target = _mxnet_cache_dir()
+    elif _missing_files(target) is None:
+        return
+    log.info('downloading Fashion-MNIST into %s', target)
+    _download(target)
 
 
 def _download(folder):
@@ -205,14 +283,48 @@ def _check_batch_size(batch_size):
         raise ValueError(f'batch_size must be a positive int, got {batch_size}')
 
 
+def _is_int(value):
+    return isinstance(value, (int, onp.integer)) and not isinstance(value, (bool, onp.bool_))
+
+
 def _check_resize(resize):
     if resize is None:
         return None
-    size = (resize, resize) if isinstance(resize, (int, onp.integer)) else tuple(resize)
-    if len(size) != 2 or not all(isinstance(s, (int, onp.integer)) and s > 0 for s in size):
-        raise ValueError(f'resize must be None, a positive int or a pair of them, '
-                         f'got {resize!r}')
-    return size
+    expected = 'resize must be None, a positive int or an (h, w) pair of them'
+    if _is_int(resize):
+        size = (resize, resize)
+    elif isinstance(resize, (tuple, list)):
+        size = tuple(resize)
+    else:
+        raise TypeError(f'{expected}, got {type(resize).__name__} {resize!r}')
+    if len(size) != 2:
+        raise ValueError(f'{expected}, got {len(size)} values {resize!r}')
+    if not all(_is_int(s) for s in size):
+        raise TypeError(f'{expected}, got {resize!r}')
+    if not all(s > 0 for s in size):
+        raise ValueError(f'{expected}, got {resize!r}')
+    return tuple(int(s) for s in size)
+
+
+# MXNet's pip builds index arrays with 32-bit integers (no INT64_TENSOR_SIZE),
+# so one batch may hold at most this many numbers.
+_MAX_BATCH_ELEMENTS = 2**31 - 1
+
+
+def _check_batch_memory(batch_size, size):
+    """Raise ValueError if one resized float32 batch cannot be held (too many elements or bytes)."""
+    elements = int(batch_size) * size[0] * size[1]
+    nbytes = 4 * elements
+    try:
+        memory = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        memory = None
+    if elements > _MAX_BATCH_ELEMENTS or (memory and nbytes > memory // 2):
+        have = f', this machine has {memory / 2**30:.1f} GiB of memory' if memory else ''
+        raise ValueError(f'resize={size} is too large for batch_size={batch_size}: one batch '
+                         f'of {batch_size}x1x{size[0]}x{size[1]} float32 is {nbytes / 2**30:.1f} '
+                         f'GiB ({elements:,} numbers; MXNet indexes at most '
+                         f'{_MAX_BATCH_ELEMENTS:,}{have}); use a smaller resize or batch_size')
 
 
 class DataIter:
@@ -232,6 +344,8 @@ class DataIter:
         self.X, self.y = X, y
         self.batch_size, self.shuffle = int(batch_size), shuffle
         self.resize = _check_resize(resize)
+        if self.resize is not None:
+            _check_batch_memory(self.batch_size, self.resize)
         if seed is None:  # follow numpy's global seed, as the book's code does
             seed = onp.random.randint(2**31)
         self.rng = onp.random.default_rng(seed)
@@ -300,6 +414,8 @@ def load_data_mnist(batch_size, root, resize=None):
 def _load_data(batch_size, resize, root, download, verify):
     _check_batch_size(batch_size)
     resize = _check_resize(resize)
+    if resize is not None:
+        _check_batch_memory(batch_size, resize)
     arrays = load_fashion_mnist_arrays(root, download=download, verify=verify)
     (X_train, y_train), (X_test, y_test) = arrays['train'], arrays['test']
     return (DataIter(_to_float(X_train), y_train.astype(onp.int32), batch_size,

@@ -16,10 +16,13 @@ text.
 nbclient, nbformat and ipykernel are imported only when notebooks are run, so
 that a notebook can import ``quick`` and ``Results`` cheaply.
 """
+import argparse
 import base64
 import dataclasses
 import fnmatch
 import logging
+import math
+import numbers
 import os
 import pathlib
 import sys
@@ -124,11 +127,17 @@ def find_notebooks(names=None, notebook_dir=None):
     glob (``'6.[23]*'``) or a section-number prefix (``'6.2'``). An entry that
     matches nothing raises ValueError.
     """
+    if notebook_dir is not None and not str(notebook_dir).strip():
+        raise ValueError(f'notebook_dir must name a folder of .ipynb files, got {notebook_dir!r}')
     folder = pathlib.Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
     if not folder.is_dir():
+        what = 'a file' if folder.exists() else 'does not exist'
         raise ValueError(f'notebook_dir must be a folder of .ipynb files, got {str(folder)!r}, '
-                         'which does not exist')
+                         f'which {"is " + what if folder.exists() else what}')
     paths = sorted(folder.glob('*.ipynb'), key=_section_key)
+    if not paths:
+        raise ValueError(f'notebook_dir must be a folder of .ipynb files, got {str(folder)!r}, '
+                         'which holds none')
     if not names:
         return paths
     if isinstance(names, (str, os.PathLike)):
@@ -172,6 +181,29 @@ def _kernel_manager_class():
     return ThisPythonKernelManager
 
 
+def check_timeout(timeout):
+    """Return timeout as whole seconds for nbclient, rounded up; raise unless it is a positive number."""
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+        raise TypeError(f'timeout must be a positive number of seconds, '
+                        f'got {type(timeout).__name__} {timeout!r}')
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f'timeout must be a positive number of seconds, got {timeout!r}')
+    return math.ceil(timeout)  # nbclient takes whole seconds
+
+
+def prepare_out_dir(out):
+    """Create <out>/notebooks/ and return it; raise ValueError naming out when it cannot be a folder."""
+    out_dir = pathlib.Path(out) / 'notebooks'
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next(p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir())
+        raise ValueError(f'out must be a folder, but {str(blocker)!r} is a file') from None
+    except PermissionError as e:
+        raise ValueError(f'out must be a folder this user can write, got {str(out)!r}: {e}') from None
+    return out_dir
+
+
 def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=None):
     """Execute one notebook in a fresh kernel and write it, with outputs, to <out>/notebooks/.
 
@@ -185,8 +217,7 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     path = pathlib.Path(path)
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(f'timeout must be a positive number of seconds, got {timeout!r}')
+    seconds = check_timeout(timeout)
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ)
     env.pop(QUICK_ENV, None)
@@ -195,13 +226,12 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     env['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'  # figures inline, even under Agg
     failed = {}
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name='python3', kernel_manager_class=_kernel_manager_class(),
+        nb, timeout=seconds, kernel_name='python3', kernel_manager_class=_kernel_manager_class(),
         extra_arguments=['--IPKernelApp.log_level=ERROR'],  # not its TCP-without-encryption warning
         resources={'metadata': {'path': str(cwd or path.parent)}},
         on_cell_error=lambda cell, cell_index, execute_reply: failed.setdefault('index', cell_index),
         on_cell_start=lambda cell, cell_index: failed.__setitem__('current', cell_index))
-    out_dir = pathlib.Path(out) / 'notebooks'
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_out_dir(out)
     start = time.perf_counter()
     error = None
     try:
@@ -210,6 +240,9 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
         index = failed.get('index', failed.get('current', -1))
         ename = getattr(e, 'ename', type(e).__name__)
         evalue = getattr(e, 'evalue', str(e).strip().splitlines()[-1] if str(e).strip() else '')
+        if isinstance(e, CellTimeoutError):  # nbclient's text ends with the cell's source
+            evalue = (f'the cell ran longer than the timeout of {seconds} s per cell; give it '
+                      'more time with --timeout SECONDS (run_notebook(..., timeout=...))')
         source = nb.cells[index].source if 0 <= index < len(nb.cells) else ''
         error = NotebookError(path.name, index, ename, evalue, source, getattr(e, 'traceback', ''))
     seconds = time.perf_counter() - start
@@ -297,8 +330,9 @@ def add_notebooks_parser(subparsers):
                    help=f'quick mode: set {QUICK_ENV}=1 so that 6.6 trains briefly on a '
                         'subset (default: off, full size)')
     p.add_argument('--out', default='build', help='output folder (default: build)')
-    p.add_argument('--timeout', type=float, default=DEFAULT_TIMEOUT,
-                   help=f'seconds allowed per cell (default: {DEFAULT_TIMEOUT})')
+    p.add_argument('--timeout', type=_timeout_arg, default=DEFAULT_TIMEOUT,
+                   help=f'seconds allowed per cell, a positive number, rounded up to whole '
+                        f'seconds (default: {DEFAULT_TIMEOUT})')
     p.add_argument('--notebook-dir', default=None,
                    help=f'folder of the notebooks (default: {default_notebook_dir()})')
     p.add_argument('--stop-on-error', action='store_true',
@@ -306,10 +340,20 @@ def add_notebooks_parser(subparsers):
     p.set_defaults(func=run_notebooks_command)
 
 
+def _timeout_arg(text):
+    """Parse --timeout: a positive number of seconds, or an argparse error naming it."""
+    try:
+        return check_timeout(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'must be a positive number of seconds, got {text!r}') from None
+
+
 def run_notebooks_command(args):
     """Run the notebooks the arguments name, print the summary table; return the exit code."""
     try:
         paths = find_notebooks(args.names, args.notebook_dir)
+        prepare_out_dir(args.out)
     except ValueError as e:
         print(f'd2l-ch6 notebooks: {e}', file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ bottom. Gluon's ``nn.Conv2D(padding=...)`` counts padding PER SIDE: padding
 import logging
 
 from mxnet import npx
+from mxnet.gluon import nn
 
 from ._checks import check_int, check_ndim, check_pair
 
@@ -21,15 +22,41 @@ log = logging.getLogger(__name__)
 def comp_conv2d(conv2d, X):
     """Apply conv2d to a 2D array X, adding and removing batch and channel axes (Book section 6.3.1).
 
-    As in the book, it initializes ``conv2d`` first, so pass a fresh layer.
+    As in the book, it initializes ``conv2d`` first, so pass a fresh layer:
+    an ``nn.Conv2D`` with one output channel whose kernel fits the padded X.
     """
     check_ndim('X', X, 2)
+    _check_comp_conv2d_args(conv2d, X)
     conv2d.initialize(ctx=X.ctx)
     # (1, 1) indicates that the batch size and the number of channels are both 1
     X = X.reshape((1, 1) + X.shape)
     Y = conv2d(X)
     # Exclude the first two dimensions that do not interest us: batch and channel
     return Y.reshape(Y.shape[2:])
+
+
+def _check_comp_conv2d_args(conv2d, X):
+    """Raise unless conv2d is a one-channel nn.Conv2D whose settings are valid for a non-empty X."""
+    if not isinstance(conv2d, nn.Conv2D):
+        raise TypeError(f'conv2d must be a Gluon layer nn.Conv2D(1, kernel_size=...), '
+                        f'got {type(conv2d).__name__}')
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f'X must have at least one row and one column, got shape {tuple(X.shape)}')
+    kw = conv2d._kwargs  # Gluon's own record of the layer's arguments
+    if kw['num_filter'] != 1 or conv2d._in_channels not in (0, 1):
+        raise ValueError(f'conv2d must have one input and one output channel (comp_conv2d '
+                         f'returns a 2-D array), got channels={kw["num_filter"]}, '
+                         f'in_channels={conv2d._in_channels}')
+    k_h, k_w = check_pair('kernel_size', kw['kernel'], 1)
+    a, b = check_pair('padding', kw['pad'], 0)
+    check_pair('strides', kw['stride'], 1)
+    d_h, d_w = check_pair('dilation', kw['dilate'], 1)
+    k_h, k_w = d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1  # the window a dilated kernel spans
+    n_h, n_w = X.shape
+    if k_h > n_h + 2 * a or k_w > n_w + 2 * b:
+        raise ValueError(f'conv2d\'s kernel must fit inside the padded X: the kernel spans '
+                         f'{k_h}x{k_w} but X padded by {(a, b)} on each side is '
+                         f'{n_h + 2 * a}x{n_w + 2 * b}')
 
 
 def conv_output_shape(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):

@@ -468,3 +468,41 @@ def test_exercise_6_4_6_bad_shapes():
         conv2d_matmul(np.ones((2, 5, 5)), np.ones((1, 2, 3, 3)))
     with pytest.raises(ValueError, match=r'kernel_size\[0\] must be an integer >= 1'):
         im2col_multi(np.ones((1, 2, 5, 5)), (0, 2))
+
+
+# -- bad input: zero output channels, mixed types, booleans ------------------------
+
+@pytest.mark.parametrize('fn', [corr2d_multi_in_out, corr2d_multi_in_out_1x1,
+                                corr2d_multi_in_out_fast])
+def test_zero_output_channels_is_a_value_error(fn):
+    """corr2d_multi_in_out_1x1 used to return an empty (0, h, w) array."""
+    with pytest.raises(ValueError, match=r'K must have at least one output channel \(c_o >= 1\), '
+                                         r'got shape \(0, 2, 1, 1\)'):
+        fn(np.ones((2, 3, 3)), np.ones((0, 2, 1, 1)))
+
+
+def test_1x1_int_X_with_float_K_equals_the_loop():
+    """It failed inside MXNet's dot ('Incompatible attr'); now float32, as the loop's output."""
+    X = np.arange(18, dtype='int32').reshape(2, 3, 3)
+    K = np.array([[[[0.5]], [[0.25]]], [[[-1.0]], [[2.0]]]])  # (2, 2, 1, 1)
+    Y = corr2d_multi_in_out_1x1(X, K)
+    x = onp.arange(18).reshape(2, 3, 3)
+    expected = onp.stack([0.5 * x[0] + 0.25 * x[1], -x[0] + 2 * x[1]])  # by hand
+    assert str(Y.dtype) == 'float32'
+    assert_allclose(Y.asnumpy(), expected, rtol=0, atol=1e-6)
+    assert_allclose(corr2d_multi_in_out(X, K).asnumpy(), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('fn', [corr2d_multi_in, corr2d_multi_in_out, corr2d_multi_in_out_1x1,
+                                corr2d_multi_in_out_fast])
+@pytest.mark.parametrize('which', ['X', 'K'])
+def test_bool_arrays_are_a_type_error(fn, which):
+    k_shape = (2, 1, 1) if fn is corr2d_multi_in else (1, 2, 1, 1)
+    X, K = np.ones((2, 3, 3)), np.ones(k_shape)
+    if which == 'X':
+        X = X.astype(bool)
+    else:
+        K = K.astype(bool)
+    with pytest.raises(TypeError, match=rf"{which} must hold numbers, got a bool array .*"
+                                        rf"{which}.astype\('float32'\)"):
+        fn(X, K)

@@ -436,3 +436,54 @@ def test_exercise_6_2_4_minimum_size_for_degree_d(d):
         else:
             assert residual < 1e-9
             assert_allclose(w, K.asnumpy()[0], atol=1e-9)
+
+
+# -- bad input: the layer's kernel size, and the loop on large inputs --------------
+
+@pytest.mark.parametrize('kernel_size, err, msg', [
+    ((0, 2), ValueError, r'kernel_size\[0\] must be an integer >= 1, got 0'),
+    ((-1, 2), ValueError, r'kernel_size\[0\] must be an integer >= 1, got -1'),
+    ((1.5, 2), TypeError, r'kernel_size\[0\] must be an integer >= 1, got float 1.5'),
+    ('ab', TypeError, "kernel_size must be an integer >= 1, got str 'ab'"),
+    ((1, 2, 3), ValueError, 'kernel_size must be an integer or an'),
+])
+def test_conv2d_layer_bad_kernel_size(kernel_size, err, msg):
+    with pytest.raises(err, match=msg):
+        Conv2D(kernel_size)
+
+
+def test_conv2d_layer_int_kernel_size_is_square():
+    net = Conv2D(2)
+    net.initialize()
+    assert net.weight.shape == (2, 2)
+    assert net(edge_image()).shape == (5, 7)
+
+
+@pytest.mark.parametrize('loop, fast', [(corr2d, 'corr2d_fast')])
+def test_loop_on_a_large_input_answers_at_once_naming_the_fast_version(loop, fast):
+    """600x600 took about 6 minutes in the loop; now it raises before the first step."""
+    import time
+    X, K = np.ones((600, 600)), np.ones((3, 3))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=rf"corr2d is the book's loop.*598x598 = 357,604 "
+                                         rf"outputs, above its limit of 10,000.*use {fast}"):
+        loop(X, K)
+    assert time.perf_counter() - start < 2
+
+
+def test_loop_limit_is_on_the_number_of_outputs(monkeypatch):
+    from d2l_ch6 import _checks
+    monkeypatch.setattr(_checks, 'LOOP_MAX_OUTPUTS', 4)
+    X = np.arange(12.0).reshape(3, 4)
+    assert_array_equal(corr2d(X[:, :3], np.ones((2, 2))).asnumpy(), [[10, 14], [26, 30]])
+    with pytest.raises(ValueError, match='2x3 = 6 outputs, above its limit of 4'):
+        corr2d(X, np.ones((2, 2)))
+    monkeypatch.setattr(_checks, 'LOOP_MAX_OUTPUTS', None)  # lifted
+    assert corr2d(X, np.ones((2, 2))).shape == (2, 3)
+
+
+def test_loop_limit_admits_the_benchmark_size():
+    """benchmarks/bench_corr2d.py times the loop on 64x64 with a 3x3 kernel: 62x62 outputs."""
+    from d2l_ch6 import _checks
+    assert corr2d(np.ones((2, 2)), np.ones((1, 1))).shape == (2, 2)
+    assert 62 * 62 <= _checks.LOOP_MAX_OUTPUTS

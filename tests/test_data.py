@@ -100,10 +100,42 @@ def test_bad_batch_size_is_a_value_error(batch_size):
         d2l_ch6.load_data_fashion_mnist(batch_size)
 
 
-@pytest.mark.parametrize('resize', [0, (28,), (28, -1), 'big'])
+@pytest.mark.parametrize('resize', [0, (28,), (28, -1), (0, 28)])
 def test_bad_resize_is_a_value_error(resize):
     with pytest.raises(ValueError, match='resize must be'):
         d2l_ch6.load_data_fashion_mnist(256, resize=resize)
+
+
+@pytest.mark.parametrize('resize', [True, 2.5, 'big', (28, 2.5), (True, 28), {'h': 28}])
+def test_resize_of_the_wrong_type_is_a_type_error(resize):
+    """resize=True used to give 1x1 images; 2.5 failed with 'float object is not iterable'."""
+    with pytest.raises(TypeError, match=r'resize must be None, a positive int or an \(h, w\) '
+                                        r'pair of them, got'):
+        d2l_ch6.load_data_fashion_mnist(256, resize=resize)
+
+
+def test_resize_too_large_for_a_batch_is_refused_before_loading(monkeypatch):
+    """resize=100000 used to fail later, deep in MXNet's allocation."""
+    monkeypatch.setattr(data, 'load_fashion_mnist_arrays', pytest.fail)  # refused before loading
+    with pytest.raises(ValueError, match=r'resize=\(100000, 100000\) is too large for '
+                                         r'batch_size=256: one batch of 256x1x100000x100000 '
+                                         r'float32 is 9536.7 GiB'):
+        d2l_ch6.load_data_fashion_mnist(256, resize=100000)
+    with pytest.raises(ValueError, match='is too large for batch_size=1'):
+        data.DataIter(onp.zeros((1, 1, 28, 28), onp.float32), onp.zeros(1), 1,
+                      resize=(50000, 50000))
+
+
+def test_resize_within_memory_is_accepted():
+    """224, the size later chapters resize Fashion-MNIST to, passes the size check."""
+    data._check_batch_memory(256, (224, 224))
+
+
+@pytest.mark.parametrize('root', [123, 1.5, ['/tmp'], b'/tmp'])
+def test_root_that_is_not_a_path_is_a_type_error(root):
+    with pytest.raises(TypeError, match=r'root must be a folder path \(str or os.PathLike\), '
+                                        f'got {type(root).__name__}'):
+        d2l_ch6.load_data_fashion_mnist(256, root=root)
 
 
 # -- where the files are looked for --------------------------------------------
@@ -125,6 +157,82 @@ def test_env_var_is_searched(no_default_dirs, monkeypatch, tmp_path, fashion_dir
     folder = copy_fashion(fashion_dir, tmp_path / 'mine')
     monkeypatch.setenv(data.ENV_VAR, str(folder))
     assert data.find_data_dir() == folder
+    assert data.locate_data_dir() == (folder, '$D2L_CH6_DATA')
+
+
+@pytest.mark.parametrize('kind, problem', [
+    ('missing', 'no such folder'),
+    ('file', 'a file, not a folder'),
+    ('incomplete', 'missing train-labels-idx1-ubyte.gz'),
+])
+def test_env_var_that_holds_no_data_raises_naming_it(kind, problem, monkeypatch, tmp_path,
+                                                     fashion_dir):
+    """An explicitly set $D2L_CH6_DATA never falls back silently to Debian's folder."""
+    target = tmp_path / 'mine'
+    if kind == 'file':
+        target.write_text('not a folder')
+    elif kind == 'incomplete':
+        copy_fashion(fashion_dir, target, skip=['train-labels-idx1-ubyte.gz'])
+    monkeypatch.setenv(data.ENV_VAR, str(target))
+    message = rf'\$D2L_CH6_DATA=.*mine.: {problem}; point it at a folder holding'
+    with pytest.raises(data.DataError, match=message):
+        data.find_data_dir()
+    with pytest.raises(data.DataError, match=message):
+        d2l_ch6.load_data_fashion_mnist(256)
+    # An explicit root still comes first.
+    assert data.find_data_dir(fashion_dir) == fashion_dir
+
+
+def test_sources_are_named(no_default_dirs, monkeypatch, tmp_path, fashion_dir):
+    copy_fashion(fashion_dir, tmp_path / 'no-debian')
+    assert data.locate_data_dir() == (tmp_path / 'no-debian',
+                                      "Debian's package dataset-fashion-mnist")
+    assert data.locate_data_dir(fashion_dir) == (fashion_dir, 'root')
+
+
+def test_cli_data_says_which_folder_and_why(monkeypatch, tmp_path, capsys, fashion_dir):
+    folder = copy_fashion(fashion_dir, tmp_path / 'mine')
+    monkeypatch.setenv(data.ENV_VAR, str(folder))
+    assert main(['data', '--out', str(tmp_path / 'out')]) == 0
+    assert f'Fashion-MNIST in {folder} (from $D2L_CH6_DATA)' in capsys.readouterr().out
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / 'nowhere'))
+    assert main(['data', '--out', str(tmp_path / 'out')]) == 2
+    assert 'D2L_CH6_DATA' in capsys.readouterr().err
+
+
+# -- download only when the files are missing -----------------------------------
+
+def test_download_true_with_local_files_does_not_download(monkeypatch, fashion_dir):
+    monkeypatch.setattr(data, '_download', lambda folder: pytest.fail(f'downloaded into {folder}'))
+    train_iter, _ = d2l_ch6.load_data_fashion_mnist(256, download=True)
+    assert train_iter.num_examples == 60000
+    d2l_ch6.load_data_fashion_mnist(256, root=fashion_dir, download=True)
+
+
+def test_download_true_without_files_downloads_into_the_cache_or_root(
+        no_default_dirs, monkeypatch, tmp_path, fashion_dir):
+    fetched = []
+
+    def fake_download(folder):  # what Gluon's downloader leaves behind
+        fetched.append(folder)
+        copy_fashion(fashion_dir, folder)
+
+    monkeypatch.setattr(data, '_download', fake_download)
+    train_iter, _ = d2l_ch6.load_data_fashion_mnist(256, download=True)
+    assert fetched == [tmp_path / 'no-mxnet' / 'datasets' / 'fashion-mnist']
+    assert train_iter.num_examples == 60000
+    d2l_ch6.load_data_fashion_mnist(256, root=tmp_path / 'mine', download=True)
+    assert fetched[1:] == [tmp_path / 'mine']
+    # Found now: no second download.
+    d2l_ch6.load_data_fashion_mnist(256, download=True)
+    assert len(fetched) == 2
+
+
+def test_download_true_with_a_bad_env_var_raises_before_downloading(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, '_download', lambda folder: pytest.fail(f'downloaded into {folder}'))
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / 'nowhere'))
+    with pytest.raises(data.DataError, match='D2L_CH6_DATA'):
+        d2l_ch6.load_data_fashion_mnist(256, download=True)
 
 
 def test_root_comes_first_and_must_hold_the_files(tmp_path, fashion_dir):
@@ -157,6 +265,43 @@ def test_truncated_gzip_is_named(tmp_path, fashion_dir):
     with pytest.raises(data.DataError,
                        match='t10k-images-idx3-ubyte.gz: not a complete gzip file'):
         d2l_ch6.load_data_fashion_mnist(256, root=folder)
+
+
+def test_unreadable_file_is_a_permission_problem(tmp_path, fashion_dir, monkeypatch):
+    """Not 'not a complete gzip file ... reinstall': reading it is refused (simulated for root)."""
+    folder = copy_fashion(fashion_dir, tmp_path)
+    real_open = gzip.open
+
+    def refuse(path, *args, **kwargs):
+        if pathlib.Path(path).name == 't10k-labels-idx1-ubyte.gz':
+            raise PermissionError(13, 'Permission denied', str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(gzip, 'open', refuse)
+    with pytest.raises(data.DataError, match=r't10k-labels-idx1-ubyte.gz: permission denied, '
+                                             r'this user may not read it: make it readable '
+                                             r'\(chmod a\+r'):
+        d2l_ch6.load_data_fashion_mnist(256, root=folder)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason='root reads a chmod 000 file all the same')
+def test_chmod_000_file_is_a_permission_problem(tmp_path):
+    path = tmp_path / 'labels.gz'
+    data.write_idx(path, onp.zeros(3))
+    path.chmod(0)
+    with pytest.raises(data.DataError, match='labels.gz: permission denied'):
+        data.read_idx(path, data.LABEL_MAGIC)
+
+
+@pytest.mark.parametrize('type_code, name', [(0x0D, 'float'), (0x0C, 'int'), (0x42, 'unknown')])
+def test_idx_file_of_another_type_is_a_data_error(tmp_path, type_code, name):
+    """read_idx used to fail with a bare KeyError on any IDX type but unsigned byte."""
+    path = tmp_path / 'floats.gz'
+    with gzip.open(path, 'wb') as f:  # a 1-D IDX file of three 4-byte values
+        f.write(bytes([0, 0, type_code, 1, 0, 0, 0, 3]) + bytes(12))
+    with pytest.raises(data.DataError, match=rf'floats.gz: IDX data type 0x{type_code:02X} '
+                                             rf'\({name}\), expected 0x08 \(unsigned byte\)'):
+        data.read_idx(path, data.LABEL_MAGIC)
 
 
 def test_not_gzip_at_all_is_named(tmp_path):

@@ -273,3 +273,72 @@ def test_cli_help_states_defaults(capsys):
     for needle in ('(default: build)', '(default: off, full size)', '(default: 600)',
                    '(default: all six, in order)', '(default: run them all)'):
         assert needle in text
+
+
+# --- bad arguments ------------------------------------------------------------------
+
+@pytest.mark.parametrize('value', ['0', '-5', 'nan', 'inf', 'soon'])
+def test_cli_bad_timeout_is_a_usage_error(value, capsys):
+    """--timeout 0 or -5 used to end in a traceback from inside the run."""
+    with pytest.raises(SystemExit) as info:
+        parse(['notebooks', f'--timeout={value}'])
+    assert info.value.code == 2
+    assert (f"argument --timeout: must be a positive number of seconds, got '{value}'"
+            in capsys.readouterr().err)
+
+
+def test_cli_fractional_timeout_is_rounded_up_to_whole_seconds():
+    """nbclient's timeout is an integer trait: 2.5 was refused with a TraitError."""
+    assert parse(['notebooks', '--timeout', '2.5']).timeout == 3
+    assert nbrun.check_timeout(600) == 600
+
+
+@pytest.mark.parametrize('timeout, err', [(0, ValueError), (-5, ValueError),
+                                          (float('nan'), ValueError), (True, TypeError),
+                                          ('10', TypeError)])
+def test_run_notebook_bad_timeout(tmp_path, timeout, err):
+    path = write_notebook(tmp_path / '6.1-one.ipynb', 'pass')
+    with pytest.raises(err, match='timeout must be a positive number of seconds'):
+        nbrun.run_notebook(path, tmp_path, timeout=timeout)
+
+
+def test_cell_timeout_says_which_cell_and_how_to_give_it_more_time(tmp_path):
+    """The message used to be the last line of nbclient's text: a line of the cell's source."""
+    path = write_notebook(tmp_path / '6.9-slow.ipynb', 'x = 1', 'import time\ntime.sleep(60)')
+    with pytest.raises(nbrun.NotebookError) as info:
+        nbrun.run_notebook(path, tmp_path / 'out', timeout=1.5)
+    assert str(info.value) == (
+        '6.9-slow.ipynb, cell 1 (import time): CellTimeoutError: the cell ran longer than the '
+        'timeout of 2 s per cell; give it more time with --timeout SECONDS '
+        '(run_notebook(..., timeout=...))')
+
+
+def test_notebook_dir_empty_or_a_file_is_named(tmp_path, capsys):
+    """An empty --notebook-dir used to run '0 of 0 ok' and exit 0."""
+    (tmp_path / 'empty').mkdir()
+    (tmp_path / 'file.txt').write_text('not a folder')
+    with pytest.raises(ValueError, match=r"notebook_dir must be a folder of \.ipynb files, "
+                                         r"got '.*empty', which holds none"):
+        nbrun.find_notebooks(None, tmp_path / 'empty')
+    with pytest.raises(ValueError, match="got '.*file.txt', which is a file"):
+        nbrun.find_notebooks(None, tmp_path / 'file.txt')
+    with pytest.raises(ValueError, match="notebook_dir must name a folder of .ipynb files, got ''"):
+        nbrun.find_notebooks(None, '')
+    for folder in (tmp_path / 'empty', tmp_path / 'file.txt', ''):
+        args = parse(['notebooks', '--notebook-dir', str(folder), '--out', str(tmp_path / 'o')])
+        assert args.func(args) == 2
+        captured = capsys.readouterr()
+        assert 'd2l-ch6 notebooks: notebook_dir must' in captured.err
+        assert 'running' not in captured.out
+
+
+def test_out_that_is_a_file_is_named_before_anything_runs(tmp_path, capsys):
+    write_notebook(tmp_path / '6.1-one.ipynb', 'pass')
+    (tmp_path / 'out.txt').write_text('a file')
+    args = parse(['notebooks', '--notebook-dir', str(tmp_path), '--out', str(tmp_path / 'out.txt')])
+    assert args.func(args) == 2
+    captured = capsys.readouterr()
+    assert f"out must be a folder, but '{tmp_path / 'out.txt'}' is a file" in captured.err
+    assert 'running' not in captured.out
+    with pytest.raises(ValueError, match='out must be a folder, but .*out.txt.* is a file'):
+        nbrun.run_notebook(tmp_path / '6.1-one.ipynb', tmp_path / 'out.txt' / 'deeper')

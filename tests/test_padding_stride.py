@@ -176,3 +176,34 @@ def test_other_bad_input():
         gluon_padding_to_total((1, 2, 3))
     with pytest.raises(ValueError, match=r'c_i must be an integer >= 1, got 0'):
         conv_cost(8, 8, 3, 3, c_i=0)
+
+
+# -- comp_conv2d: bad layers and inputs -------------------------------------------
+
+@pytest.mark.parametrize('make, X_shape, err, msg', [
+    (lambda: nn.Conv2D(1, kernel_size=9), (8, 8), ValueError,
+     r"conv2d's kernel must fit inside the padded X: the kernel spans 9x9 but X padded "
+     r'by \(0, 0\) on each side is 8x8'),
+    (lambda: nn.Conv2D(1, kernel_size=3, dilation=4), (8, 8), ValueError,
+     'the kernel spans 9x9'),
+    (lambda: nn.Conv2D(1, kernel_size=3, padding=-1), (8, 8), ValueError,
+     r'padding\[0\] must be an integer >= 0, got -1'),
+    (lambda: nn.Conv2D(2, kernel_size=3), (8, 8), ValueError,
+     'conv2d must have one input and one output channel .* got channels=2'),
+    (lambda: nn.Conv2D(1, kernel_size=3, in_channels=3), (8, 8), ValueError,
+     'in_channels=3'),
+    (lambda: nn.Conv2D(1, kernel_size=3), (0, 8), ValueError,
+     r'X must have at least one row and one column, got shape \(0, 8\)'),
+    (lambda: nn.Dense(1), (8, 8), TypeError,
+     r'conv2d must be a Gluon layer nn.Conv2D\(1, kernel_size=...\), got Dense'),
+    (lambda: (lambda X: X), (8, 8), TypeError, 'got function'),
+])
+def test_comp_conv2d_bad_input(make, X_shape, err, msg):
+    with pytest.raises(err, match=msg):
+        comp_conv2d(make(), np.ones(X_shape))
+
+
+def test_comp_conv2d_padding_lets_a_larger_kernel_fit():
+    """A 9x9 kernel fits 8x8 padded by 1 on each side (10x10): output 2x2, the formula's."""
+    assert comp_conv2d(nn.Conv2D(1, kernel_size=9, padding=1), np.ones((8, 8))).shape == (2, 2)
+    assert conv_output_shape(8, 8, 9, 9, 2, 2) == (2, 2)

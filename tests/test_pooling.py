@@ -298,3 +298,21 @@ def test_exercise_functions_need_batched_input():
         pool_cost(1, 4, 4, 5, 2)
     with pytest.raises(ValueError, match='pad_w must be an integer >= 0'):
         pool_cost(1, 4, 4, 2, 2, 0, -2)
+
+
+def test_pool2d_loop_on_a_large_input_answers_at_once_naming_the_fast_version():
+    import time
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"pool2d is the book's loop.*599x599 = 358,801 "
+                                         r"outputs, above its limit of 10,000.*use pool2d_fast"):
+        pool2d(np.ones((600, 600)), (2, 2), 'avg')
+    assert time.perf_counter() - start < 2
+
+
+def test_pool2d_loop_limit_is_on_the_number_of_outputs(monkeypatch):
+    from d2l_ch6 import _checks
+    monkeypatch.setattr(_checks, 'LOOP_MAX_OUTPUTS', 4)
+    X = np.arange(12.0).reshape(3, 4)
+    assert_array_equal(pool2d(X[:, :3], 2).asnumpy(), [[5, 6], [9, 10]])
+    with pytest.raises(ValueError, match='2x3 = 6 outputs, above its limit of 4'):
+        pool2d(X, 2)

@@ -1,0 +1,336 @@
+"""`d2l-ch6 doctor`: each check's ok, warn and fail, every failure simulated, and the exit status."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import mxnet as mx
+import pytest
+
+from d2l_ch6 import _env, data, doctor
+from d2l_ch6.__main__ import main
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def versions(monkeypatch, **installed):
+    """Pretend exactly these distributions are installed (mxnet_cu112 for mxnet-cu112)."""
+    table = {k.replace('_', '-'): v for k, v in installed.items()}
+    monkeypatch.setattr(doctor, '_dist_version', table.get)
+
+
+# --- Python --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('version, status', [((3, 8, 18), 'ok'), ((3, 11, 7), 'ok'),
+                                             ((3, 12, 1), 'fail'), ((3, 13, 0), 'fail'),
+                                             ((3, 7, 16), 'fail')])
+def test_python_version(version, status):
+    check = doctor.check_python(version, '/x/bin/python')
+    assert check.status == status
+    if status == 'fail':
+        assert 'not supported' in check.detail and 'numpy 1.23.5' in check.detail
+        assert 'Python 3.8-3.11' in check.fix and 'rm -rf .venv && make setup' in check.fix
+
+
+def test_python_range_matches_setup_cfg():
+    """One supported range everywhere: setup.cfg's python_requires says the doctor's."""
+    text = (REPO / 'setup.cfg').read_text()
+    assert 'python_requires = >=3.8, <3.12' in text
+    assert doctor.SUPPORTED_PYTHON == ((3, 8), (3, 11))
+
+
+# --- mxnet and numpy -------------------------------------------------------------------
+
+def test_mxnet_ok_here():
+    check = doctor.check_mxnet()
+    assert check.status == 'ok' and 'imports' in check.detail
+
+
+def test_mxnet_both_builds_installed(monkeypatch):
+    versions(monkeypatch, mxnet='1.9.1', mxnet_cu112='1.9.1', numpy='1.23.5')
+    check = doctor.check_mxnet()
+    assert check.status == 'fail' and 'both mxnet 1.9.1 and mxnet-cu112 1.9.1' in check.detail
+    assert 'uninstalls the other' in check.fix
+
+
+def test_mxnet_missing(monkeypatch):
+    versions(monkeypatch, numpy='1.23.5')
+    check = doctor.check_mxnet()
+    assert check.status == 'fail' and 'neither mxnet nor mxnet-cu112' in check.detail
+
+
+def test_mxnet_that_does_not_import_names_numpy(monkeypatch):
+    """What numpy 1.24 does to mxnet 1.9.1: its import fails on np.bool."""
+    versions(monkeypatch, mxnet='1.9.1', numpy='1.24.4')
+
+    def broken(name):
+        raise AttributeError("module 'numpy' has no attribute 'bool'")
+
+    monkeypatch.setattr(doctor, '_import', broken)
+    check = doctor.check_mxnet()
+    assert check.status == 'fail'
+    assert ("does not import: AttributeError: module 'numpy' has no attribute 'bool'; "
+            'numpy 1.24.4 is installed and mxnet 1.9.1 breaks on numpy >= 1.24') in check.detail
+    assert 'numpy==1.23.5 mxnet==1.9.1' in check.fix
+
+
+def test_mxnet_other_version_warns(monkeypatch):
+    versions(monkeypatch, mxnet_cu112='1.8.0', numpy='1.23.5')
+    check = doctor.check_mxnet()
+    assert check.status == 'warn' and 'mxnet-cu112 1.8.0 (CUDA 11.2 build)' in check.detail
+
+
+@pytest.mark.parametrize('version, status, words', [
+    ('1.23.5', 'ok', '< 1.24'), ('1.24.0', 'fail', 'numpy 1.24 removed'),
+    ('2.0.1', 'fail', 'breaks'), ('1.22.4', 'warn', 'tested with 1.23.5'),
+    (None, 'fail', 'not installed')])
+def test_numpy_version(monkeypatch, version, status, words):
+    versions(monkeypatch, numpy=version)
+    check = doctor.check_numpy()
+    assert check.status == status and words in check.detail
+
+
+# --- oneDNN and the engine settings -----------------------------------------------------
+
+def test_onednn_on_here():
+    assert doctor.check_onednn().status == 'ok'
+
+
+def test_onednn_switched_off_warns(monkeypatch):
+    monkeypatch.setenv('MXNET_MKLDNN_ENABLED', '0')
+    check = doctor.check_onednn()
+    assert check.status == 'warn' and 'MXNET_MKLDNN_ENABLED=0' in check.detail
+
+
+def test_onednn_not_built_in_warns(monkeypatch):
+    class Features:
+        def is_enabled(self, name):
+            return False
+
+    fake = type('mx', (), {'runtime': type('runtime', (), {'Features': Features})})
+    monkeypatch.setattr(doctor, '_import', lambda name: fake)
+    check = doctor.check_onednn()
+    assert check.status == 'warn' and 'built without oneDNN' in check.detail
+
+
+def test_engine_defaults_in_effect_here():
+    check = doctor.check_engine_settings()
+    assert check.status == 'ok', check
+    for name, value in _env.DEFAULTS.items():
+        assert f'{name}={value} (default)' in check.detail
+
+
+def test_engine_setting_from_the_shell_warns_and_says_so(monkeypatch):
+    monkeypatch.setenv('OMP_NUM_THREADS', '2')
+    monkeypatch.setattr(doctor, '_initial_environ', lambda: {'OMP_NUM_THREADS': '2'})
+    check = doctor.check_engine_settings()
+    assert check.status == 'warn'
+    assert ('OMP_NUM_THREADS=2 (default 1, set before Python started (your shell or the '
+            'caller))') in check.detail
+    assert 'unset OMP_NUM_THREADS' in check.fix
+
+
+def run_python(code, **env):
+    environ = {k: v for k, v in os.environ.items() if k not in _env.DEFAULTS and k != _env.SWITCH}
+    environ.update(env)
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         env=environ, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_engine_sources_in_a_fresh_process():
+    """In a real process: a shell setting is told apart from the defaults d2l_ch6 sets."""
+    code = 'from d2l_ch6 import doctor; c = doctor.check_engine_settings(); print(c.status, c.detail)'
+    out = run_python(code, MXNET_CPU_TEMP_COPY='4')
+    assert out.startswith('warn ')
+    assert 'MXNET_CPU_TEMP_COPY=4 (default 16, set before Python started' in out
+    assert 'OMP_NUM_THREADS=1 (default)' in out
+    out = run_python(code, **{_env.SWITCH: '0'})
+    assert out.startswith('warn D2L_CH6_ENV_DEFAULTS=0 switches the defaults off')
+    assert 'OMP_NUM_THREADS=unset (default 1, unset)' in out
+
+
+def test_setting_source_names_each_origin():
+    assert doctor._setting_source('X', None, {}) == 'unset'
+    assert doctor._setting_source('X', '1', {'X': '1'}).startswith('set before Python started')
+    assert doctor._setting_source('X', '1', {}) == 'set in this process by d2l_ch6'
+    assert doctor._setting_source('X', '1', None) == 'source unknown'
+
+
+# --- CPU and GPUs ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('flags, status, words', [
+    ('fpu sse2 avx avx2 avx512f avx512bw', 'ok', 'AVX-512 and AVX2'),
+    ('fpu sse2 avx avx2 fma', 'ok', 'AVX2, no AVX-512'),
+    ('fpu sse2 sse4_2', 'warn', 'neither AVX2 nor AVX-512'),
+])
+def test_cpu_vector_units(tmp_path, flags, status, words):
+    cpuinfo = tmp_path / 'cpuinfo'
+    cpuinfo.write_text(f'processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: {flags}\n')
+    check = doctor.check_cpu(cpuinfo)
+    assert check.status == status and words in check.detail
+
+
+def test_cpu_flags_unreadable_warns(tmp_path):
+    check = doctor.check_cpu(tmp_path / 'absent')
+    assert check.status == 'warn' and 'cannot read the CPU flags' in check.detail
+
+
+def test_cpu_build_without_gpu_is_ok(monkeypatch):
+    versions(monkeypatch, mxnet='1.9.1')
+    monkeypatch.setattr(doctor, '_nvidia_gpus', lambda: 0)
+    assert doctor.check_gpus().status == 'ok'
+
+
+def test_cpu_build_on_a_gpu_machine_warns(monkeypatch):
+    versions(monkeypatch, mxnet='1.9.1')
+    monkeypatch.setattr(doctor, '_nvidia_gpus', lambda: 2)
+    check = doctor.check_gpus()
+    assert check.status == 'warn' and '2 NVIDIA GPU(s) here' in check.detail
+    assert 'make setup MXNET=mxnet-cu112' in check.fix
+
+
+@pytest.mark.parametrize('runtime, gpus, status, words', [
+    ('libcudart.so.11.0: cannot open shared object file', 1, 'fail', 'does not load'),
+    ((10, 2), 1, 'fail', 'libcudart gives 10.2'),
+    ((11, 2), 0, 'fail', 'sees no GPU'),
+    ((11, 8), 1, 'ok', '1 GPU(s), CUDA runtime 11.8'),
+])
+def test_cu112_build(monkeypatch, runtime, gpus, status, words):
+    versions(monkeypatch, mxnet_cu112='1.9.1')
+    monkeypatch.setattr(doctor, '_nvidia_gpus', lambda: gpus)
+    monkeypatch.setattr(doctor, '_cuda_runtime_version', lambda: runtime)
+    monkeypatch.setattr(mx.context, 'num_gpus', lambda: gpus)
+    check = doctor.check_gpus()
+    assert check.status == status and words in check.detail
+
+
+def test_cuda_runtime_probe_reports_a_missing_library():
+    """On a machine without CUDA 11 the probe returns the loader's error text, not a crash."""
+    result = doctor._cuda_runtime_version()
+    assert isinstance(result, (str, tuple))
+    if isinstance(result, tuple):
+        assert result >= (11, 0)
+
+
+# --- data, kernel, build folder --------------------------------------------------------------
+
+def test_data_found_and_verified_here():
+    check = doctor.check_data()
+    assert check.status == 'ok' and '60,000 + 10,000 examples, SHA-256 verified' in check.detail
+
+
+def test_data_env_var_pointing_at_nothing_fails(monkeypatch, tmp_path):
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / 'nowhere'))
+    check = doctor.check_data()
+    assert check.status == 'fail' and '$D2L_CH6_DATA=' in check.detail
+    assert 'no such folder' in check.detail
+
+
+def test_data_missing_fails_saying_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, 'DEBIAN_DIR', tmp_path / 'no-debian')
+    monkeypatch.setenv('MXNET_HOME', str(tmp_path / 'no-mxnet'))
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    check = doctor.check_data()
+    assert check.status == 'fail' and 'Fashion-MNIST not found' in check.detail
+    assert 'dataset-fashion-mnist' in check.fix
+
+
+@pytest.mark.parametrize('argv0, status', [
+    (sys.executable, 'ok'), ('python', 'ok'), ('python3', 'ok'),
+    ('/usr/bin/python3', 'fail'), ('/opt/conda/bin/python', 'fail')])
+def test_kernel_is_this_environments_python(monkeypatch, argv0, status):
+    spec_dir = '/usr/local/share/jupyter/kernels/python3'
+    monkeypatch.setattr(doctor, '_kernel_spec',
+                        lambda: ([argv0, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+                                 spec_dir))
+    check = doctor.check_kernel()
+    assert check.status == status
+    if status == 'fail':
+        assert f"runs '{argv0}', not this environment's Python" in check.detail
+        assert f'rm -r {spec_dir}' in check.fix
+
+
+def test_kernel_here_is_this_environments_python():
+    assert doctor.check_kernel().status == 'ok'
+
+
+def test_no_kernel_fails(monkeypatch):
+    def none():
+        from jupyter_client.kernelspec import NoSuchKernel
+        raise NoSuchKernel('python3')
+
+    monkeypatch.setattr(doctor, '_kernel_spec', none)
+    check = doctor.check_kernel()
+    assert check.status == 'fail' and 'no python3 Jupyter kernel: NoSuchKernel' in check.detail
+
+
+def test_build_folder(tmp_path, monkeypatch):
+    assert doctor.check_build_dir(tmp_path / 'build').status == 'ok'
+    (tmp_path / 'file').write_text('x')
+    check = doctor.check_build_dir(tmp_path / 'file')
+    assert check.status == 'fail' and 'cannot write in' in check.detail
+
+    def refuse(**kwargs):  # root writes anywhere: simulate a read-only folder
+        raise PermissionError(13, 'Permission denied', kwargs['dir'])
+
+    monkeypatch.setattr(doctor.tempfile, 'NamedTemporaryFile', refuse)
+    check = doctor.check_build_dir(tmp_path / 'build')
+    assert check.status == 'fail' and 'Permission denied' in check.detail
+    assert '--out' in check.fix
+
+
+# --- the report and the exit status --------------------------------------------------------
+
+def fake_checks(monkeypatch, *statuses):
+    checks = [lambda s=s, i=i: doctor.Check(f'c{i}', s, f'detail {i}', f'fix {i}')
+              for i, s in enumerate(statuses)]
+    monkeypatch.setattr(doctor, 'CHECKS', tuple(checks))
+
+
+def test_exit_status_is_1_on_a_failure_only(monkeypatch, capsys, tmp_path):
+    fake_checks(monkeypatch, 'ok', 'warn')
+    assert main(['doctor', '--out', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert 'ok    c0  detail 0' in out and 'warn  c1  detail 1\n          fix: fix 1' in out
+    assert out.rstrip().endswith('1 ok, 1 warning(s), 0 failure(s)')
+    fake_checks(monkeypatch, 'ok', 'fail')
+    assert main(['doctor']) == 1
+    assert 'fail  c1  detail 1' in capsys.readouterr().out
+
+
+def test_a_check_that_raises_is_a_failure_not_a_crash(monkeypatch):
+    def broken():
+        raise ImportError('no module named mxnet')
+
+    monkeypatch.setattr(doctor, 'CHECKS', (broken,))
+    monkeypatch.setitem(doctor._NAMES, broken, 'mxnet')
+    (check,) = doctor.run_checks()
+    assert check.status == 'fail'
+    assert check.detail == 'could not be checked: ImportError: no module named mxnet'
+
+
+def test_every_check_runs_here(tmp_path):
+    """One line per check, each with a known status."""
+    checks = doctor.run_checks(tmp_path / 'out')
+    assert [c.name for c in checks] == ['python', 'mxnet', 'numpy', 'oneDNN', 'engine', 'cpu',
+                                        'gpu', 'data', 'kernel', 'build']
+    assert all(c.status in doctor.STATUSES for c in checks)
+
+
+def test_doctor_runs_as_a_file_when_mxnet_does_not_import(tmp_path):
+    """`python d2l_ch6/doctor.py` reports a broken mxnet instead of dying with the import."""
+    fake = tmp_path / 'fake' / 'mxnet'
+    fake.mkdir(parents=True)
+    (fake / '__init__.py').write_text(
+        'raise AttributeError("module \'numpy\' has no attribute \'bool\'")\n')
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / 'fake'))
+    out = subprocess.run([sys.executable, str(REPO / 'd2l_ch6' / 'doctor.py'),
+                          '--out', str(tmp_path / 'out')],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.startswith('ok    python')
+    assert ("fail  mxnet   mxnet 1.9.1 (CPU build) is installed but does not import: "
+            "AttributeError: module 'numpy' has no attribute 'bool'") in out.stdout
+    assert 'ok    build' in out.stdout
