@@ -106,7 +106,7 @@ def _write_outputs(out, args, lr, net, history, seconds):
 def run_train(args):
     """Train the chosen model as the flags say; return the exit status."""
     from .checkpoint import check_output_dir
-    from .data import find_data_dir
+    from .data import locate_data_dir
     from .lenet import MODEL_LR, MODEL_LR_SCHEDULE, get_model
     from .training import TqdmReporter, Reporter, train_ch5
 
@@ -117,7 +117,9 @@ def run_train(args):
         out = check_output_dir(args.out, '--out')
         checkpoint_dir = check_output_dir(args.checkpoint_dir or out / 'checkpoint',
                                           '--checkpoint-dir')
-        print(f'data: {args.mnist_dir or find_data_dir(args.root)}')
+        if args.mnist_dir is None:
+            folder, source = locate_data_dir(args.root)
+            print(f'Fashion-MNIST in {folder} (from {"--root" if source == "root" else source})')
         train_iter, test_iter = _load(args)
         net = get_model(args.model)
         start = time.perf_counter()

@@ -67,20 +67,6 @@ def _version_tuple(text):
     return tuple(parts)
 
 
-def _initial_environ():
-    """Return the environment this process started with (Linux), or None when unknown.
-
-    /proc/self/environ keeps what the process got at exec time; settings made
-    later inside the process (by d2l_ch6) are not in it.
-    """
-    try:
-        raw = pathlib.Path('/proc/self/environ').read_bytes()
-    except OSError:
-        return None
-    pairs = (item.split(b'=', 1) for item in raw.split(b'\0') if b'=' in item)
-    return {k.decode(errors='replace'): v.decode(errors='replace') for k, v in pairs}
-
-
 def _startup_hook():
     """Return the path of d2l_ch6's interpreter startup hook (d2l_ch6_env.pth), or None."""
     dirs = list(site.getsitepackages()) if hasattr(site, 'getsitepackages') else []
@@ -89,17 +75,6 @@ def _startup_hook():
         if path.is_file():
             return path
     return None
-
-
-def _setting_source(name, value, initial):
-    """Say where an engine setting's value comes from (adapt here if the hook changes)."""
-    if value is None:
-        return 'unset'
-    if initial is None:
-        return 'source unknown'
-    if initial.get(name) == value:
-        return 'set before Python started (your shell or the caller)'
-    return 'set in this process by d2l_ch6'
 
 
 def _cpu_flags(path='/proc/cpuinfo'):
@@ -223,24 +198,27 @@ def check_onednn():
 def check_engine_settings():
     """Report each MXNet engine setting d2l_ch6 defaults: its value, the default, where it came from."""
     from d2l_ch6 import _env
-    values, initial = _env.effective(), _initial_environ()
     parts, differ = [], []
-    for name, default in _env.DEFAULTS.items():
-        value = values[name]
+    for name, (value, where) in _env.sources().items():
+        default = _env.DEFAULTS[name]
         if value == default:
-            parts.append(f'{name}={value} (default)')
+            parts.append(f'{name}={value} (default, from {where})')
         else:
             differ.append(name)
             parts.append(f'{name}={value if value is not None else "unset"} (default {default}, '
-                         f'{_setting_source(name, value, initial)})')
+                         f'{where})')
     hook = _startup_hook()
-    detail = '; '.join(parts) + (f'; startup hook {hook}' if hook else '')
+    detail = '; '.join(parts) + (f'; startup hook {hook}' if hook else '; no startup hook')
     if os.environ.get(_env.SWITCH) == '0':
         return Check('engine', 'warn', f'{_env.SWITCH}=0 switches the defaults off: {detail}',
                      f'unset {_env.SWITCH} for the measured speed (README, MXNet settings)')
     if differ:
         return Check('engine', 'warn', detail, f'unset {", ".join(differ)} in your shell to get '
                      'the defaults (they change no number, only the speed)')
+    if hook is None:
+        return Check('engine', 'warn', detail, 'install the startup hook, so that the settings '
+                     'reach every process whatever it imports first: make setup, or python -c '
+                     '"from d2l_ch6 import _env; _env.install_startup_hook()"')
     return Check('engine', 'ok', detail)
 
 

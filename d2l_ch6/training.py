@@ -32,13 +32,18 @@ __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'evaluate_a
 log = logging.getLogger(__name__)
 
 
-def evaluate_accuracy_gpu(net, data_iter, ctx=None):
+def evaluate_accuracy_gpu(net, data_iter, ctx=None, *, device=None):
     """Compute the accuracy for a model on a dataset using a GPU (Book section 6.6.2).
 
     ctx None: the devices of net's first parameter, as in the book (all of
     them, when it lives on several); or a context, a list of them, 'cpu',
-    'gpu' or 'all', on which net must live.
+    'gpu' or 'all', on which net must live. device: the later editions' name
+    for ctx.
     """
+    if device is not None:
+        if ctx is not None:
+            raise TypeError('pass ctx or device (its name in later editions), not both')
+        ctx = device
     ctxs = _checked_net_ctxs(net, ctx)
     return evaluate(net, devices.device_data(data_iter, ctxs, 'data_iter'))
 

@@ -117,17 +117,23 @@ def test_engine_defaults_in_effect_here():
     check = doctor.check_engine_settings()
     assert check.status == 'ok', check
     for name, value in _env.DEFAULTS.items():
-        assert f'{name}={value} (default)' in check.detail
+        assert f"{name}={value} (default, from d2l_ch6's startup hook)" in check.detail
 
 
 def test_engine_setting_from_the_shell_warns_and_says_so(monkeypatch):
     monkeypatch.setenv('OMP_NUM_THREADS', '2')
-    monkeypatch.setattr(doctor, '_initial_environ', lambda: {'OMP_NUM_THREADS': '2'})
+    monkeypatch.setenv(_env.MARK, 'hook:MXNET_CPU_WORKER_NTHREADS')
     check = doctor.check_engine_settings()
     assert check.status == 'warn'
-    assert ('OMP_NUM_THREADS=2 (default 1, set before Python started (your shell or the '
-            'caller))') in check.detail
+    assert 'OMP_NUM_THREADS=2 (default 1, your environment)' in check.detail
     assert 'unset OMP_NUM_THREADS' in check.fix
+
+
+def test_engine_settings_without_the_startup_hook_warn(monkeypatch):
+    monkeypatch.setattr(doctor, '_startup_hook', lambda: None)
+    check = doctor.check_engine_settings()
+    assert check.status == 'warn' and check.detail.endswith('; no startup hook')
+    assert 'install_startup_hook()' in check.fix
 
 
 def run_python(code, **env):
@@ -140,22 +146,15 @@ def run_python(code, **env):
 
 
 def test_engine_sources_in_a_fresh_process():
-    """In a real process: a shell setting is told apart from the defaults d2l_ch6 sets."""
+    """In a real process: a shell setting is told apart from the defaults the hook sets."""
     code = 'from d2l_ch6 import doctor; c = doctor.check_engine_settings(); print(c.status, c.detail)'
     out = run_python(code, MXNET_CPU_TEMP_COPY='4')
     assert out.startswith('warn ')
-    assert 'MXNET_CPU_TEMP_COPY=4 (default 16, set before Python started' in out
-    assert 'OMP_NUM_THREADS=1 (default)' in out
+    assert 'MXNET_CPU_TEMP_COPY=4 (default 16, your environment)' in out
+    assert "OMP_NUM_THREADS=1 (default, from d2l_ch6's startup hook)" in out
     out = run_python(code, **{_env.SWITCH: '0'})
     assert out.startswith('warn D2L_CH6_ENV_DEFAULTS=0 switches the defaults off')
     assert 'OMP_NUM_THREADS=unset (default 1, unset)' in out
-
-
-def test_setting_source_names_each_origin():
-    assert doctor._setting_source('X', None, {}) == 'unset'
-    assert doctor._setting_source('X', '1', {'X': '1'}).startswith('set before Python started')
-    assert doctor._setting_source('X', '1', {}) == 'set in this process by d2l_ch6'
-    assert doctor._setting_source('X', '1', None) == 'source unknown'
 
 
 # --- CPU and GPUs ---------------------------------------------------------------------------

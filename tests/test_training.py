@@ -83,6 +83,11 @@ def test_evaluate_accuracy_gpu_agrees_with_numpy_on_real_data(small):
     X, y = small[2], small[3]
     expected = (net(np.array(X)).asnumpy().argmax(axis=1) == y).mean()
     assert evaluate_accuracy_gpu(net, data.DataIter(X, y, 100)) == pytest.approx(expected, abs=1e-9)
+    # later editions name ctx device
+    assert evaluate_accuracy_gpu(net, data.DataIter(X, y, 100), device=mx.cpu()) == \
+        pytest.approx(expected, abs=1e-9)
+    with pytest.raises(TypeError, match='pass ctx or device'):
+        evaluate_accuracy_gpu(net, data.DataIter(X, y, 100), ctx=mx.cpu(), device=mx.cpu())
 
 
 # ---------------------------------------------------------------- training
@@ -385,7 +390,8 @@ def test_command_line_tiny_run(tmp_path, capsys):
             '--out', str(out), '--no-progress']
     assert run_cli(argv) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == f'data: {data.find_data_dir()}'
+    folder, source = data.locate_data_dir()
+    assert printed[0] == f'Fashion-MNIST in {folder} (from {source})'
     assert printed[1].startswith('loss ') and ', train acc ' in printed[1]
     assert printed[2].endswith('examples/sec on cpu(0)')
     saved = json.loads((out / 'history.json').read_text())
