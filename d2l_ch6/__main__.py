@@ -1,4 +1,4 @@
-"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`.
+"""The command line: `d2l-ch6 data`, `train`, `notebooks`, `check`, `exercises`.
 
 The package is imported before anything else so that its MXNet environment
 defaults (d2l_ch6/_env.py) are in place when mxnet loads.
@@ -10,7 +10,9 @@ import sys
 import time
 
 from . import data
+from .cli_check import add_check_parser
 from .cli_train import add_train_parser
+from .exercises import add_exercises_parser
 from .notebooks import add_notebooks_parser
 
 log = logging.getLogger('d2l_ch6')
@@ -80,6 +82,8 @@ def build_parser():
     add_data_parser(subparsers)
     add_train_parser(subparsers)
     add_notebooks_parser(subparsers)
+    add_check_parser(subparsers)
+    add_exercises_parser(subparsers)
     return parser
 
 
