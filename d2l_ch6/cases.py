@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 import numpy as onp
 
-__all__ = ['Case', 'CASES', 'EXERCISES', 'ALIASES', 'run_case', 'compare', 'as_numpy']
+__all__ = ['Case', 'CASES', 'EXERCISES', 'ALIASES', 'run_case', 'assert_case', 'compare',
+           'as_numpy']
 
 F32 = dict(rtol=1e-5, atol=1e-5)  # float32 sums of at most a few hundred O(1) products
 
@@ -74,6 +75,20 @@ def run_case(case, fn):
     else:
         want = case.want(args)
     return args, as_numpy(got), want
+
+
+def assert_case(case, fn):
+    """Raise AssertionError unless fn passes the case: how the package's tests use a case."""
+    if case.raises:
+        try:
+            run_case(case, fn)
+        except case.raises:
+            return
+        raise AssertionError(f'{case.label}: expected {case.raises} to be raised')
+    args, got, want = run_case(case, fn)
+    why = compare(got, want, case.rtol, case.atol)
+    if why:
+        raise AssertionError(f'{case.label}: {why}')
 
 
 def compare(got, expected, rtol, atol, path=''):
