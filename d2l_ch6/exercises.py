@@ -14,8 +14,8 @@ import inspect
 import pathlib
 import sys
 
-__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'student_notebook',
-           'write_exercises', 'add_exercises_parser']
+__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'signature_table',
+           'student_notebook', 'write_exercises', 'add_exercises_parser']
 
 STUB_TAG, CHECK_TAG = 'd2l-ch6-stub', 'd2l-ch6-check'
 SETUP = ('from d2l_ch6 import check  # runs the package\'s cases on your code\n'
@@ -55,6 +55,26 @@ def stub_source(name):
     return (f'def {signature(name)}:\n'
             f'    """{doc}"""\n'
             f'    raise NotImplementedError  # your code here\n')
+
+
+def signature_table(section=None):
+    """Return the Markdown table of what a student implements and how to check it.
+
+    section: '6.2' for that section's book helpers and exercises (a
+    notebook's exercise cell); None for the whole chapter (the README).
+    """
+    from .check import BOOK_TARGETS
+    from .cases import EXERCISES
+    rows = ['| Book / exercise | Implement | Check with |', '|---|---|---|']
+    helpers = [('lenet' if n == 'net' else n) for n in BOOK_TARGETS]
+    for name in helpers:
+        if section in (None, BOOK_SECTION[name]):
+            rows.append(f'| {BOOK_SECTION[name]} (book) | `{signature(name)}` | `{_check_call(name)}` |')
+    for number, names in EXERCISES.items():
+        if section is None or number.rsplit('.', 1)[0] == section:
+            for name in names:
+                rows.append(f'| {number} | `{signature(name)}` | `{_check_call(name)}` |')
+    return '\n'.join(rows)
 
 
 def _check_call(name):

@@ -23,7 +23,7 @@ from d2l_ch6 import check as check_fn
 from d2l_ch6.cases import CASES, EXERCISES
 from d2l_ch6.check import BOOK_TARGETS, TARGETS, CheckResult, grade_namespace
 from d2l_ch6.cli_check import exit_code, grade_files, report_rows
-from d2l_ch6.exercises import CHECK_TAG, STUB_TAG, signature, write_exercises
+from d2l_ch6.exercises import CHECK_TAG, STUB_TAG, signature, signature_table, write_exercises
 from d2l_ch6.lenet import lenet
 from d2l_ch6.notebooks import run_notebook
 
@@ -287,7 +287,7 @@ def submissions(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def graded(submissions):
-    return {pathlib.Path(r.path).name: r for r in grade_files([submissions], timeout=20)}
+    return {pathlib.Path(r.path).name: r for r in grade_files([submissions], timeout=10)}
 
 
 def test_folder_of_submissions_is_graded_file_by_file(graded):
@@ -308,13 +308,13 @@ def test_folder_of_submissions_is_graded_file_by_file(graded):
 def test_cli_report_and_json(submissions, tmp_path, capsys):
     from d2l_ch6.__main__ import main
     report, js = tmp_path / 'grades.csv', tmp_path / 'grades.json'
-    files = [str(submissions / n) for n in ('a_right.py', 'b_wrong.py', 'c_crash.py', 'd_hang.py')]
+    files = [str(submissions / n) for n in ('a_right.py', 'b_wrong.py', 'c_crash.py', 'e_print.py')]
     code = main(['check', *files, '--timeout', '20', '--report', str(report), '--json', str(js)])
     assert code == 2
     rows = list(csv.DictReader(report.open()))
     assert [(pathlib.Path(r['file']).name, r['function'], r['status']) for r in rows] == [
         ('a_right.py', 'corr2d', 'pass'), ('b_wrong.py', 'pool2d', 'fail'),
-        ('c_crash.py', '', 'crashed'), ('d_hang.py', '', 'timeout')]
+        ('c_crash.py', '', 'crashed'), ('e_print.py', '', 'prints forever')]
     assert 'mode is ignored' in rows[1]['detail']
     assert json.loads(js.read_text())[0]['status'] == 'graded'
     out = capsys.readouterr().out
@@ -341,6 +341,20 @@ def student_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp('exercises')
     write_exercises(out)
     return out
+
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_readme_and_notebooks_state_every_signature():
+    """The README's table and each notebook's exercise cell are the generated tables, so the
+    signatures they state are the package's own and cannot drift."""
+    assert signature_table() in (ROOT / 'README.md').read_text()
+    for path in sorted((ROOT / 'notebooks').glob('*.ipynb')):
+        section = path.stem.split('-')[0]
+        cells = [c.source for c in nbformat.read(path, as_version=4).cells
+                 if c.cell_type == 'markdown' and '## Exercises' in c.source]
+        assert len(cells) == 1 and signature_table(section) in cells[0], path.name
 
 
 def check_outputs(path):
