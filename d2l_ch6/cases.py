@@ -442,8 +442,9 @@ BOOK_TABLE = [('conv', (1, 6, 28, 28)), ('pool', (1, 6, 14, 14)), ('conv', (1, 1
 def make_net(obj):
     """Return an initialised network from a net or a function returning one (the package's addition)."""
     from mxnet import init
-    net = obj() if callable(obj) and not hasattr(obj, 'collect_params') else obj
-    if not hasattr(net, 'collect_params'):
+    is_net = hasattr(obj, 'collect_params') and not isinstance(obj, type)
+    net = obj if is_net else obj()
+    if not hasattr(net, 'collect_params') or isinstance(net, type):
         raise TypeError(f'net must be a Gluon Block (or a function returning one), '
                         f'got {type(net).__name__}')
     params = list(net.collect_params().values())

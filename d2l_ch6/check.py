@@ -40,6 +40,11 @@ DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
 CASE_LIMIT = 20.0       # seconds for one case
 
 
+def _is_net(obj):
+    """True for a network object (a Gluon Block instance), not for a Block class like Conv2D."""
+    return hasattr(obj, 'collect_params') and not isinstance(obj, type)
+
+
 def exercise_of(name):
     """Return the exercise number a function answers ('6.1.3'), or None for a book helper."""
     for number, names in EXERCISES.items():
@@ -617,9 +622,9 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     among an exercise's functions; default the first). budget: seconds for
     all cases, smallest first; case_limit: seconds for one case.
     """
-    if fn is None or not (callable(fn) or hasattr(fn, 'collect_params')):
+    if fn is None or not (callable(fn) or _is_net(fn)):
         raise TypeError(f'fn must be a function, class or network, got {type(fn).__name__}')
-    if name is None and hasattr(fn, 'collect_params') and exercise is None:
+    if name is None and _is_net(fn) and exercise is None:
         name = 'net'
     target, number = _target(fn, name, exercise)
     results, start, note = [], time.perf_counter(), ''
@@ -654,9 +659,9 @@ def grade_namespace(namespace):
         obj = namespace.get(target)
         if target == 'net' and obj is None:
             obj = namespace.get('lenet')
-        if obj is None or not (callable(obj) or hasattr(obj, 'collect_params')):
+        if obj is None or not (callable(obj) or _is_net(obj)):
             continue
-        if target not in ('net', 'lenet_max') and hasattr(obj, 'collect_params'):
+        if target not in ('net', 'lenet_max') and _is_net(obj):
             continue  # a layer bound to a helper's name (the 6.5 notebook's pool2d = nn.MaxPool2D)
         if not _own(obj):
             continue  # the package's own answer, imported: nothing of the student's to grade

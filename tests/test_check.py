@@ -55,6 +55,14 @@ def test_every_exercise_checks_by_number(number):
         assert check(ours(name), exercise=number).name == name
 
 
+def test_names_come_from_the_function_class_or_net():
+    """check(Conv2D) grades the class as Conv2D (not as a net); a network object is a LeNet."""
+    assert check(d2l_ch6.Conv2D).name == 'Conv2D' and check(d2l_ch6.Conv2D).passed
+    assert check(lenet()).name == 'net' and check(lenet).name == 'net'
+    results = grade_namespace({'Conv2D': d2l_ch6.Conv2D, 'net': lenet()})
+    assert [r.name for r in results] == ['net']  # the package's Conv2D is not the student's
+
+
 def test_bad_arguments_to_check():
     with pytest.raises(ValueError, match="exercise must be one of .*got '6.9.9'"):
         check(d2l_ch6.corr2d, exercise='6.9.9')
@@ -405,7 +413,8 @@ def fill_in(path, target):
     return target
 
 
-@pytest.mark.parametrize('stem', ['6.3-padding-and-stride', '6.5-pooling'])
+@pytest.mark.parametrize('stem', ['6.2-convolutions-for-images', '6.3-padding-and-stride',
+                                  '6.5-pooling'])
 def test_student_notebook_red_unchanged_green_filled_in(student_dir, tmp_path, stem):
     path = student_dir / f'{stem}.ipynb'
     unchanged = check_outputs(run_notebook(path, tmp_path / 'a', quick=True, timeout=120).output)
