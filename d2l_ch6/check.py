@@ -166,7 +166,8 @@ def describe_error(error):
     frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_student_frame(f.filename)]
     if frames:
         f = frames[-1]
-        where = os.path.basename(f.filename)
+        in_cell = 'ipykernel_' in f.filename or f.filename.startswith('<ipython-input')
+        where = 'a notebook cell' if in_cell else os.path.basename(f.filename)
         code = (f.line or '').strip()
         text += f' (your line {f.lineno} in {f.name}' + (f', {where}' if where else '') + \
             (f': `{code}`' if code else '') + ')'
@@ -624,6 +625,11 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     """
     if fn is None or not (callable(fn) or _is_net(fn)):
         raise TypeError(f'fn must be a function, class or network, got {type(fn).__name__}')
+    for arg, value in (('budget', budget), ('case_limit', case_limit)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f'{arg} must be a number of seconds, got {type(value).__name__} {value!r}')
+        if not value > 0:
+            raise ValueError(f'{arg} must be a positive number of seconds, got {value!r}')
     if name is None and _is_net(fn) and exercise is None:
         name = 'net'
     target, number = _target(fn, name, exercise)

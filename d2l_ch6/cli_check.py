@@ -134,6 +134,8 @@ def expand(paths):
 
 def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None):
     """Grade every file in turn; a failing file never stops the others. Return FileResults."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f'timeout must be a positive number of seconds, got {timeout!r}')
     results = []
     for path in expand(paths):
         result = grade_file(path, timeout)
@@ -244,8 +246,12 @@ def add_check_parser(subparsers):
 
 def run_check_command(args):
     """Grade the files, print each as it finishes, write the reports; return the exit status."""
-    results = grade_files(args.files, args.timeout,
-                          on_result=lambda r: print(format_file(r), flush=True))
+    try:
+        results = grade_files(args.files, args.timeout,
+                              on_result=lambda r: print(format_file(r), flush=True))
+    except ValueError as e:
+        print(f'd2l-ch6 check: {e}', file=sys.stderr)
+        return 2
     if not results:
         print('d2l-ch6 check: no .py or .ipynb file found', file=sys.stderr)
         return 2

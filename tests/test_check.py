@@ -75,6 +75,12 @@ def test_bad_arguments_to_check():
         check(my_conv)
     with pytest.raises(TypeError, match='fn must be a function, class or network, got int'):
         check(3)
+    with pytest.raises(ValueError, match='budget must be a positive number of seconds, got 0'):
+        check(d2l_ch6.corr2d, budget=0)
+    with pytest.raises(TypeError, match="case_limit must be a number of seconds, got str '5'"):
+        check(d2l_ch6.corr2d, case_limit='5')
+    with pytest.raises(ValueError, match='timeout must be a positive number of seconds, got -1'):
+        grade_files([], timeout=-1)
 
 
 # --- a catalogue of wrong implementations, one per hint at least ----------------------------------
@@ -333,9 +339,17 @@ def test_cli_report_and_json(submissions, tmp_path, capsys):
 
 
 def test_cli_grades_a_notebook(tmp_path):
+    """A notebook runs in a fresh kernel and its functions are graded; a failing cell is a crash."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WRONG_PY)])
     nbformat.write(nb, tmp_path / 'student.ipynb')
-    (result,) = grade_files([tmp_path / 'student.ipynb'], timeout=120)
+    broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1'),
+                                             nbformat.v4.new_code_cell('y = x / 0')])
+    nbformat.write(broken, tmp_path / 'broken.ipynb')
+    crashed, result = grade_files([tmp_path / 'broken.ipynb', tmp_path / 'student.ipynb'],
+                                  timeout=120)
+    assert crashed.status == 'crashed'
+    assert crashed.message == 'cannot run broken.ipynb: cell 1: ZeroDivisionError: division by zero'
+    assert exit_code([crashed, result]) == 2
     assert result.ran and [r['name'] for r in result.results] == ['pool2d']
     assert not result.passed
     rows = report_rows([result])
