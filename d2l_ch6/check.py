@@ -342,18 +342,18 @@ def _shape_variant(change):
 
 
 def _cost_per_side(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1, c_i=1, c_o=1):
+    if p_h == 0 and p_w == 0:
+        return None
     h = (n_h - k_h + 2 * p_h + s_h) // s_h
     w = (n_w - k_w + 2 * p_w + s_w) // s_w
-    return h * w * k_h * k_w * c_i * c_o if 2 * p_h != p_h or 2 * p_w != p_w else None
+    return h * w * k_h * k_w * c_i * c_o
 
 
-def _conv1d_variant(stride=None, padding=None, total=False):
-    def variant(x, k, stride_=1, padding_=0, **kw):
-        s = kw.get('stride', stride_) if stride is None else stride
-        p = kw.get('padding', padding_) if padding is None else padding
-        if total:
-            p = p // 2
-        if (s, p) == (kw.get('stride', 1), kw.get('padding', 0)):
+def _conv1d_variant(change):
+    """The strided 1-D correlation with (stride, padding) changed as a mistake would."""
+    def variant(x, k, stride=1, padding=0):
+        s, p = change(stride, padding)
+        if (s, p) == (stride, padding):
             return None
         return _cases._ref_conv1d(x, k, s, p)
     return variant
@@ -460,9 +460,9 @@ HINTS = {
         (H_STRIDE, _like(_shape_variant(lambda *a: (*a[:6], 1, 1)))),
         (H_OFF_BY_ONE, _like(lambda n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1: (
             (n_h - k_h + p_h) // s_h, (n_w - k_w + p_w) // s_w)))],
-    'conv1d_strided': [(H_STRIDE, _like(_conv1d_variant(stride=1))),
-                       (H_PADDING, _like(_conv1d_variant(padding=0))),
-                       (H_PER_SIDE, _like(_conv1d_variant(total=True)))],
+    'conv1d_strided': [(H_STRIDE, _like(_conv1d_variant(lambda s, p: (1, p)))),
+                       (H_PADDING, _like(_conv1d_variant(lambda s, p: (s, 0)))),
+                       (H_PER_SIDE, _like(_conv1d_variant(lambda s, p: (s, p // 2))))],
     'conv_cost': [(H_PER_SIDE, _like(_cost_per_side))],
     'conv2d_matmul': [(H_STRIDE, _like(_matmul_variant(lambda p, s: (p, (1, 1))))),
                       (H_PADDING, _like(_matmul_variant(lambda p, s: ((0, 0), s)))),

@@ -177,12 +177,50 @@ def evaluate_batch_mean(net, data_iter, ctx=None):
     return sum(accs) / len(accs)
 
 
-def lenet_relu_max():
+def lenet_max_pooling():
     net = nn.Sequential()
     net.add(nn.Conv2D(6, 5, padding=2, activation='sigmoid'), nn.MaxPool2D(2, 2),
             nn.Conv2D(16, 5, activation='sigmoid'), nn.MaxPool2D(2, 2),
             nn.Dense(120, activation='sigmoid'), nn.Dense(84, activation='sigmoid'), nn.Dense(10))
     return net
+
+
+def lenet_relu():
+    net = nn.Sequential()
+    net.add(nn.Conv2D(6, 5, padding=2, activation='relu'), nn.AvgPool2D(2, 2),
+            nn.Conv2D(16, 5, activation='relu'), nn.AvgPool2D(2, 2),
+            nn.Dense(120, activation='relu'), nn.Dense(84, activation='relu'), nn.Dense(10))
+    return net
+
+
+def conv1d_strided_no_stride(x, k, stride=1, padding=0):
+    return d2l_ch6.conv1d_strided(x, k, 1, padding)
+
+
+def conv_cost_per_side(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1, c_i=1, c_o=1):
+    return d2l_ch6.conv_cost(n_h, n_w, k_h, k_w, 2 * p_h, 2 * p_w, s_h, s_w, c_i, c_o)
+
+
+def avg_pool_as_sum(channels, pool_size, strides=None, padding=0, ctx=None):
+    conv = d2l_ch6.avg_pool_as_conv(channels, pool_size, strides, padding, ctx)
+    p_h, p_w = pool_size if isinstance(pool_size, tuple) else (pool_size, pool_size)
+    conv.weight.set_data(conv.weight.data() * p_h * p_w)
+    return conv
+
+
+def max_pool_padding_wins(X, pool_size, strides=None, padding=0):
+    a, b = padding if isinstance(padding, tuple) else (padding, padding)
+    return nn.MaxPool2D(pool_size, strides)(np.pad(X, ((0, 0), (0, 0), (a, a), (b, b))))
+
+
+def evaluate_count(net, data_iter, ctx=None):
+    return sum(float((net(X).argmax(axis=1).astype('int32') == y.astype('int32')).sum())
+               for X, y in data_iter)
+
+
+def comp_conv2d_keeps_axes(conv2d, X):
+    conv2d.initialize()
+    return conv2d(X.reshape((1, 1) + X.shape))
 
 
 def lenet_no_padding():
@@ -211,8 +249,15 @@ WRONG = [  # (implementation, name, the hint's words)
     (conv_output_shape_no_stride, 'conv_output_shape', 'stride is ignored'),
     (conv2d_matmul_no_padding, 'conv2d_matmul', 'padding is ignored'),
     (corr1d_inplace, 'corr1d', 'in-place writes'),
+    (conv1d_strided_no_stride, 'conv1d_strided', 'stride is ignored'),
+    (conv_cost_per_side, 'conv_cost', 'per-side and total padding'),
+    (avg_pool_as_sum, 'avg_pool_as_conv', 'average is computed as a sum'),
+    (max_pool_padding_wins, 'max_pool_from_conv_relu', 'zero padding wins the max'),
+    (evaluate_count, 'evaluate_accuracy_gpu', 'number of right predictions'),
+    (comp_conv2d_keeps_axes, 'comp_conv2d', 'remove the batch and channel axes'),
     (evaluate_batch_mean, 'evaluate_accuracy_gpu', "mean of the batches' accuracies"),
-    (lenet_relu_max, 'net', 'pooling mode is wrong'),
+    (lenet_max_pooling, 'net', 'pooling mode is wrong'),
+    (lenet_relu, 'net', 'activation is wrong'),
     (lenet_no_padding, 'net', 'padding=2'),
 ]
 
@@ -414,6 +459,17 @@ def counts(text):
     """(passed, total) from a check result's first line '... N of M cases pass'."""
     passed, total = re.search(r'(\d+) of (\d+) cases pass', text.splitlines()[0]).groups()
     return int(passed), int(total)
+
+
+def test_cli_exercises(tmp_path, capsys):
+    """`d2l-ch6 exercises --out DIR` writes the six and lists them; a missing folder exits 2."""
+    from d2l_ch6.__main__ import main
+    assert main(['exercises', '--out', str(tmp_path / 'ex')]) == 0
+    listed = capsys.readouterr().out.split()
+    assert len(listed) == 6 and all(pathlib.Path(p).is_file() for p in listed)
+    assert main(['exercises', '--out', str(tmp_path / 'x'), '--notebook-dir',
+                 str(tmp_path / 'absent')]) == 2
+    assert 'notebook_dir must be a folder' in capsys.readouterr().err
 
 
 def fill_in(path, target):
