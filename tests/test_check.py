@@ -301,10 +301,10 @@ def test_slow_code_meets_the_time_budget():
 
 
 def test_grade_namespace_finds_students_functions_only():
+    def min_pool2d(X, pool_size, strides=None, padding=0):  # the student's, built on ours
+        return d2l_ch6.min_pool2d(X, pool_size, strides, padding)
     namespace = {'corr2d': corr2d_flipped, 'pool2d': nn.MaxPool2D(3), 'pad_zeros': d2l_ch6.pad_zeros,
-                 'min_pool2d': d2l_ch6.min_pool2d.__wrapped__ if hasattr(d2l_ch6.min_pool2d, '__wrapped__')
-                 else (lambda X, pool_size, strides=None, padding=0:
-                       d2l_ch6.min_pool2d(X, pool_size, strides, padding))}
+                 'min_pool2d': min_pool2d}
     results = {r.name: r for r in grade_namespace(namespace)}
     assert set(results) == {'corr2d', 'min_pool2d'}  # a layer and an import are not the student's
     assert not results['corr2d'].passed and results['min_pool2d'].passed
