@@ -1,4 +1,4 @@
-"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`, `d2l-ch6 doctor`."""
+"""The command line: `d2l-ch6 data`, `train`, `notebooks`, `doctor`, `check`, `exercises`."""
 import argparse
 import logging
 import pathlib
@@ -6,8 +6,10 @@ import sys
 import time
 
 from . import data
+from .cli_check import add_check_parser
 from .cli_train import add_train_parser
 from .doctor import add_doctor_parser
+from .exercises import add_exercises_parser
 from .notebooks import add_notebooks_parser
 
 log = logging.getLogger('d2l_ch6')
@@ -78,6 +80,8 @@ def build_parser():
     add_train_parser(subparsers)
     add_notebooks_parser(subparsers)
     add_doctor_parser(subparsers)
+    add_check_parser(subparsers)
+    add_exercises_parser(subparsers)
     return parser
 
 

@@ -303,9 +303,12 @@ def im2col(X, kernel_shape):
 def corr2d_matmul(X, K):
     """Exercise 6.2.3: compute 2D cross-correlation as one matrix-vector product (im2col).
 
-    ``Y = im2col(X) @ vec(K)``; differentiable in both X and K.
+    ``Y = im2col(X) @ vec(K)``; differentiable in both X and K. Integer inputs
+    are computed in float32, as ``corr2d``'s ``np.zeros`` output is.
     """
     _check_corr2d_args(X, K)
+    dtype = X.dtype if X.dtype.kind == 'f' else 'float32'
+    X, K = X.astype(dtype, copy=False), K.astype(dtype, copy=False)
     h, w = K.shape
     Y = np.dot(im2col(X, (h, w)), K.reshape(-1))  # (h' * w',)
     return Y.reshape(X.shape[0] - h + 1, X.shape[1] - w + 1)

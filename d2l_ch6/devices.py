@@ -127,10 +127,11 @@ def _home(c):
     return mx.cpu(0) if c.device_type == 'cpu' else c
 
 
-def _check_images(X, what):
-    if len(X.shape) != 4:
-        raise ValueError(f'{what} images X of shape (batch, channels, height, width), got '
-                         f'shape {tuple(X.shape)}')
+def _check_examples(X, what):
+    """X must have a batch axis and one more at least; the net says whether it can take the rest."""
+    if len(X.shape) < 2:
+        raise ValueError(f'{what} examples X of shape (batch, ...), such as images (batch, '
+                         f'channels, height, width), got shape {tuple(X.shape)}')
 
 
 class _ArrayData:
@@ -138,7 +139,7 @@ class _ArrayData:
 
     def __init__(self, it, ctxs, name):
         X, y = onp.asarray(it.X), onp.asarray(it.y)
-        _check_images(X, f'{name}.X must be')
+        _check_examples(X, f'{name}.X must hold')
         if y.shape != (len(X),):
             raise ValueError(f'{name}.y must have shape (num_examples,) = ({len(X)},), '
                              f'got {y.shape}')
@@ -191,7 +192,7 @@ class _IterData:
         if not (hasattr(X, 'shape') and hasattr(y, 'shape')):
             raise TypeError(f'{self.name} must yield (X, y) pairs of arrays, got '
                             f'{type(X).__name__} and {type(y).__name__}')
-        _check_images(X, f'{self.name} must yield')
+        _check_examples(X, f'{self.name} must yield')
         if X.shape[0] == 0:
             raise ValueError(f'{self.name} yielded an empty batch X of shape {tuple(X.shape)}')
         if tuple(y.shape) != (X.shape[0],):
@@ -324,8 +325,8 @@ def call(f, X, *args):
     except (mx.base.MXNetError, ValueError) as e:   # Gluon wraps a failed deferred init
         if not isinstance(e, mx.base.MXNetError) and 'MXNetError' not in str(e):
             raise
-        raise ValueError(f'net cannot compute on images X of shape {tuple(X.shape)} (batch, '
-                         f'channels, height, width): MXNet says: {reason(e)}') from None
+        raise ValueError(f'net cannot compute on a batch X of shape {tuple(X.shape)} (for a CNN: '
+                         f'batch, channels, height, width): MXNet says: {reason(e)}') from None
 
 
 def eval_stats(model, X, y):

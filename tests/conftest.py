@@ -1,4 +1,4 @@
-"""Shared fixtures: the real Fashion-MNIST folder, and quiet, seeded tests."""
+"""Shared fixtures: the real Fashion-MNIST folder, quiet, seeded tests, and the graded cases."""
 import pathlib
 
 import d2l_ch6  # noqa: F401  (first: its MXNet environment defaults, then npx.set_np())
@@ -26,6 +26,13 @@ def _seed():
 @pytest.fixture
 def tmp_path_str(tmp_path):
     return str(tmp_path)
+
+
+def case_params(*names):
+    """pytest params (name, case) for the cases of d2l_ch6.cases that grade these functions."""
+    from d2l_ch6.cases import CASES
+    return [pytest.param(name, case, id=f'{name}[{i}]')
+            for name in names for i, case in enumerate(CASES[name])]
 
 
 def copy_fashion(src, dst, skip=()):

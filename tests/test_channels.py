@@ -2,7 +2,9 @@
 
 References: the book's printed outputs, Gluon's Conv2D with set weights, numpy
 sliding windows with einsum, scipy.signal, and operations counted by explicit
-Python loops.
+Python loops. The graded cases live in d2l_ch6.cases (d2l_ch6.check runs them
+on students' code); here they run on ours and their expected values are
+checked against these references.
 """
 import itertools
 
@@ -12,6 +14,10 @@ import scipy.signal
 from mxnet import autograd, np
 from mxnet.gluon import nn
 from numpy.testing import assert_allclose, assert_array_equal
+
+from conftest import case_params
+from d2l_ch6 import channels
+from d2l_ch6.cases import CASES, EXERCISES, assert_case
 
 from d2l_ch6.channels import (
     compare_1x1, compose_kernels, conv1x1_cost, conv2d_matmul, conv_backward_cost,
@@ -50,53 +56,39 @@ def numpy_conv(X, K, padding=(0, 0), strides=(1, 1)):
 
 # --- Book section 6.4 --------------------------------------------------------
 
-def test_corr2d_multi_in_book():
-    """Fig. 6.4.1: (1x1 + 2x2 + 4x3 + 5x4) + (0x0 + 1x1 + 3x2 + 4x3) = 56.
-
-    The output is [[56, 72], [104, 120]].
-    """
-    X, K = book_X_K()
-    assert_allclose(corr2d_multi_in(X, K).asnumpy(), [[56, 72], [104, 120]], rtol=0, atol=1e-6)
+@pytest.mark.parametrize('name, case', case_params('corr2d_multi_in'))
+def test_corr2d_multi_in_cases(name, case):
+    """Fig. 6.4.1's (1x1 + 2x2 + 4x3 + 5x4) + (0x0 + 1x1 + 3x2 + 4x3) = 56, i.e. [[56, 72],
+    [104, 120]], then one channel, three channels and a 1x1 kernel."""
+    assert_case(case, corr2d_multi_in)
 
 
 @pytest.mark.parametrize('fn', MULTI_FNS)
-def test_corr2d_multi_in_out_book(fn):
-    """K stacked with K + 1 and K + 2 has shape (3, 2, 2, 2) and gives the book's 3 channels."""
-    X, K = book_X_K()
-    K = np.stack((K, K + 1, K + 2))
-    assert K.shape == (3, 2, 2, 2)
-    expected = [[[56, 72], [104, 120]], [[76, 100], [148, 172]], [[96, 128], [192, 224]]]
-    assert_allclose(fn(X, K).asnumpy(), expected, rtol=0, atol=1e-6)
+@pytest.mark.parametrize('name, case', case_params('corr2d_multi_in_out',
+                                                   'corr2d_multi_in_out_1x1'))
+def test_corr2d_multi_in_out_cases(fn, name, case):
+    """The book's K, K + 1, K + 2 gives its three channels; random and edge shapes, and the
+    1x1 cases, for the loop and the im2col version."""
+    assert_case(case, fn)
 
 
-@pytest.mark.parametrize('fn', MULTI_FNS + [corr2d_multi_in_out_1x1])
-def test_1x1_equivalence_book(fn):
-    """X uniform (3, 3, 3), K uniform (2, 3, 1, 1): np.abs(Y1 - Y2).sum() < 1e-6 is True."""
-    X = np.random.uniform(size=(3, 3, 3))
-    K = np.random.uniform(size=(2, 3, 1, 1))
-    Y1 = corr2d_multi_in_out_1x1(X, K)
-    assert float(np.abs(Y1 - fn(X, K)).sum()) < 1e-6
-    assert_allclose(Y1.asnumpy(), numpy_conv(X.asnumpy()[None], K.asnumpy())[0], **TOL)
+@pytest.mark.parametrize('name, case', case_params('corr2d_multi_in_out_1x1'))
+def test_corr2d_multi_in_out_1x1_cases(name, case):
+    """Section 6.4.3's 1x1 convolution as one matrix product gives the channel mixes (the
+    book's np.abs(Y1 - Y2).sum() < 1e-6, here against numpy's einsum at 1e-6)."""
+    assert_case(case, corr2d_multi_in_out_1x1)
 
 
-RANDOM_SHAPES = [  # (c_i, h, w), (c_o, k_h, k_w)
-    ((1, 4, 5), (1, 2, 2)),
-    ((2, 5, 6), (3, 2, 3)),
-    ((3, 4, 4), (2, 4, 4)),
-    ((4, 6, 3), (2, 1, 1)),
-]
-
-
-@pytest.mark.parametrize('fn', MULTI_FNS)
-@pytest.mark.parametrize('x_shape, k_shape', RANDOM_SHAPES)
-def test_corr2d_multi_in_out_matches_gluon_and_numpy(fn, x_shape, k_shape):
-    """Seeded random shapes: equal to Gluon's Conv2D (set weights, no bias) and numpy's einsum."""
-    c_o, k_h, k_w = k_shape
-    X = np.random.normal(size=x_shape)
-    K = np.random.normal(size=(c_o, x_shape[0], k_h, k_w))
-    Y = fn(X, K).asnumpy()
-    assert_allclose(Y, gluon_conv(X[None], K)[0].asnumpy(), **TOL)
-    assert_allclose(Y, numpy_conv(X.asnumpy()[None], K.asnumpy())[0], **TOL)
+@pytest.mark.parametrize('name, case', case_params('corr2d_multi_in', 'corr2d_multi_in_out',
+                                                   'corr2d_multi_in_out_1x1'))
+def test_case_references_are_gluons(name, case):
+    """Every case's expected value (the book's, or numpy's einsum) is Gluon's Conv2D output."""
+    X, K = case.inputs()
+    if name == 'corr2d_multi_in':
+        K = K[None]
+    expected = gluon_conv(X[None].astype('float32'), K.astype('float32'))[0].asnumpy()
+    want = case.want((X, K[0] if name == 'corr2d_multi_in' else K))
+    assert_allclose(want, expected[0] if name == 'corr2d_multi_in' else expected, **TOL)
 
 
 def test_corr2d_multi_in_out_fast_is_differentiable():
@@ -361,8 +353,7 @@ def test_exercise_6_4_4_1x1_cost(c_i, c_o, h, w):
     """
     cost = conv1x1_cost(c_i, c_o, h, w)
     n = counted_conv(onp.ones((c_i, h, w)), onp.ones((c_o, c_i, 1, 1)), 0, 0, 1, 1)[3]
-    assert cost == {'mul': c_o * c_i * h * w, 'add': c_o * (c_i - 1) * h * w}
-    assert (cost['mul'], cost['add']) == (n['fwd_mul'], n['fwd_add'])
+    assert cost == {'mul': n['fwd_mul'], 'add': n['fwd_add']}
 
 
 @pytest.mark.parametrize('kwargs, msg', [
@@ -389,25 +380,67 @@ def test_exercise_6_4_5_y1_y2_summation_order():
     Equal to tolerance, not necessarily to the bit. Y2 (the loop) is exactly the float32 sum
     0 + p_0 + p_1 + p_2 of rounded products, in that order; Y1 comes from BLAS, which sums in
     its own order (vector lanes, fused multiply-adds), so bits may differ by about one ulp.
+    compare_1x1 reports the difference against that sequential sum, computed here by hand.
     """
     X = np.random.uniform(size=(3, 3, 3))
     K = np.random.uniform(size=(2, 3, 1, 1))
-    diff, identical = compare_1x1(X, K)
-    Y1, Y2 = corr2d_multi_in_out_1x1(X, K).asnumpy(), corr2d_multi_in_out(X, K).asnumpy()
-    assert diff == float(onp.abs(Y1 - Y2).max())
-    assert identical == (diff == 0.0)
-    assert diff < 1e-6  # the book's tolerance
-    # Y2 is the sequential float32 sum over channels, bit for bit
     Xn, Kn = X.asnumpy(), K.asnumpy()[:, :, 0, 0]
     seq = onp.zeros((2, 3, 3), dtype='float32')
     for i in range(3):
         seq = seq + Kn[:, i, None, None] * Xn[None, i]  # float32 product, then float32 add
-    assert_array_equal(Y2, seq)
+    assert_array_equal(corr2d_multi_in_out(X, K).asnumpy(), seq)  # Y2, bit for bit
+    Y1 = corr2d_multi_in_out_1x1(X, K).asnumpy()
+    diff, identical = compare_1x1(X, K)
+    assert diff == float(onp.abs(Y1.astype('float64') - seq).max())
+    assert identical is bool((Y1 == seq).all())
+    assert diff < 1e-6  # the book's tolerance
     # both are within float32 rounding of the exact (float64) result
     exact = onp.einsum('oi,ihw->ohw', Kn.astype('float64'), Xn.astype('float64'))
     eps = onp.finfo('float32').eps
     assert_allclose(Y1, exact, rtol=3 * eps, atol=0)
-    assert_allclose(Y2, exact, rtol=3 * eps, atol=0)
+    assert_allclose(seq, exact, rtol=3 * eps, atol=0)
+
+
+def test_exercise_6_4_5_reports_a_difference(monkeypatch):
+    """When Y1 is one ulp off the loop's Y2 in one element, compare_1x1 says so: the
+    difference is that ulp and the two are not identical."""
+    X, K = np.random.uniform(size=(3, 3, 3)), np.random.uniform(size=(2, 3, 1, 1))
+    Y2 = corr2d_multi_in_out(X, K).asnumpy()
+    off = Y2.copy()
+    off[1, 2, 0] = onp.nextafter(off[1, 2, 0], onp.float32(2))
+    monkeypatch.setattr(channels, 'corr2d_multi_in_out_1x1', lambda X, K: np.array(off))
+    diff, identical = compare_1x1(X, K)
+    assert diff == float(onp.spacing(Y2[1, 2, 0])) and identical is False
+
+
+@pytest.mark.parametrize('name, case', case_params(
+    *[n for number, names in EXERCISES.items() if number.startswith('6.4') for n in names]))
+def test_exercise_cases(name, case):
+    """Each exercise answer passes the cases d2l_ch6.check grades students' answers with."""
+    assert_case(case, getattr(channels, name))
+
+
+@pytest.mark.parametrize('name, case', case_params('conv_forward_cost', 'conv_backward_cost'))
+def test_cost_cases_are_counted(name, case):
+    """The cost cases' numbers are the operations counted by the instrumented loop."""
+    args = case.inputs()
+    c_i, c_o, h, w, k_h, k_w, p_h, p_w, s_h, s_w = args
+    n = counted_conv(onp.ones((c_i, h, w)), onp.ones((c_o, c_i, k_h, k_w)), p_h, p_w, s_h, s_w)[3]
+    key = 'fwd' if name == 'conv_forward_cost' else 'bwd'
+    assert case.want(args) == {'mul': n[f'{key}_mul'], 'add': n[f'{key}_add']}
+
+
+@pytest.mark.parametrize('case', CASES['compose_kernels'])
+def test_compose_case_references_are_scipys(case):
+    """The composed kernels' references equal scipy's full convolution, summed over c_m."""
+    K1, K2 = (A.asnumpy().astype('float64') for A in case.inputs())
+    if K1.ndim == 2:
+        expected = scipy.signal.convolve2d(K1, K2, 'full')
+    else:
+        expected = onp.stack([onp.stack([sum(scipy.signal.convolve2d(K1[m, i], K2[o, m], 'full')
+                                             for m in range(K1.shape[0]))
+                                         for i in range(K1.shape[1])]) for o in range(K2.shape[0])])
+    assert_allclose(case.want(case.inputs()), expected, rtol=0, atol=1e-12)
 
 
 # --- Exercise 6.4.6 ----------------------------------------------------------

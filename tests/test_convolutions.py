@@ -1,6 +1,9 @@
 """Tests for d2l_ch6.convolutions (Book sections 6.1 and 6.2, and their exercises).
 
 References: the book's printed outputs, scipy.signal, numpy and Gluon layers.
+The graded cases (the book's outputs, edge cases, bad input) live in
+d2l_ch6.cases, where d2l_ch6.check runs them on students' code; here they run
+on ours, and their references are checked against scipy.
 """
 import math
 
@@ -13,6 +16,10 @@ from mxnet.base import MXNetError
 from mxnet.gluon import nn
 from numpy.testing import assert_allclose, assert_array_equal
 
+from conftest import case_params
+from d2l_ch6 import convolutions
+from d2l_ch6.cases import CASES, EXERCISES, assert_case
+
 from d2l_ch6.convolutions import (
     Conv1D, Conv2D, conv1x1_as_dense, conv2d_autograd_error, conv2d_full, corr1d, corr2d,
     corr2d_fast, corr2d_matmul, corr2d_same, derivative_kernel, diagonal_edge_maps,
@@ -24,22 +31,7 @@ CORR2D_FNS = [corr2d, corr2d_fast, corr2d_matmul]
 TOL = dict(rtol=1e-5, atol=1e-5)  # float32 sums of a few dozen O(1) products
 
 
-def edge_map_expected():
-    """The book's Y: 1 in column 1, -1 in column 5, zeros elsewhere, shape (6, 7)."""
-    Y = onp.zeros((6, 7))
-    Y[:, 1], Y[:, 5] = 1, -1
-    return Y
-
-
 # --- Book section 6.2 --------------------------------------------------------
-
-@pytest.mark.parametrize('fn', CORR2D_FNS)
-def test_corr2d_book_example(fn):
-    """Fig. 6.2.1: X = 0..8 (3x3), K = [[0, 1], [2, 3]] gives [[19, 25], [37, 43]]."""
-    X = np.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
-    K = np.array([[0, 1], [2, 3]])
-    assert_allclose(fn(X, K).asnumpy(), [[19, 25], [37, 43]], rtol=0, atol=1e-6)
-
 
 def test_edge_image_is_the_books():
     """The 6x8 image: ones with columns 2..5 set to zero."""
@@ -50,27 +42,45 @@ def test_edge_image_is_the_books():
 
 
 @pytest.mark.parametrize('fn', CORR2D_FNS)
+@pytest.mark.parametrize('name, case', case_params('corr2d'))
+def test_corr2d_cases(fn, name, case):
+    """The graded cases: Fig. 6.2.1 gives [[19, 25], [37, 43]], the edge image 1 and -1 at its
+    edges and zeros transposed, non-square and 1 x N kernels, integer input, and a kernel
+    larger than X refused with ValueError; for the loop and both vectorised versions."""
+    assert_case(case, fn)
+
+
+@pytest.mark.parametrize('name, case', [p for p in case_params('corr2d', 'corr2d_matmul')
+                                         if not (p.values[1].raises or p.values[1].run)])
+def test_corr2d_case_references_are_scipys(name, case):
+    """Every expected value of a corr2d case (printed by the book, or numpy's sliding windows)
+    equals scipy.signal.correlate2d(mode='valid') on the case's inputs."""
+    args = case.inputs()
+    X, K = (A.asnumpy().astype('float64') for A in args)
+    assert_allclose(case.want(args), scipy.signal.correlate2d(X, K, mode='valid'),
+                    rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize('name, case', case_params('Conv2D'))
+def test_conv2d_block_cases(name, case):
+    """The book's Conv2D: weight of shape kernel_size, bias (1,); output corr2d + bias."""
+    assert_case(case, Conv2D)
+
+
+def test_edge_map_case_is_the_books():
+    """The edge case's expected map: 1 in column 1, -1 in column 5, zeros elsewhere, (6, 7)."""
+    Y = onp.zeros((6, 7))
+    Y[:, 1], Y[:, 5] = 1, -1
+    edge = CASES['corr2d'][1]
+    assert_array_equal(edge.want(edge.inputs()), Y)
+
+
+@pytest.mark.parametrize('fn', CORR2D_FNS)
 def test_edge_detection_book(fn):
     """corr2d(X, K) marks 1 at white-to-black and -1 at black-to-white edges."""
-    assert_allclose(fn(edge_image(), edge_kernel()).asnumpy(), edge_map_expected(), atol=1e-6)
-
-
-@pytest.mark.parametrize('fn', CORR2D_FNS)
-def test_edge_detection_transposed_vanishes(fn):
-    """corr2d(X.T, K) is an 8x5 array of zeros: K detects only vertical edges."""
-    assert_allclose(fn(edge_image().T, edge_kernel()).asnumpy(), onp.zeros((8, 5)), atol=1e-6)
-
-
-@pytest.mark.parametrize('fn', CORR2D_FNS)
-@pytest.mark.parametrize('x_shape, k_shape', [((5, 7), (2, 3)), ((6, 6), (3, 3)),
-                                              ((4, 9), (1, 4)), ((3, 3), (3, 3)),
-                                              ((7, 2), (5, 1))])
-def test_corr2d_matches_scipy(fn, x_shape, k_shape):
-    """Seeded random inputs agree with scipy.signal.correlate2d(mode='valid')."""
-    rng = onp.random.default_rng(sum(x_shape) * 10 + sum(k_shape))
-    X, K = rng.normal(size=x_shape), rng.normal(size=k_shape)
-    expected = scipy.signal.correlate2d(X, K, mode='valid')
-    assert_allclose(fn(np.array(X), np.array(K)).asnumpy(), expected, **TOL)
+    Y = onp.zeros((6, 7))
+    Y[:, 1], Y[:, 5] = 1, -1
+    assert_allclose(fn(edge_image(), edge_kernel()).asnumpy(), Y, atol=1e-6)
 
 
 @pytest.mark.parametrize('x_shape, k_shape', [((64, 64), (3, 3)), ((30, 17), (5, 4)),
@@ -110,16 +120,6 @@ def test_corr2d_fast_is_differentiable():
     x = X.asnumpy()
     expected = [[x[a:a + 5, b:b + 5].sum() for b in range(3)] for a in range(2)]
     assert_allclose(K.grad.asnumpy(), expected, **TOL)
-
-
-def test_conv2d_block():
-    """The book's Conv2D: weight of shape kernel_size, bias (1,); output corr2d + bias."""
-    net = Conv2D(kernel_size=(1, 2))
-    net.initialize()
-    assert net.weight.shape == (1, 2) and net.bias.shape == (1,)
-    net.weight.set_data(np.array([[1., -1.]]))
-    net.bias.set_data(np.array([0.5]))
-    assert_allclose(net(edge_image()).asnumpy(), edge_map_expected() + 0.5, atol=1e-6)
 
 
 def test_learn_kernel_reproduces_book_with_seed_0(caplog):
@@ -173,6 +173,28 @@ def test_learn_kernel_bad_input():
         learn_kernel(np.ones((2, 2)), np.ones((3, 2)))
     with pytest.raises(ValueError, match='num_steps must be an integer >= 1, got 0'):
         learn_kernel(np.ones((2, 2)), np.ones((2, 2)), num_steps=0)
+
+
+# --- Exercises 6.1 and 6.2: the graded cases ---------------------------------
+
+EXERCISE_NAMES = [n for number, names in EXERCISES.items() if number[:3] in ('6.1', '6.2')
+                  for n in names]
+
+
+@pytest.mark.parametrize('name, case', case_params(*EXERCISE_NAMES))
+def test_exercise_cases(name, case):
+    """Each exercise answer passes the cases d2l_ch6.check grades students' answers with."""
+    assert_case(case, getattr(convolutions, name))
+
+
+@pytest.mark.parametrize('name, case', case_params('conv2d_full', 'corr2d_same'))
+def test_exercise_case_references_are_scipys(name, case):
+    """The full convolution's and the 'same' correlation's references equal scipy's."""
+    args = case.inputs()
+    f, g = (A.asnumpy().astype('float64') for A in args)
+    expected = (scipy.signal.convolve2d(f, g, mode='full') if name == 'conv2d_full'
+                else scipy.signal.correlate2d(f, g, mode='same', boundary='fill'))
+    assert_allclose(case.want(args), expected, rtol=0, atol=1e-12)
 
 
 # --- Exercises 6.1 -----------------------------------------------------------

@@ -2,7 +2,9 @@
 
 The networks are checked against a forward pass written independently with
 scipy and numpy from the book's description, and against the book's printed
-shape table and its 61,706 parameters.
+shape table and its 61,706 parameters. The graded cases (d2l_ch6.cases, which
+d2l_ch6.check runs on students' nets) run here on ours, and their numpy
+reference is checked against the scipy one.
 """
 import matplotlib
 
@@ -15,7 +17,9 @@ from mxnet import np  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 from scipy import signal  # noqa: E402
 
+from conftest import case_params  # noqa: E402
 from d2l_ch6 import data  # noqa: E402
+from d2l_ch6.cases import assert_case, ref_lenet  # noqa: E402
 from d2l_ch6.lenet import (MODEL_LR, MODEL_LR_SCHEDULE, conv_activations,  # noqa: E402
                            count_params, format_layer_summary, get_model, layer_summary, lenet,
                            lenet_improved, lenet_max, plot_conv_activations)
@@ -62,6 +66,27 @@ def test_parameter_count_is_the_books():
     assert by_hand == 61706
     assert count_params(_initialised(lenet())) == 61706
     assert count_params(_initialised(lenet_max())) == 61706
+
+
+@pytest.mark.parametrize('name, case', case_params('net', 'lenet_max', 'conv_activations'))
+def test_graded_cases(name, case):
+    """The book's table of shapes, 61,706 parameters and the forward pass with set weights, for
+    lenet (the book's net) and lenet_max (Exercise 6.6.1); conv_activations (Exercise 6.6.4)."""
+    fn = {'net': lenet, 'lenet_max': lenet_max, 'conv_activations': conv_activations}[name]
+    assert_case(case, fn)
+
+
+@pytest.mark.parametrize('make, how', [(lenet, 'avg'), (lenet_max, 'max')])
+def test_case_reference_is_the_scipy_one(make, how):
+    """The cases' numpy LeNet (d2l_ch6.cases.ref_lenet) equals this file's scipy reference."""
+    net = _initialised(make())
+    for p in net.collect_params().values():
+        p.set_data(np.random.uniform(-0.5, 0.5, size=p.shape))
+    X = onp.random.uniform(size=(2, 1, 28, 28))
+    ours = ref_lenet([p.data() for p in net.collect_params().values()], X, how)
+    theirs = _reference_forward(net, X, how)
+    for a, b in zip(ours, theirs):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
 def test_count_params_needs_shapes():
@@ -192,7 +217,8 @@ def test_plot_conv_activations_for_sweater_and_coat(fashion_dir):
     assert len(axes[0, 5].images) == 1 and len(axes[0, 6].images) == 0  # 6 channels in conv0
     assert_allclose(axes[1, 0].images[0].get_array(), acts[1][0, 0], rtol=1e-6)
     fig, given = plt.subplots(4, 3)
-    assert plot_conv_activations(acts, max_channels=3, axes=given) is not None
+    drawn = plot_conv_activations(acts, max_channels=3, axes=given)
+    assert drawn.shape == (4, 3) and (drawn == given).all()
     assert len(given[3, 2].images) == 1
     plt.close('all')
     with pytest.raises(ValueError, match='activations must hold at least one layer'):

@@ -1,7 +1,9 @@
 """Tests for d2l_ch6.padding_stride (Book section 6.3 and its exercises).
 
 References: the book's printed shapes, Gluon's Conv2D/Conv1D, closed forms and
-operation counts by explicit loops.
+operation counts by explicit loops. The graded cases live in d2l_ch6.cases
+(d2l_ch6.check runs them on students' code); here they run on ours and their
+expected values are checked against these references.
 """
 import itertools
 
@@ -11,6 +13,10 @@ import pytest
 from mxnet import np
 from mxnet.gluon import nn
 from numpy.testing import assert_allclose
+
+from conftest import case_params
+from d2l_ch6 import padding_stride
+from d2l_ch6.cases import CASES, assert_case
 
 from d2l_ch6.padding_stride import (
     comp_conv2d, conv1d_strided, conv_cost, conv_output_shape, gluon_padding_to_total,
@@ -39,11 +45,33 @@ BOOK_EXAMPLES = [  # (kernel_size, padding, strides, printed shape)
 ]
 
 
-@pytest.mark.parametrize('kernel_size, padding, strides, printed', BOOK_EXAMPLES)
-def test_book_shapes(kernel_size, padding, strides, printed):
-    """Section 6.3 on an 8x8 input prints (8, 8), (8, 8), (4, 4) and (2, 2)."""
-    assert gluon_shape(8, 8, kernel_size, padding, strides) == printed
+@pytest.mark.parametrize('name, case', case_params(
+    'comp_conv2d', 'conv_output_shape', 'last_example_output_shape', 'conv1d_strided', 'conv_cost'))
+def test_graded_cases(name, case):
+    """The cases d2l_ch6.check grades students with: comp_conv2d on the book's four layers and
+    the exercise answers (formula 6.3.3 against Gluon, strided 1-D correlation, costs)."""
+    assert_case(case, getattr(padding_stride, name))
+
+
+@pytest.mark.parametrize('i, book', enumerate(BOOK_EXAMPLES))
+def test_book_shapes_in_the_cases(i, book):
+    """Section 6.3 on an 8x8 input prints (8, 8), (8, 8), (4, 4) and (2, 2): the comp_conv2d
+    cases expect these shapes, and the formula cases' Gluon references give them."""
+    kernel_size, padding, strides, printed = book
+    comp, formula = CASES['comp_conv2d'][i], CASES['conv_output_shape'][i]
+    assert comp.source == formula.source == 'book'
+    assert comp.expected == (printed, True)
+    args = formula.inputs()
+    assert formula.want(args) == printed
+    k_h, k_w = kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)
+    assert args[2:4] == (k_h, k_w) and args[4:6] == gluon_padding_to_total(padding)
     assert formula_shape(8, 8, kernel_size, padding, strides) == printed
+
+
+@pytest.mark.parametrize('case', CASES['conv_cost'])
+def test_cost_cases_are_counted(case):
+    """The conv_cost cases' numbers are the multiply-adds counted window by window."""
+    assert case.want(case.inputs()) == count_mult_adds(*case.inputs())
 
 
 def test_gluon_padding_is_per_side():
@@ -55,11 +83,10 @@ def test_gluon_padding_is_per_side():
 
 @pytest.mark.parametrize('n, s', [(8, 2), (7, 2), (9, 3), (10, 4)])
 def test_formula_with_p_equal_k_minus_1(n, s):
-    """With p = k - 1 the shape is floor((n + s - 1) / s), i.e. n / s when s divides n."""
-    expected = (n + s - 1) // s
-    assert conv_output_shape(n, n, 3, 3, 2, 2, s, s) == (expected, expected)
+    """With p = k - 1 the shape is Gluon's, and n / s when s divides n."""
+    assert conv_output_shape(n, n, 3, 3, 2, 2, s, s) == gluon_shape(n, n, 3, 1, s)
     if n % s == 0:
-        assert expected == n // s
+        assert conv_output_shape(n, n, 3, 3, 2, 2, s, s) == (n // s, n // s)
 
 
 def test_exercise_6_3_1_last_example():

@@ -1,7 +1,10 @@
 """Tests for d2l_ch6.pooling (Book section 6.5 and its exercises).
 
 References: the book's printed outputs, Gluon's MaxPool2D and AvgPool2D, numpy
-sliding windows, and operations counted by an explicit Python loop.
+sliding windows, and operations counted by an explicit Python loop. The
+graded cases live in d2l_ch6.cases (d2l_ch6.check runs them on students'
+code); here they run on ours and their expected values are checked against
+these references.
 """
 import itertools
 
@@ -10,6 +13,10 @@ import pytest
 from mxnet import np
 from mxnet.gluon import nn
 from numpy.testing import assert_allclose, assert_array_equal
+
+from conftest import case_params
+from d2l_ch6 import pooling
+from d2l_ch6.cases import CASES, EXERCISES, assert_case
 
 from d2l_ch6.pooling import (
     avg_pool_as_conv, lse_pool2d, max_pool_from_conv_relu, max_vs_avg_pooling, min_pool2d,
@@ -36,12 +43,28 @@ def book_X16():
 # --- Book section 6.5 --------------------------------------------------------
 
 @pytest.mark.parametrize('fn', POOL_FNS)
-def test_pool2d_book(fn):
-    """Fig. 6.5.1: X = 0..8 (3x3), 2x2 windows: max [[4, 5], [7, 8]], average [[2, 3], [5, 6]]."""
+@pytest.mark.parametrize('name, case', case_params('pool2d'))
+def test_pool2d_cases(fn, name, case):
+    """Fig. 6.5.1: X = 0..8 (3x3), 2x2 windows: max [[4, 5], [7, 8]], average [[2, 3], [5, 6]];
+    non-square windows, integer input averaged to fractions, an unknown mode refused."""
+    assert_case(case, fn)
+
+
+@pytest.mark.parametrize('fn', POOL_FNS)
+def test_pool2d_book_dtype(fn):
+    """The book's integer input gives float32, as the loop's np.zeros output is."""
     X = np.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
-    assert_allclose(fn(X, (2, 2)).asnumpy(), [[4, 5], [7, 8]], rtol=0, atol=1e-6)
-    assert_allclose(fn(X, (2, 2), 'avg').asnumpy(), [[2, 3], [5, 6]], rtol=0, atol=1e-6)
     assert fn(X, (2, 2)).dtype == onp.float32
+
+
+@pytest.mark.parametrize('name, case', [p for p in case_params('pool2d') if not p.values[1].raises])
+def test_pool2d_case_references_are_gluons(name, case):
+    """Every pool2d case's expected value is Gluon's Max/AvgPool2D output at stride 1."""
+    X, pool_size = case.inputs()
+    mode = case.kwargs.get('mode', 'max')
+    layer = (nn.MaxPool2D if mode == 'max' else nn.AvgPool2D)(pool_size, strides=1)
+    expected = layer(X.astype('float32').reshape(1, 1, *X.shape))[0, 0].asnumpy()
+    assert_allclose(case.want((X, pool_size)), expected, **TOL)
 
 
 BOOK_MAXPOOL = [  # (pool_size, padding, strides, printed)
@@ -69,20 +92,6 @@ def test_maxpool2d_two_channels_book():
     expected = [[[[5, 7], [13, 15]], [[6, 8], [14, 16]]]]
     assert_allclose(nn.MaxPool2D(3, padding=1, strides=2)(X).asnumpy(), expected, atol=1e-6)
     assert_allclose(max_pool_from_conv_relu(X, 3, 2, 1).asnumpy(), expected, atol=1e-5)
-
-
-@pytest.mark.parametrize('fn', POOL_FNS)
-@pytest.mark.parametrize('mode', ['max', 'avg'])
-@pytest.mark.parametrize('x_shape, pool_size', [((4, 5), (2, 2)), ((6, 4), (3, 2)),
-                                                ((5, 5), (1, 4)), ((3, 3), (3, 3))])
-def test_pool2d_matches_gluon_and_numpy(fn, mode, x_shape, pool_size):
-    """Seeded random inputs: equal to Gluon's Max/AvgPool2D at stride 1 and to numpy's windows."""
-    X = np.random.normal(size=x_shape)
-    Y = fn(X, pool_size, mode).asnumpy()
-    layer = (nn.MaxPool2D if mode == 'max' else nn.AvgPool2D)(pool_size, strides=1)
-    assert_allclose(Y, layer(X.reshape(1, 1, *x_shape))[0, 0].asnumpy(), **TOL)
-    reduce = onp.max if mode == 'max' else onp.mean
-    assert_allclose(Y, numpy_pool(X.asnumpy(), pool_size, reduce), **TOL)
 
 
 BAD_POOL = [  # (X shape, pool_size, mode, error, message)
@@ -123,6 +132,21 @@ def test_pool2d_fast_is_differentiable():
 
 
 # --- Exercises 6.5 -----------------------------------------------------------
+
+@pytest.mark.parametrize('name, case', case_params(
+    *[n for number, names in EXERCISES.items() if number.startswith('6.5') for n in names]))
+def test_exercise_cases(name, case):
+    """Each exercise answer passes the cases d2l_ch6.check grades students' answers with."""
+    assert_case(case, getattr(pooling, name))
+
+
+@pytest.mark.parametrize('case', CASES['pool_cost'])
+def test_pool_cost_cases_are_counted(case):
+    """The pool_cost cases' numbers are those the explicit loop counts."""
+    c, h, w, p_h, p_w, pad_h, pad_w, s_h, s_w = args = case.inputs()
+    n = counted_pool(onp.ones((c, h, w)), p_h, p_w, pad_h, pad_w, s_h, s_w, case.kwargs['mode'])[1]
+    assert case.want(args) == n
+
 
 LAYER_CASES = [  # (B, c, h, w), pool_size, strides, padding
     ((1, 1, 4, 4), 2, None, 0),

@@ -291,10 +291,12 @@ def test_bad_arguments(small, kwargs, error, message):
 
 
 @pytest.mark.parametrize('shape, message', [
-    ((8, 28, 28), r'train_iter.X must be images X of shape \(batch, channels, height, width\), '
-                  r'got shape \(8, 28, 28\)'),
-    ((8, 1, 4, 4), r'net cannot compute on images X of shape \(\d+, 1, 4, 4\) \(batch, channels, '
-                   r'height, width\): MXNet says: .+'),
+    ((8,), r'train_iter.X must hold examples X of shape \(batch, ...\), such as images \(batch, '
+           r'channels, height, width\), got shape \(8,\)'),
+    ((8, 28, 28), r'net cannot compute on a batch X of shape \(\d+, 28, 28\) \(for a CNN: batch, '
+                  r'channels, height, width\): MXNet says: .*4D'),
+    ((8, 1, 4, 4), r'net cannot compute on a batch X of shape \(\d+, 1, 4, 4\) \(for a CNN: '
+                   r'batch, channels, height, width\): MXNet says: .*kernel size exceed input'),
 ])
 def test_images_the_net_cannot_take(small, shape, message):
     X = onp.zeros(shape, dtype=onp.float32)

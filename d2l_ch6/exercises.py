@@ -1,0 +1,223 @@
+"""`d2l-ch6 exercises`: the six notebooks in a student version, with stubs and check cells (the package's addition).
+
+Each book helper and exercise function a notebook uses becomes a stub with
+the package's signature and first docstring line, raising
+``NotImplementedError``, followed by a ``check(...)`` cell. The stub takes the
+place of the cell that showed the package's source (``show_source(name)``),
+or goes before the first cell that uses the name. Later cells may fail until
+the stubs are filled in, so they carry Jupyter's ``raises-exception`` tag and
+the notebook still runs to the end: unchanged, every check shows red.
+"""
+import ast
+import copy
+import inspect
+import pathlib
+import sys
+
+__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'signature_table',
+           'student_notebook', 'write_exercises', 'add_exercises_parser']
+
+STUB_TAG, CHECK_TAG = 'd2l-ch6-stub', 'd2l-ch6-check'
+SETUP = ('from d2l_ch6 import check  # runs the package\'s cases on your code\n'
+         'from mxnet import autograd, np, npx\n'
+         'from mxnet.gluon import nn')
+
+
+def _package_object(name):
+    import d2l_ch6
+    from d2l_ch6.lenet import lenet
+    return lenet if name == 'lenet' else getattr(d2l_ch6, name)
+
+
+def signature(name):
+    """Return the call signature a student implements, e.g. 'pool2d(X, pool_size, mode=\\'max\\')'."""
+    return f'{name}{inspect.signature(_package_object(name))}'
+
+
+def _first_doc_line(obj):
+    doc = inspect.getdoc(obj) or ''
+    return doc.splitlines()[0] if doc else ''
+
+
+def stub_source(name):
+    """Return a stub's source: the package's signature and first docstring line, no body."""
+    obj = _package_object(name)
+    doc = _first_doc_line(obj).replace('"""', "'''")
+    if inspect.isclass(obj):  # the book's Conv2D block
+        return (f'class {name}(nn.Block):\n'
+                f'    """{doc}"""\n\n'
+                f'    def __init__(self, kernel_size, **kwargs):\n'
+                f'        super().__init__(**kwargs)\n'
+                f'        # self.weight = self.params.get(...); self.bias = ...\n'
+                f'        raise NotImplementedError\n\n'
+                f'    def forward(self, x):\n'
+                f'        raise NotImplementedError\n')
+    return (f'def {signature(name)}:\n'
+            f'    """{doc}"""\n'
+            f'    raise NotImplementedError  # your code here\n')
+
+
+def signature_table(section=None):
+    """Return the Markdown table of what a student implements and how to check it.
+
+    section: '6.2' for that section's book helpers and exercises (a
+    notebook's exercise cell); None for the whole chapter (the README).
+    """
+    from .check import BOOK_TARGETS
+    from .cases import EXERCISES
+    rows = ['| Book / exercise | Implement | Check with |', '|---|---|---|']
+    helpers = [('lenet' if n == 'net' else n) for n in BOOK_TARGETS]
+    for name in helpers:
+        if section in (None, BOOK_SECTION[name]):
+            rows.append(f'| {BOOK_SECTION[name]} (book) | `{signature(name)}` | `{_check_call(name)}` |')
+    for number, names in EXERCISES.items():
+        if section is None or number.rsplit('.', 1)[0] == section:
+            for name in names:
+                rows.append(f'| {number} | `{signature(name)}` | `{_check_call(name)}` |')
+    return '\n'.join(rows)
+
+
+def _check_call(name):
+    from .check import exercise_of
+    number = exercise_of('net' if name == 'lenet' else name)
+    return f'check({name}, exercise={number!r})' if number else f'check({name})'
+
+
+# The section where the book writes each helper; exercise functions belong to their exercise's.
+BOOK_SECTION = {'corr2d': '6.2', 'Conv2D': '6.2', 'comp_conv2d': '6.3', 'corr2d_multi_in': '6.4',
+                'corr2d_multi_in_out': '6.4', 'corr2d_multi_in_out_1x1': '6.4', 'pool2d': '6.5',
+                'lenet': '6.6', 'evaluate_accuracy_gpu': '6.6'}
+
+
+def _section_of(name):
+    from .check import exercise_of
+    number = exercise_of('net' if name == 'lenet' else name)
+    return BOOK_SECTION.get(name) or number.rsplit('.', 1)[0]
+
+
+def _targets_used(nb, section):
+    """Names of this section that the notebook imports from d2l_ch6 and check() grades."""
+    from .check import TARGETS
+    names = []
+    for cell in nb.cells:
+        if cell.cell_type != 'code':
+            continue
+        try:
+            tree = ast.parse(_python(cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('d2l_ch6'):
+                for alias in node.names:
+                    if ((alias.name in TARGETS or alias.name == 'lenet') and alias.name not in names
+                            and _section_of(alias.name) == section):
+                        names.append(alias.name)
+    return names
+
+
+def _python(source):
+    from IPython.core.inputtransformer2 import TransformerManager
+    return TransformerManager().transform_cell(source)
+
+
+def _uses(cell, name):
+    if cell.cell_type != 'code':
+        return False
+    try:
+        tree = ast.parse(_python(cell.source))
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(tree))
+
+
+def _shows_source(cell, name):
+    return cell.cell_type == 'code' and cell.source.strip() == f'show_source({name})'
+
+
+def student_notebook(nb, section):
+    """Return the student version of section's notebook (a new notebook; nb is not changed)."""
+    from nbformat.v4 import new_code_cell as _code, new_markdown_cell as _markdown
+    nb = copy.deepcopy(nb)
+    ids = (nb.nbformat, nb.nbformat_minor) >= (4, 5)  # cell ids exist from nbformat 4.5 on
+
+    def new_code_cell(source, **kw):
+        cell = _code(source, **kw)
+        return cell if ids else cell.__delitem__('id') or cell
+
+    def new_markdown_cell(source):
+        cell = _markdown(source)
+        return cell if ids else cell.__delitem__('id') or cell
+
+    names = _targets_used(nb, section)
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == 'code')
+    cells = list(nb.cells)
+    placed = {}
+    for name in names:
+        at = next((i for i, c in enumerate(cells) if _shows_source(c, name)), None)
+        replace = at is not None
+        if at is None:
+            at = next((i for i, c in enumerate(cells) if i > first_code and _uses(c, name)), None)
+        if at is None:
+            continue
+        stub = new_code_cell(stub_source(name), metadata={'tags': [STUB_TAG],
+                                                          'd2l_ch6': {'stub': name}})
+        chk = new_code_cell(_check_call(name), metadata={'tags': [CHECK_TAG],
+                                                         'd2l_ch6': {'check': name}})
+        intro = new_markdown_cell(f'**Your turn:** implement `{signature(name)}` below, then '
+                                  f'run the check after it (red until it is right).')
+        cells[at:at + (1 if replace else 0)] = [intro, stub, chk]
+        placed[name] = at
+    setup = new_code_cell(SETUP, metadata={'tags': ['d2l-ch6-setup']})
+    cells.insert(first_code + 1, setup)
+    first_stub = next((i for i, c in enumerate(cells) if STUB_TAG in c.metadata.get('tags', [])),
+                      len(cells))
+    for i, cell in enumerate(cells):
+        tags = cell.metadata.get('tags', [])
+        if (i > first_stub and cell.cell_type == 'code' and STUB_TAG not in tags
+                and CHECK_TAG not in tags):
+            cell.metadata['tags'] = tags + ['raises-exception']  # may fail until you fill the stubs
+    header = new_markdown_cell(
+        '**Student version.** Each book helper and exercise answer this notebook uses is a stub '
+        'for you to fill in, followed by a `check(...)` cell that runs the package\'s cases on '
+        'your code. Cells after the first stub may raise errors until the stubs are filled in.')
+    cells.insert(1, header)
+    nb.cells = cells
+    return nb
+
+
+def write_exercises(out, notebook_dir=None):
+    """Write the student version of each chapter notebook to out; return their paths."""
+    import nbformat
+    from .notebooks import find_notebooks
+    out = pathlib.Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for path in find_notebooks(None, notebook_dir):
+        section = path.stem.split('-', 1)[0]
+        nb = student_notebook(nbformat.read(path, as_version=4), section)
+        target = out / path.name
+        nbformat.write(nb, target)
+        paths.append(target)
+    return paths
+
+
+def add_exercises_parser(subparsers):
+    """Register `exercises`: write the student versions of the six notebooks."""
+    p = subparsers.add_parser('exercises', help='write the six notebooks in a student version: '
+                              'stubs to fill in, each followed by a check(...) cell')
+    p.add_argument('--out', default='exercises', help='output folder (default: exercises)')
+    p.add_argument('--notebook-dir', default=None,
+                   help='folder of the chapter notebooks (default: the package\'s notebooks/)')
+    p.set_defaults(func=run_exercises_command)
+
+
+def run_exercises_command(args):
+    """Write the student notebooks and list them; return the exit status."""
+    try:
+        paths = write_exercises(args.out, args.notebook_dir)
+    except ValueError as e:
+        print(f'd2l-ch6 exercises: {e}', file=sys.stderr)
+        return 2
+    for p in paths:
+        print(p)
+    return 0
