@@ -163,12 +163,16 @@ def max_pool_from_conv_relu(X, pool_size, strides=None, padding=0):
 def pool_cost(c, h, w, p_h, p_w, pad_h=0, pad_w=0, s_h=1, s_w=1, mode='max'):
     """Exercise 6.5.3: count a pooling layer's operations; it has no parameters.
 
-    Each of the c h' w' outputs (h', w' by formula (6.3.3), total padding
-    pad_h, pad_w) reduces p_h p_w values: max pooling does p_h p_w - 1
-    comparisons, average pooling p_h p_w - 1 additions and one division
-    (multiplication by 1 / (p_h p_w)). So O(c h' w' p_h p_w), with no c_i c_o
-    factor: far cheaper than a convolution. Memory: the c h' w' outputs
-    (and for max, which element won, for the backward pass).
+    The padding (pad_h, pad_w) is in section 6.3's convention: pad_h rows on
+    each side (top and bottom), pad_w columns on each side, as Gluon's
+    ``padding=(pad_h, pad_w)``. So each of the c h' w' outputs, with
+    h' = floor((h - p_h + 2 pad_h + s_h) / s_h) and w' likewise (formula
+    (6.3.3) with total padding 2 pad_h, 2 pad_w), reduces p_h p_w values: max
+    pooling does p_h p_w - 1 comparisons, average pooling p_h p_w - 1
+    additions and one division. With the exercise's padding of (p_h, p_w),
+    h' = floor((h + p_h + s_h) / s_h) (a padding Gluon's pooling refuses:
+    MXNet wants it smaller than the window). So O(c h' w' p_h p_w), with no
+    c_i c_o factor: far cheaper than a convolution.
     Returns ``{'compare': ..., 'add': ..., 'div': ...}``.
     """
     c, h, w = check_int('c', c, 1), check_int('h', h, 1), check_int('w', w, 1)
@@ -176,10 +180,10 @@ def pool_cost(c, h, w, p_h, p_w, pad_h=0, pad_w=0, s_h=1, s_w=1, mode='max'):
     pad_h, pad_w = check_int('pad_h', pad_h, 0), check_int('pad_w', pad_w, 0)
     if mode not in MODES:
         raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
-    if p_h > h + pad_h or p_w > w + pad_w:
+    if p_h > h + 2 * pad_h or p_w > w + 2 * pad_w:
         raise ValueError(f'p_h x p_w must fit inside the padded input '
-                         f'{h + pad_h}x{w + pad_w}, got {p_h}x{p_w}')
-    h_o, w_o = conv_output_shape(h, w, p_h, p_w, pad_h, pad_w, s_h, s_w)
+                         f'{h + 2 * pad_h}x{w + 2 * pad_w}, got {p_h}x{p_w}')
+    h_o, w_o = conv_output_shape(h, w, p_h, p_w, 2 * pad_h, 2 * pad_w, s_h, s_w)
     outputs, reduce = c * h_o * w_o, c * h_o * w_o * (p_h * p_w - 1)
     if mode == 'max':
         return {'compare': reduce, 'add': 0, 'div': 0}

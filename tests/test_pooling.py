@@ -186,9 +186,12 @@ def test_exercise_6_5_2_max_pool_from_conv_relu(shape, pool_size, strides, paddi
 
 
 def counted_pool(X, p_h, p_w, pad_h, pad_w, s_h, s_w, mode):
-    """Pool (c, h, w) by explicit loops, counting comparisons, additions and divisions."""
+    """Pool (c, h, w) by explicit loops, counting comparisons, additions and divisions.
+
+    pad_h rows of zeros on the top and on the bottom, pad_w columns on each side.
+    """
     n = {'compare': 0, 'add': 0, 'div': 0}
-    Xp = onp.pad(X, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)))
+    Xp = onp.pad(X, ((0, 0), (pad_h, pad_h), (pad_w, pad_w)))
     c = X.shape[0]
     h_o, w_o = (Xp.shape[1] - p_h) // s_h + 1, (Xp.shape[2] - p_w) // s_w + 1
     Y = onp.zeros((c, h_o, w_o))
@@ -212,24 +215,33 @@ def counted_pool(X, p_h, p_w, pad_h, pad_w, s_h, s_w, mode):
 
 
 @pytest.mark.parametrize('mode', ['max', 'avg'])
-@pytest.mark.parametrize('case', [(2, 4, 5, 2, 2, 0, 0, 1, 1), (3, 6, 6, 3, 2, 2, 0, 2, 2),
-                                  (1, 5, 7, 2, 3, 2, 2, 3, 1)])
+@pytest.mark.parametrize('case', [(2, 4, 5, 2, 2, 0, 0, 1, 1), (3, 6, 6, 3, 2, 1, 0, 2, 2),
+                                  (1, 5, 7, 2, 3, 1, 1, 3, 1),
+                                  # the exercise's padding of (p_h, p_w): as large as the window
+                                  (2, 4, 5, 2, 2, 2, 2, 1, 1), (1, 5, 7, 2, 3, 2, 3, 3, 1),
+                                  (3, 6, 6, 3, 3, 3, 3, 2, 2)])
 def test_exercise_6_5_3_pool_cost(mode, case):
     """Exercise 6.5.3: "What is the computational cost of the pooling layer? Assume that the input
     to the pooling layer is of size c x h x w, the pooling window has a shape of p_h x p_w with a
     padding of (p_h, p_w) and a stride of (s_h, s_w)."
 
-    c h' w' (p_h p_w - 1) comparisons (max) or additions plus c h' w' divisions (average), as
-    an explicit loop counts; the loop's values match Gluon's pooling.
+    A padding of (p_h, p_w) is p_h rows on each side, as section 6.3 defines it. c h' w'
+    (p_h p_w - 1) comparisons (max) or additions plus c h' w' divisions (average), as an
+    explicit loop over the padded input counts; the loop's values match Gluon's pooling where
+    Gluon takes the padding (MXNet refuses padding >= the window); with the exercise's padding,
+    h' = floor((h + p_h + s_h) / s_h).
     """
     c, h, w, p_h, p_w, pad_h, pad_w, s_h, s_w = case
     X = onp.random.uniform(size=(c, h, w))
     Y, n = counted_pool(X, p_h, p_w, pad_h, pad_w, s_h, s_w, mode)
     assert pool_cost(c, h, w, p_h, p_w, pad_h, pad_w, s_h, s_w, mode) == n
-    layer = (nn.MaxPool2D if mode == 'max' else nn.AvgPool2D)(
-        (p_h, p_w), strides=(s_h, s_w), padding=(pad_h // 2, pad_w // 2))
-    # X >= 0, so zero padding never changes the max
-    assert_allclose(Y, layer(np.array(X[None], dtype='float32'))[0].asnumpy(), **TOL)
+    if (pad_h, pad_w) == (p_h, p_w):
+        assert Y.shape == (c, (h + p_h + s_h) // s_h, (w + p_w + s_w) // s_w)
+    else:
+        layer = (nn.MaxPool2D if mode == 'max' else nn.AvgPool2D)(
+            (p_h, p_w), strides=(s_h, s_w), padding=(pad_h, pad_w))
+        # X >= 0, so zero padding never changes the max
+        assert_allclose(Y, layer(np.array(X[None], dtype='float32'))[0].asnumpy(), **TOL)
 
 
 def test_exercise_6_5_4_max_and_avg_differ():
