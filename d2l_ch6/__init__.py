@@ -14,9 +14,10 @@ _npx.set_np()
 # (`lenet` is then the function lenet(), as the book's readers call it; the
 # module stays importable as d2l_ch6.lenet.)
 from . import (convolutions, padding_stride, channels, pooling,  # noqa: E402
-               lenet as _lenet_module, training, data)
+               lenet as _lenet_module, training, data, explorer)
 
-_MODULES = (convolutions, padding_stride, channels, pooling, _lenet_module, training, data)
+_MODULES = (convolutions, padding_stride, channels, pooling, _lenet_module, training, data,
+            explorer)
 
 from .convolutions import *  # noqa: E402,F401,F403
 from .padding_stride import *  # noqa: E402,F401,F403
@@ -25,6 +26,7 @@ from .pooling import *  # noqa: E402,F401,F403
 from .lenet import *  # noqa: E402,F401,F403
 from .training import *  # noqa: E402,F401,F403
 from .data import *  # noqa: E402,F401,F403
+from .explorer import *  # noqa: E402,F401,F403
 
 __version__ = '0.1.0'
 
