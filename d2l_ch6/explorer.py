@@ -283,18 +283,27 @@ def _title(st):
     return f'{MODES[st.mode]}\nn={st.n}, k={st.k}, p={st.p}, s={st.s}{extra}'
 
 
-def _draw_grid(ax, A, highlight=(), bad=None, numbers=True, title=''):
-    """Draw A as cells (NaN as hatched padding), outline the highlighted cells, mark bad ones."""
+def _draw_grid(ax, A, highlight=(), bad=None, numbers=True, title='', padding=0):
+    """Draw A as cells (the outer `padding` rings and NaN in grey), outline highlighted cells, mark bad ones."""
+    import matplotlib
     from matplotlib.patches import Rectangle
-    finite = A[onp.isfinite(A)]
+    shown = onp.array(A, dtype=float)
+    if padding:
+        inner = onp.zeros(A.shape, bool)
+        inner[padding:-padding, padding:-padding] = True
+        shown[~inner] = onp.nan
+    finite = shown[onp.isfinite(shown)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    ax.imshow(onp.where(onp.isfinite(A), A, onp.nan), cmap='Blues', vmin=lo, vmax=hi or 1.0,
+    cmap = matplotlib.colormaps['Blues'].copy()
+    cmap.set_bad('#d9d9d9')
+    ax.imshow(shown, cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1,
               interpolation='nearest')
+    finite = A[onp.isfinite(A)]
     integers = finite.size and onp.allclose(finite, onp.round(finite))
     if numbers:
         for (i, j), v in onp.ndenumerate(A):
             text = '' if not onp.isfinite(v) else (f'{v:.0f}' if integers else f'{v:.1f}')
-            dark = onp.isfinite(v) and hi > lo and (v - lo) / (hi - lo) > 0.6
+            dark = onp.isfinite(shown[i, j]) and hi > lo and (v - lo) / (hi - lo) > 0.6
             ax.text(j, i, text, ha='center', va='center', fontsize=7,
                     color='white' if dark else 'black')
     for r, c in highlight:
@@ -327,7 +336,7 @@ def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
     for col, st in enumerate(settings):
         view = explorer_view(st, fn=fn, pool_fn=pool_fn)
         small = view.padded.shape[0] <= 12
-        _draw_grid(axes[0, col], view.padded, view.window, numbers=small,
+        _draw_grid(axes[0, col], view.padded, view.window, numbers=small, padding=st.p,
                    title=f'{_title(st)}\npadded input {view.padded.shape[0]}x{view.padded.shape[1]}')
         ax = axes[1, col]
         if not view.ok:
