@@ -1,4 +1,4 @@
-"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`.
+"""The command line: `d2l-ch6 data`, `d2l-ch6 train`, `d2l-ch6 notebooks`, `d2l-ch6 site`.
 
 The package is imported before anything else so that its MXNet environment
 defaults (d2l_ch6/_env.py) are in place when mxnet loads.
@@ -12,6 +12,7 @@ import time
 from . import data
 from .cli_train import add_train_parser
 from .notebooks import add_notebooks_parser
+from .site import add_site_parser
 
 log = logging.getLogger('d2l_ch6')
 
@@ -80,6 +81,7 @@ def build_parser():
     add_data_parser(subparsers)
     add_train_parser(subparsers)
     add_notebooks_parser(subparsers)
+    add_site_parser(subparsers)
     return parser
 
 
