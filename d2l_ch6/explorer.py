@@ -16,6 +16,10 @@ where it differs from Gluon. Settings Gluon cannot run are shown as a
 message, never raised: MXNet's errors surface late (even at exit), so they
 are predicted, not caught.
 
+ipykernel 7 may deliver a widget's messages on a subshell thread, where
+MXNet's thread-local NumPy mode (``npx.set_np()``) is off: ``explorer_view``
+therefore turns it on for its own call (``mxnet.util.use_np``).
+
 ``explorer_view`` is the computation without the widget (what the tests and
 the static figure use); ``explorer_strip`` draws several settings as one
 matplotlib figure, the fallback where widget callbacks cannot run
@@ -29,6 +33,7 @@ import ipywidgets as widgets
 import numpy as onp
 from mxnet import init, np
 from mxnet.gluon import nn
+from mxnet.util import use_np
 
 from ._checks import check_int
 from .convolutions import pad_zeros
@@ -43,6 +48,7 @@ MODES = {'corr': 'cross-correlation', 'max': 'max pooling', 'avg': 'average pool
 SOURCES = {'grid': 'integer grid', 'image': 'Fashion-MNIST image'}
 MAX_N = 28  # slider bounds: up to a whole Fashion-MNIST image
 MAX_K, MAX_P, MAX_S, MAX_D = 7, 4, 4, 3
+GRID_N = 8  # the largest grid kept when switching back from the image
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,6 +219,7 @@ def _run_student(st, X, K, fn, pool_fn):
     return out[::st.s, ::st.s], ''
 
 
+@use_np  # npx.set_np() is per thread; ipykernel 7 runs some widget messages on other threads
 def explorer_view(settings=None, fn=None, pool_fn=None, **changes):
     """Compute what the explorer shows for one setting (the package's addition).
 
@@ -492,6 +499,10 @@ class ConvExplorer(widgets.VBox):
             return
         self._busy = True
         try:
+            if change is not None and change['owner'] is self.controls['source']:
+                # the whole image when switching to it; a grid small enough for its numbers back
+                n = self.controls['n']
+                n.value = MAX_N if change['new'] == 'image' else min(n.value, GRID_N)
             st = self.settings()
             self.controls['d'].disabled = st.mode != 'corr'
             view = explorer_view(st, fn=self.fn, pool_fn=self.pool_fn)
@@ -500,6 +511,11 @@ class ConvExplorer(widgets.VBox):
                     self.controls[name].max = size - 1
                 if self.settings() != st:
                     view = explorer_view(self.settings(), fn=self.fn, pool_fn=self.pool_fn)
+        except Exception as e:  # a widget callback's error would vanish into the kernel's log
+            log.exception('conv_explorer: updating the view failed')
+            self.message.value = (f'<span style="color:#b00">the explorer failed: '
+                                  f'{html.escape(f"{type(e).__name__}: {e}")}</span>')
+            return
         finally:
             self._busy = False
         self.view = view

@@ -19,6 +19,7 @@ Widgets cannot run without a kernel: their outputs become a note, and the
 notebooks draw a static figure beside them (``explorer_strip``).
 """
 import html
+import json
 import logging
 import pathlib
 import shutil
@@ -160,18 +161,21 @@ def _status(nb):
 
 
 def _copy_images(nb, cell_filter, folder, prefix):
-    """Write the PNG outputs of the cells whose source passes cell_filter; return the file names."""
+    """Write the PNG or SVG figures of the cells whose source passes cell_filter; return the file names."""
     import base64
     names = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != 'code' or not cell_filter(cell.source):
             continue
         for output in cell.get('outputs', []):
-            png = output.get('data', {}).get('image/png')
-            if png:
-                name = f'{prefix}_cell{index:02d}_{len(names) + 1}.png'
-                (folder / name).write_bytes(base64.b64decode(png))
-                names.append(name)
+            data = output.get('data', {})
+            name = f'{prefix}_cell{index:02d}_{len(names) + 1}'
+            if 'image/png' in data:
+                (folder / f'{name}.png').write_bytes(base64.b64decode(data['image/png']))
+                names.append(f'{name}.png')
+            elif 'image/svg+xml' in data:  # d2l's figures are SVG
+                (folder / f'{name}.svg').write_text(data['image/svg+xml'], encoding='utf-8')
+                names.append(f'{name}.svg')
     return names
 
 
@@ -364,10 +368,11 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
     """Open every page of site in headless chromium; return {page: [problems]} and write screenshots.
 
     Problems: console errors, failed or non-local requests, images with no
-    natural size, equations not typeset (MathJax errors, raw ``$...$`` left,
-    or none typeset on a page whose Markdown has math), links to missing
+    natural size, equations not typeset (MathJax errors, or raw ``$...$``
+    left in the Markdown), links to missing
     files, prev/next links out of contents order. screens: folder for one
-    PNG per page (default: <site>/screens). Raises BrowserUnavailable when
+    PNG per page and report.json, what each page showed (title, equations
+    typeset, images, links, problems) (default: <site>/screens). Raises BrowserUnavailable when
     chromium or playwright is missing.
     """
     import tempfile
@@ -387,6 +392,7 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
     pages = ['index.html'] + [p.name for p in sorted(site.glob('*.html'), key=_section_key)
                               if p.name != 'index.html']
     problems = {name: [] for name in pages}
+    report = {}
     with tempfile.TemporaryDirectory(dir=user_data_dir) as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
@@ -415,6 +421,8 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
                 if response is not None and not response.ok:
                     current.append(f'load failed: status {response.status}')
                 info = page.evaluate(_PAGE_PROBE)
+                report[name] = {'title': info['title'], 'equations': info['math'],
+                                'images': len(info['images']), 'links': len(info['links'])}
                 _check_page(site, name, info, current)
                 order.append((name, info['links']))
                 page.screenshot(path=str(screens / f'{pathlib.Path(name).stem}.png'),
@@ -422,6 +430,9 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
             _check_order(pages, order, problems)
         finally:
             context.close()
+    for name, found in problems.items():
+        report[name]['problems'] = found
+    (screens / 'report.json').write_text(json.dumps(report, indent=1), encoding='utf-8')
     return problems
 
 
@@ -434,9 +445,6 @@ def _check_page(site, name, info, problems):
         problems.append(f'{info["mathErrors"]} equations with MathJax errors')
     if info['rawMath']:
         problems.append(f'math left untypeset: {info["rawMath"]}')
-    text = (site / name).read_text(encoding='utf-8')
-    if name != 'index.html' and '$' in text and info['math'] == 0:
-        problems.append('no equation typeset')
     for link in info['links']:
         if link['href'].startswith('#'):
             continue

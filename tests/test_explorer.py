@@ -360,3 +360,48 @@ def test_widget_in_a_kernel_updates_over_comm_messages():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_widget_switching_to_the_image_shows_all_of_it(fashion_dir):
+    """Choosing the Fashion-MNIST image sets n to its 28 pixels; back to the grid, n shrinks to 8."""
+    w = conv_explorer()
+    w.controls['source'].value = 'image'
+    assert w.view.X.shape == (28, 28) and w.view.Y.shape == (26, 26)
+    assert w.view.message == ''
+    w.controls['source'].value = 'grid'
+    assert w.controls['n'].value == 8 and w.view.X[0, 1] == 1
+
+
+def test_view_and_widget_work_from_another_thread():
+    """ipykernel 7 may run widget callbacks on a subshell thread, where MXNet's NumPy mode is off.
+
+    (In JupyterLab the pooling sliders failed there with MXNet's 'legacy operator' TypeError.)
+    """
+    import threading
+    w = conv_explorer(settings=ExplorerSettings(mode='max'))
+    seen = {}
+
+    def move():
+        seen['view'] = explorer_view(n=6, k=2, s=2, mode='avg')
+        w.controls['row'].value = 1
+
+    thread = threading.Thread(target=move)
+    thread.start()
+    thread.join()
+    assert_allclose(seen['view'].Y, reference(seen['view'].X, None, 0, 2, 1, 'avg', 2))
+    assert w.view.settings.row == 1 and w.view.window[0] == (1, 0)
+    assert 'failed' not in w.message.value
+
+
+def test_widget_shows_an_unexpected_failure_instead_of_going_stale(monkeypatch):
+    """An error inside an update is shown in the widget (and logged), not lost in the kernel."""
+    from d2l_ch6 import explorer
+    w = conv_explorer()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError('engine on fire')
+
+    monkeypatch.setattr(explorer, 'explorer_view', boom)
+    w.controls['k'].value = 2
+    assert 'the explorer failed: RuntimeError: engine on fire' in w.message.value
+    assert not w._busy
