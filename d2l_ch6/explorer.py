@@ -53,7 +53,7 @@ GRID_N = 8  # the largest grid kept when switching back from the image
 
 @dataclasses.dataclass(frozen=True)
 class ExplorerSettings:
-    """One setting of the explorer: sizes, operation, input and the chosen output cell (the package's addition)."""
+    """Hold one explorer setting: sizes, operation, input, chosen cell (the package's addition, 6.3/6.5 section)."""
     n: int = 5             # input height and width
     k: int = 3             # kernel (pooling window) height and width
     p: int = 0             # padding per side, as Gluon's padding=; the book's p_h = 2p
@@ -79,7 +79,7 @@ class ExplorerSettings:
 
 @dataclasses.dataclass
 class ExplorerView:
-    """What one setting shows: the grids, the formula, the Gluon line and any message (the package's addition)."""
+    """Hold what one setting shows: grids, formula, Gluon line, message (the package's addition, section 6.3)."""
     settings: ExplorerSettings
     X: onp.ndarray                  # (n, n) input
     K: onp.ndarray = None           # (k, k) kernel, cross-correlation only
@@ -221,7 +221,7 @@ def _run_student(st, X, K, fn, pool_fn):
 
 @use_np  # npx.set_np() is per thread; ipykernel 7 runs some widget messages on other threads
 def explorer_view(settings=None, fn=None, pool_fn=None, **changes):
-    """Compute what the explorer shows for one setting (the package's addition).
+    """Compute what the explorer shows for one setting (the package's addition, sections 6.3, 6.5).
 
     settings: an ExplorerSettings (default: its defaults), updated by any
     keyword changes (``explorer_view(k=2, p=1)``). fn: a student's
@@ -325,10 +325,11 @@ def _draw_grid(ax, A, highlight=(), bad=None, numbers=True, title='', padding=0)
 
 
 def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
-    """Draw each setting's padded input (window outlined) above its output; return the figure (the package's addition).
+    """Draw settings as input-over-output columns; return the figure (the package's addition, section 6.3).
 
-    settings: a list of ExplorerSettings or of dicts of their fields. The
-    static fallback of ``conv_explorer`` for headless notebooks and the site;
+    Each column: the padded input with the window outlined, above the output
+    and the formula. settings: a list of ExplorerSettings or of dicts of their
+    fields. The static fallback of ``conv_explorer`` for headless notebooks and the site;
     impossible settings are drawn as their message.
     """
     import matplotlib.pyplot as plt
@@ -428,7 +429,7 @@ def _view_html(view):
 
 
 def conv_explorer(fn=None, pool_fn=None, settings=None):
-    """Return the interactive explorer widget for cross-correlation and pooling (the package's addition).
+    """Return the explorer widget for cross-correlation and pooling (the package's addition, section 6.3).
 
     fn: your ``corr2d(X, K)``, pool_fn: your ``pool2d(X, pool_size, mode)``;
     either is run beside Gluon and the cells where it differs are marked.
@@ -438,7 +439,7 @@ def conv_explorer(fn=None, pool_fn=None, settings=None):
 
 
 class ConvExplorer(widgets.VBox):
-    """The explorer widget: ``controls`` by name, the current ``view``, and its HTML parts."""
+    """Show the explorer: ``controls`` by name, the current ``view`` (the package's addition, section 6.3)."""
 
     def __init__(self, fn=None, pool_fn=None, settings=None):
         for name, f in (('fn', fn), ('pool_fn', pool_fn)):
