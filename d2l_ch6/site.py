@@ -70,6 +70,7 @@ table.d2l-summary { border-collapse: collapse; margin: 1em 0; }
 table.d2l-summary th, table.d2l-summary td { border: 1px solid #ccc; padding: 0.3em 0.7em;
   text-align: left; vertical-align: top; }
 table.d2l-summary td.num { text-align: right; }
+table.d2l-summary td.mode, table.d2l-summary td.ok, table.d2l-summary td.failed { white-space: nowrap; }
 td.failed { color: #b00; font-weight: bold; }
 td.ok { color: #060; }
 figure { margin: 1em 0; }
@@ -192,7 +193,7 @@ def _summary_rows(notebooks, summary):
         status = entry.get('status', 'unknown')
         rows.append(f'<tr><td><a href="{stem}.html">{html.escape(title)}</a></td>'
                     f'<td class="{html.escape(status)}">{html.escape(status)}</td>'
-                    f'<td>{mode}</td><td class="num">{seconds}</td>'
+                    f'<td class="mode">{mode}</td><td class="num">{seconds}</td>'
                     f'<td>{html.escape(results)}</td></tr>')
     return rows
 
