@@ -25,9 +25,9 @@ endif
 
 STAMP := $(VENV)/.installed-$(MXNET)
 
-.PHONY: setup data run test clean python check-python
+.PHONY: setup data browser run test clean python check-python
 
-setup: $(STAMP) data
+setup: $(STAMP) data browser
 
 # Print the interpreter `make setup` builds .venv with, or why there is none.
 python:
@@ -71,9 +71,21 @@ data: $(STAMP)
 	         "or set D2L_CH6_DATA to a folder holding the four Fashion-MNIST IDX .gz files."; \
 	    exit 1; }; }
 
+# Debian's chromium for the site's browser tests; they are skipped, saying why, without it.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "chromium not found: installing Debian's chromium (for the site's browser tests)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	      echo "could not install chromium: the browser tests will be skipped"; \
+	  else \
+	    echo "chromium not found (install Debian's chromium as root): the browser tests will be skipped"; \
+	  fi; }
+
 run: setup
 	$(VENV)/bin/d2l-ch6 data --out $(OUT)
 	$(VENV)/bin/d2l-ch6 notebooks --out $(OUT)
+	$(VENV)/bin/d2l-ch6 site --out $(OUT)
 
 test: setup
 	$(PY) -m pytest

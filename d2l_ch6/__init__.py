@@ -14,10 +14,10 @@ _npx.set_np()
 # (`lenet` is then the function lenet(), as the book's readers call it; the
 # module stays importable as d2l_ch6.lenet.)
 from . import (convolutions, padding_stride, channels, pooling,  # noqa: E402
-               lenet as _lenet_module, training, data, editions)
+               lenet as _lenet_module, training, data, editions, explorer)
 
 _MODULES = (convolutions, padding_stride, channels, pooling, _lenet_module, training, data,
-            editions)
+            editions, explorer)
 
 from .convolutions import *  # noqa: E402,F401,F403
 from .padding_stride import *  # noqa: E402,F401,F403
@@ -26,6 +26,7 @@ from .pooling import *  # noqa: E402,F401,F403
 from .lenet import *  # noqa: E402,F401,F403
 from .training import *  # noqa: E402,F401,F403
 from .data import *  # noqa: E402,F401,F403
+from .explorer import *  # noqa: E402,F401,F403
 from .editions import *  # noqa: E402,F401,F403  (train_ch6: later editions' names)
 
 # Students' self-check (d2l_ch6/check.py): `from d2l_ch6 import check` gives the function,

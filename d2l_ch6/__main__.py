@@ -1,4 +1,4 @@
-"""The command line: `d2l-ch6 data`, `train`, `notebooks`, `doctor`, `check`, `exercises`."""
+"""The command line: `d2l-ch6 data`, `train`, `notebooks`, `doctor`, `check`, `exercises`, `site`."""
 import argparse
 import logging
 import pathlib
@@ -11,6 +11,7 @@ from .cli_train import add_train_parser
 from .doctor import add_doctor_parser
 from .exercises import add_exercises_parser
 from .notebooks import add_notebooks_parser
+from .site import add_site_parser
 
 log = logging.getLogger('d2l_ch6')
 
@@ -82,6 +83,7 @@ def build_parser():
     add_doctor_parser(subparsers)
     add_check_parser(subparsers)
     add_exercises_parser(subparsers)
+    add_site_parser(subparsers)
     return parser
 
 

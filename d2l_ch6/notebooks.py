@@ -5,7 +5,9 @@ each in a fresh kernel started from this interpreter (``sys.executable -m
 ipykernel_launcher``, whatever kernelspecs a user has installed), with the
 kernel's working folder set to the notebooks' folder, as ``jupyter lab
 notebooks/`` does. It writes each executed notebook, outputs and figures
-included, to ``<out>/notebooks/`` and the figures also as files beside it.
+included, to ``<out>/notebooks/`` and the figures also as files beside it, and records each
+run (status, seconds, results) in ``<out>/notebooks/summary.json``, which
+``d2l-ch6 site`` reads.
 
 Quick mode is an environment variable, ``D2L_CH6_QUICK=1``, passed to the
 kernels; a notebook asks ``quick()`` and shortens its training. A notebook
@@ -20,6 +22,7 @@ import argparse
 import base64
 import dataclasses
 import fnmatch
+import json
 import logging
 import math
 import numbers
@@ -30,11 +33,12 @@ import time
 
 __all__ = ['NotebookError', 'NotebookResult', 'Results', 'RESULTS_MIME', 'QUICK_ENV',
            'find_notebooks', 'quick', 'run_notebook', 'run_notebooks', 'add_notebooks_parser',
-           'show_source']
+           'show_source', 'read_summary', 'SUMMARY_FILE']
 
 log = logging.getLogger(__name__)
 
 QUICK_ENV = 'D2L_CH6_QUICK'
+SUMMARY_FILE = 'summary.json'  # in <out>/notebooks/: each notebook's latest run, for `d2l-ch6 site`
 RESULTS_MIME = 'application/vnd.d2l-ch6.results+json'
 DEFAULT_TIMEOUT = 600  # seconds per cell; the 6.6 training cell takes about two minutes
 
@@ -249,6 +253,8 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     output = out_dir / path.name
     nbformat.write(nb, output)
     figures = _write_figures(nb, out_dir / f'{path.stem}_files')
+    _record_run(out_dir, path.stem, 'failed' if error else 'ok', seconds, quick,
+                _read_results(nb), str(error) if error else '')
     if error is not None:
         log.error('%s', error)
         error.output = output
@@ -282,6 +288,32 @@ def _write_figures(nb, folder):
                     paths.append(target)
                     break
     return paths
+
+
+def _record_run(out_dir, name, status, seconds, quick, results, error):
+    """Merge one notebook's run into <out_dir>/summary.json (the other notebooks' entries are kept)."""
+    path = out_dir / SUMMARY_FILE
+    try:
+        runs = json.loads(path.read_text(encoding='utf-8'))
+    except (OSError, ValueError):
+        runs = {}
+    runs[name] = {'status': status, 'seconds': round(seconds, 2), 'quick': bool(quick),
+                  'results': _jsonable(results), 'error': error,
+                  'finished': time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}
+    tmp = path.with_suffix('.tmp')
+    tmp.write_text(json.dumps(runs, indent=1, sort_keys=True), encoding='utf-8')
+    tmp.replace(path)
+
+
+def read_summary(out='build'):
+    """Return the runs recorded in <out>/notebooks/summary.json: {notebook stem: entry}, {} if none."""
+    path = pathlib.Path(out) / 'notebooks' / SUMMARY_FILE
+    try:
+        return json.loads(path.read_text(encoding='utf-8'))
+    except FileNotFoundError:
+        return {}
+    except ValueError as e:
+        raise ValueError(f'{path} is not valid JSON ({e}); run `d2l-ch6 notebooks` again') from None
 
 
 def _read_results(nb):

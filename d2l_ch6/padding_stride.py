@@ -36,21 +36,22 @@ def comp_conv2d(conv2d, X):
 
 
 def _check_comp_conv2d_args(conv2d, X):
-    """Raise unless conv2d is a one-channel nn.Conv2D whose settings are valid for a non-empty X."""
-    if not isinstance(conv2d, nn.Conv2D):
-        raise TypeError(f'conv2d must be a Gluon layer nn.Conv2D(1, kernel_size=...), '
-                        f'got {type(conv2d).__name__}')
+    """Raise unless conv2d is a one-channel nn.Conv2D (or a 2-D pooling layer) valid for a non-empty X."""
+    pooling = isinstance(conv2d, (nn.MaxPool2D, nn.AvgPool2D))   # the same shape arithmetic (6.5)
+    if not (pooling or isinstance(conv2d, nn.Conv2D)):
+        raise TypeError(f'conv2d must be a Gluon layer nn.Conv2D(1, kernel_size=...) or a 2-D '
+                        f'pooling layer, got {type(conv2d).__name__}')
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f'X must have at least one row and one column, got shape {tuple(X.shape)}')
     kw = conv2d._kwargs  # Gluon's own record of the layer's arguments
-    if kw['num_filter'] != 1 or conv2d._in_channels not in (0, 1):
+    if not pooling and (kw['num_filter'] != 1 or conv2d._in_channels not in (0, 1)):
         raise ValueError(f'conv2d must have one input and one output channel (comp_conv2d '
                          f'returns a 2-D array), got channels={kw["num_filter"]}, '
                          f'in_channels={conv2d._in_channels}')
     k_h, k_w = check_pair('kernel_size', kw['kernel'], 1)
     a, b = check_pair('padding', kw['pad'], 0)
     check_pair('strides', kw['stride'], 1)
-    d_h, d_w = check_pair('dilation', kw['dilate'], 1)
+    d_h, d_w = check_pair('dilation', kw.get('dilate', 1), 1)   # pooling has none
     k_h, k_w = d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1  # the window a dilated kernel spans
     n_h, n_w = X.shape
     if k_h > n_h + 2 * a or k_w > n_w + 2 * b:

@@ -44,3 +44,29 @@ def copy_fashion(src, dst, skip=()):
             if name not in skip:
                 (dst / name).symlink_to(pathlib.Path(src) / name)
     return dst
+
+
+class QuickRun:
+    """The chapter's notebooks executed in quick mode into one folder, each at most once per session.
+
+    tests/test_notebooks.py executes them; tests/test_site.py builds the site
+    from the same folder, executing only what has not run yet.
+    """
+
+    def __init__(self, out):
+        self.out = out
+        self.results = {}
+
+    def run(self, path):
+        """Execute the notebook at path in quick mode (once); return its NotebookResult."""
+        from d2l_ch6 import notebooks
+        path = pathlib.Path(path)
+        if path.stem not in self.results:
+            self.results[path.stem] = notebooks.run_notebook(path, self.out, quick=True)
+        return self.results[path.stem]
+
+
+@pytest.fixture(scope='session')
+def quick_run(tmp_path_factory):
+    """The session's QuickRun, writing to one temporary OUT folder (OUT/notebooks/...)."""
+    return QuickRun(tmp_path_factory.mktemp('quick_run'))

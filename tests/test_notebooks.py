@@ -83,9 +83,12 @@ def test_the_six_notebooks_are_there_in_section_order():
 
 
 @pytest.mark.parametrize('stem', list(SECTIONS))
-def test_notebook_runs_in_quick_mode(stem, tmp_path):
-    """Each notebook executes top to bottom in quick mode without an error in any cell."""
-    result = nbrun.run_notebook(notebook_path(stem), tmp_path, quick=True)
+def test_notebook_runs_in_quick_mode(stem, quick_run):
+    """Each notebook executes top to bottom in quick mode without an error in any cell.
+
+    (Into the session's quick-run folder, from which tests/test_site.py builds the site.)
+    """
+    result = quick_run.run(notebook_path(stem))
     assert result.status == 'ok'
     executed = nbformat.read(result.output, as_version=4)
     errors = [o for c in executed.cells for o in c.get('outputs', []) if o.output_type == 'error']
@@ -188,6 +191,21 @@ def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypat
     table = nbrun.summary_table(results, 1.0)
     assert 'lenet: loss 0.500, test acc 0.750' in table
     assert 'total 1.0 s; 1 of 2 ok' in table
+    # Each run is recorded in OUT/notebooks/summary.json, for `d2l-ch6 site`.
+    summary = nbrun.read_summary(tmp_path / 'out')
+    assert set(summary) == {'6.9-probe', '6.10-later'}
+    assert summary['6.9-probe']['status'] == 'ok' and summary['6.9-probe']['quick'] is True
+    assert summary['6.9-probe']['results']['lenet'] == {'loss': 0.5, 'test_acc': 0.75}
+    assert summary['6.9-probe']['seconds'] == round(results[0].seconds, 2)
+    assert summary['6.10-later']['status'] == 'failed' and 'KeyError' in summary['6.10-later']['error']
+    # A later run of one notebook replaces its entry and keeps the others.
+    nbrun.run_notebooks(['6.9'], out=tmp_path / 'out', quick=False, notebook_dir=folder)
+    again = nbrun.read_summary(tmp_path / 'out')
+    assert again['6.9-probe']['quick'] is False and again['6.10-later'] == summary['6.10-later']
+    (tmp_path / 'out' / 'notebooks' / nbrun.SUMMARY_FILE).write_text('{broken')
+    with pytest.raises(ValueError, match='summary.json is not valid JSON'):
+        nbrun.read_summary(tmp_path / 'out')
+    assert nbrun.read_summary(tmp_path / 'absent') == {}
 
 
 def test_find_notebooks_by_section_stem_and_glob(tmp_path):

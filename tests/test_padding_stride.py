@@ -222,12 +222,21 @@ def test_other_bad_input():
     (lambda: nn.Conv2D(1, kernel_size=3), (0, 8), ValueError,
      r'X must have at least one row and one column, got shape \(0, 8\)'),
     (lambda: nn.Dense(1), (8, 8), TypeError,
-     r'conv2d must be a Gluon layer nn.Conv2D\(1, kernel_size=...\), got Dense'),
+     r'conv2d must be a Gluon layer nn.Conv2D\(1, kernel_size=...\) or a 2-D pooling layer, '
+     r'got Dense'),
+    (lambda: nn.MaxPool2D(pool_size=5), (3, 3), ValueError, 'the kernel spans 5x5'),
     (lambda: (lambda X: X), (8, 8), TypeError, 'got function'),
 ])
 def test_comp_conv2d_bad_input(make, X_shape, err, msg):
     with pytest.raises(err, match=msg):
         comp_conv2d(make(), np.ones(X_shape))
+
+
+def test_comp_conv2d_takes_pooling_layers_too():
+    """Section 6.5 applies the same shape arithmetic: 4x4 max-pooled by 3x3, padding 1, stride 2."""
+    X = np.arange(16, dtype='float32').reshape(4, 4)
+    Y = comp_conv2d(nn.MaxPool2D(pool_size=3, padding=1, strides=2), X)
+    assert Y.asnumpy().tolist() == [[5, 7], [13, 15]]
 
 
 def test_comp_conv2d_padding_lets_a_larger_kernel_fit():

@@ -1,0 +1,407 @@
+"""Tests for d2l_ch6.explorer, the convolution/pooling explorer (the package's addition).
+
+References: the book's figures worked by hand (Fig. 6.2.1, 6.3.1, 6.5.1), Gluon
+layers built here from the line the explorer displays, and an explicit numpy
+loop over padded, dilated windows.
+"""
+import itertools
+import re
+
+import numpy as onp
+import pytest
+from mxnet import np
+from mxnet.gluon import nn  # noqa: F401  (the displayed Gluon line is evaluated with it)
+from numpy.testing import assert_allclose
+
+from d2l_ch6 import corr2d, pool2d
+from d2l_ch6.explorer import (ConvExplorer, ExplorerSettings, conv_explorer, explorer_strip,
+                              explorer_view)
+
+
+def reference(X, K, p, s, d, mode, k):
+    """Cross-correlate or pool X by explicit loops over padded, dilated windows (numpy)."""
+    fill = -onp.inf if mode == 'max' else 0.0
+    Xp = onp.pad(X.astype(onp.float64), p, constant_values=fill)
+    extent = d * (k - 1) + 1
+    n_out = (Xp.shape[0] - extent) // s + 1
+    Y = onp.zeros((n_out, n_out))
+    for i in range(n_out):
+        for j in range(n_out):
+            window = Xp[i * s: i * s + extent: d, j * s: j * s + extent: d]
+            Y[i, j] = {'corr': lambda: (window * K).sum(), 'max': window.max,
+                       'avg': window.mean}[mode]()
+    return Y
+
+
+def gluon_from_line(line, X):
+    """Run the Gluon layer that the explorer's displayed line builds on X; return its output."""
+    layer = eval(line)  # e.g. nn.Conv2D(1, kernel_size=3, padding=1, strides=2, dilation=1)
+    layer.initialize()
+    if isinstance(layer, nn.Conv2D):
+        layer(np.zeros((1, 1) + X.shape))  # deferred shapes
+        k = layer.weight.shape[-1]
+        layer.weight.set_data(np.arange(k * k, dtype='float32').reshape(1, 1, k, k))
+        layer.bias.set_data(np.zeros(1))
+    return layer(np.array(X).reshape((1, 1) + X.shape))[0, 0].asnumpy()
+
+
+def side_from_formula(formula):
+    """Read the output side from the end of the displayed formula: '... = 3'."""
+    match = re.search(r'= (\d+)$', formula)
+    assert match, f'no result at the end of {formula!r}'
+    return int(match.group(1))
+
+
+# --- the book's figures, by hand ---------------------------------------------------------
+
+def test_fig_6_2_1_cross_correlation():
+    """3x3 input 0..8, 2x2 kernel 0..3: output [[19, 25], [37, 43]] (Fig. 6.2.1)."""
+    view = explorer_view(n=3, k=2)
+    assert_allclose(view.Y, [[19, 25], [37, 43]])
+    assert view.shape == (2, 2) and view.message == ''
+    assert view.gluon == 'nn.Conv2D(1, kernel_size=2, padding=0, strides=1, dilation=1)'
+    assert view.window == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_fig_6_3_1_padding():
+    """Padding 1 per side: 5x5 padded input, 4x4 output whose first element is 0x0+0x1+0x2+0x3 = 0."""
+    view = explorer_view(n=3, k=2, p=1, row=3, col=3)
+    assert view.padded.shape == (5, 5) and view.Y.shape == (4, 4)
+    assert view.Y[0, 0] == 0 and view.Y[3, 3] == 8 * 0  # bottom-right window: 8 x k[0, 0]
+    assert view.Y[1, 1] == 0 * 0 + 1 * 1 + 3 * 2 + 4 * 3
+    assert view.window == [(3, 3), (3, 4), (4, 3), (4, 4)]
+    assert view.formula.endswith('floor((3 - 2 + 2 + 1) / 1) = floor(4 / 1) = 4')
+
+
+def test_fig_6_5_1_pooling():
+    """Max pooling a 3x3 input 0..8 with a 2x2 window gives [[4, 5], [7, 8]]; average [[2, 3], [5, 6]]."""
+    assert_allclose(explorer_view(n=3, k=2, s=1, mode='max').Y, [[4, 5], [7, 8]])
+    assert_allclose(explorer_view(n=3, k=2, s=1, mode='avg').Y, [[2, 3], [5, 6]])
+    assert explorer_view(n=3, k=2, s=1, mode='max').gluon == \
+        'nn.MaxPool2D(pool_size=2, strides=1, padding=0)'
+
+
+def test_padded_stride_example_by_hand():
+    """n=5, k=3, p=1, s=2: 3x3 output; its first cell sees 0, 1, 5, 6 under kernel taps 4, 5, 7, 8."""
+    view = explorer_view(n=5, k=3, p=1, s=2)
+    assert view.Y.shape == (3, 3)
+    assert view.Y[0, 0] == 0 * 4 + 1 * 5 + 5 * 7 + 6 * 8
+    assert view.formula.endswith('= floor(6 / 2) = 3')
+
+
+def test_dilation_formula_and_window():
+    """Dilation 2 spreads a 3x3 kernel over 5x5: k' = 5, the window skips every other cell."""
+    view = explorer_view(n=7, k=3, p=1, s=2, d=2, row=1, col=0)
+    assert view.formula.startswith("k' = d(k - 1) + 1 = 2(3 - 1) + 1 = 5; ")
+    assert side_from_formula(view.formula) == 3 == view.Y.shape[0]
+    assert view.window[:3] == [(2, 0), (2, 2), (2, 4)] and view.window[-1] == (6, 4)
+
+
+# --- every setting against Gluon and loops -----------------------------------------------
+
+SWEEP = [(n, k, p, s, d, mode)
+         for n, k, p, s, d, mode in itertools.product((1, 4, 7), (1, 2, 3, 5), (0, 1, 2),
+                                                     (1, 2, 3), (1, 2), ('corr', 'max', 'avg'))
+         if not (mode != 'corr' and d > 1)]
+
+
+@pytest.mark.parametrize('n, k, p, s, d, mode', SWEEP)
+def test_view_matches_gluon_line_formula_and_loops(n, k, p, s, d, mode):
+    """The displayed formula's number, the shape, and the output agree with Gluon and with loops."""
+    view = explorer_view(n=n, k=k, p=p, s=s, d=d, mode=mode)
+    extent = d * (k - 1) + 1
+    possible = extent <= n + 2 * p and (mode == 'corr' or p < k)
+    assert view.ok is possible
+    if not possible:
+        assert view.Y is None and view.message and 'not defined' in view.formula
+        return
+    expected = reference(view.X, view.K, p, s, d, mode, k)
+    assert_allclose(view.Y, expected, rtol=1e-5)
+    assert view.Y.shape == view.shape == (side_from_formula(view.formula),) * 2
+    assert_allclose(gluon_from_line(view.gluon, view.X), view.Y, rtol=1e-5)
+
+
+@pytest.mark.parametrize('changes, needle', [
+    (dict(n=3, k=5), 'The window (5x5) is larger than the padded input (3x3)'),
+    (dict(n=4, k=3, d=3), 'The dilated window (7x7) is larger than the padded input (4x4)'),
+    (dict(n=4, k=2, p=2, mode='max'), 'pooling needs padding p < k (got p = 2, k = 2)'),
+    (dict(n=4, k=2, d=2, mode='avg'), "Gluon's pooling layers have no dilation (got d = 2)"),
+])
+def test_impossible_settings_give_a_message_not_an_exception(changes, needle):
+    """Settings Gluon cannot run come back as a message, with no output and no error."""
+    view = explorer_view(**changes)
+    assert needle in view.message
+    assert not view.ok and view.window == []
+
+
+# --- the student's function ----------------------------------------------------------------
+
+def wrong_corr2d(X, K):
+    """A typical slip: the kernel flipped (true convolution, not cross-correlation)."""
+    return corr2d(X, K[::-1, ::-1])
+
+
+def test_fn_right_and_wrong():
+    """The book's corr2d agrees everywhere; a flipped kernel is marked where it differs."""
+    right = explorer_view(n=6, k=3, p=1, s=2, d=1, fn=corr2d)
+    assert right.message == 'your function agrees with Gluon in all 9 cells.'
+    assert not right.mismatch.any()
+    wrong = explorer_view(n=6, k=3, p=1, s=2, fn=wrong_corr2d)
+    expected = ~onp.isclose(reference(wrong.X, wrong.K[::-1, ::-1], 1, 2, 1, 'corr', 3), wrong.Y)
+    assert expected.any()
+    assert (wrong.mismatch == expected).all()
+    assert f'differs from Gluon in {expected.sum()} of 9 cells' in wrong.message
+
+
+def test_fn_with_dilation_and_pool_fn():
+    """Dilation and stride are applied around the student's stride-1 function; pool2d agrees too."""
+    assert not explorer_view(n=7, k=2, p=1, s=2, d=3, fn=corr2d).mismatch.any()
+    for mode in ('max', 'avg'):
+        view = explorer_view(n=6, k=3, p=1, s=2, mode=mode, pool_fn=pool2d)
+        assert view.student is not None and not view.mismatch.any(), mode
+    # max where avg was asked: differs, marked
+    view = explorer_view(n=5, k=2, mode='avg', pool_fn=lambda X, size, mode: pool2d(X, size, 'max'))
+    assert view.mismatch.all()
+
+
+def test_fn_that_raises_or_returns_the_wrong_shape_is_reported():
+    """A failing or wrongly shaped student function is reported in the message, never raised."""
+    view = explorer_view(n=4, k=2, fn=lambda X, K: 1 / 0)
+    assert view.message == 'your fn raised ZeroDivisionError: division by zero.'
+    assert view.ok and view.student is None
+    view = explorer_view(n=4, k=2, fn=lambda X, K: X)
+    assert view.message == "your fn gave shape (4, 4), Gluon (3, 3)."
+    view = explorer_view(n=4, k=2, mode='max', pool_fn=lambda X, size, mode: X.sum())
+    assert 'returned a 0-D array' in view.message
+
+
+def test_bad_arguments():
+    """Bad settings and functions raise errors naming the argument."""
+    with pytest.raises(ValueError, match='n must be an integer >= 1, got 0'):
+        ExplorerSettings(n=0)
+    with pytest.raises(TypeError, match='p must be an integer >= 0, got float 1.5'):
+        explorer_view(p=1.5)
+    with pytest.raises(ValueError, match="mode must be one of 'corr', 'max', 'avg', got 'sum'"):
+        explorer_view(mode='sum')
+    with pytest.raises(ValueError, match="source must be one of 'grid', 'image', got 'camera'"):
+        ExplorerSettings(source='camera')
+    with pytest.raises(TypeError, match='fn must be a function or None, got int'):
+        conv_explorer(fn=3)
+    with pytest.raises(TypeError, match='settings must be an ExplorerSettings, got dict'):
+        explorer_view({'n': 3})
+    with pytest.raises(TypeError, match='settings must be a list'):
+        explorer_strip(ExplorerSettings())
+    with pytest.raises(ValueError, match='at least one setting'):
+        explorer_strip([])
+
+
+def test_fashion_mnist_image_input(fashion_dir):
+    """The image input is a real test image in [0, 1], resized to n x n; Gluon runs on it."""
+    from d2l_ch6.data import load_fashion_mnist_arrays
+    view = explorer_view(n=28, k=3, p=1, source='image', image_index=2)
+    images, _ = load_fashion_mnist_arrays()['test']
+    assert_allclose(view.X, images[2] / 255, atol=1e-6)
+    assert view.Y.shape == (28, 28) and view.message == ''
+    assert_allclose(view.Y, reference(view.X, view.K, 1, 1, 1, 'corr', 3), atol=1e-4)
+    small = explorer_view(n=14, k=2, s=2, mode='max', source='image', image_index=2)
+    assert small.X.shape == (14, 14) and small.Y.shape == (7, 7)
+
+
+# --- the widget --------------------------------------------------------------------------------
+
+def test_widget_sliders_drive_shape_formula_and_gluon_line():
+    """Moving the sliders updates the shape, the formula and the Gluon line, which Gluon confirms."""
+    w = conv_explorer()
+    assert isinstance(w, ConvExplorer)
+    c = w.controls
+    for name, value in (('n', 8), ('k', 3), ('p', 1), ('s', 2), ('d', 2)):
+        c[name].value = value
+    assert w.view.settings == ExplorerSettings(n=8, k=3, p=1, s=2, d=2)
+    line = re.search(r'<code>(.*)</code>', w.gluon.value).group(1)
+    assert line == 'nn.Conv2D(1, kernel_size=3, padding=1, strides=2, dilation=2)'
+    formula = re.search(r'<code>(.*)</code>', w.formula.value).group(1)
+    out = gluon_from_line(line, w.view.X)
+    assert out.shape == (side_from_formula(formula),) * 2 == w.view.Y.shape == (3, 3)
+    assert_allclose(w.view.Y, out, rtol=1e-5)
+    assert 'Gluon&#x27;s output 3x3' in w.grids.value
+    # the chosen cell follows the output: its slider ends at the last row
+    assert (c['row'].max, c['col'].max) == (2, 2)
+    c['row'].value = 2
+    assert w.view.window[0] == (4, 0)
+    assert w.grids.value.count('outline:2px solid') == 9 + 1  # the window and the output cell
+
+
+def test_widget_pooling_disables_dilation_and_reports_impossible():
+    """Pooling greys out dilation; an impossible setting shows its message and keeps working."""
+    w = conv_explorer()
+    c = w.controls
+    c['mode'].value = 'max'
+    assert c['d'].disabled
+    assert 'MaxPool2D(pool_size=3, strides=1, padding=0)' in w.gluon.value
+    c['p'].value = 3
+    assert 'pooling needs padding p &lt; k' in w.message.value and not w.view.ok
+    c['p'].value = 1
+    assert w.view.ok and w.message.value == ''
+    c['mode'].value = 'corr'
+    c['n'].value, c['k'].value = 2, 7  # 7 > 2 + 2: too large
+    assert 'larger than the padded input (4x4)' in w.message.value
+    assert 'not defined' in w.formula.value
+
+
+def test_widget_shrinking_output_clamps_the_chosen_cell():
+    """When the output shrinks under the chosen cell, the cell moves to the last one."""
+    w = conv_explorer(settings=ExplorerSettings(n=8, k=1, row=7, col=7))
+    w.controls['s'].value = 3
+    assert w.view.Y.shape == (3, 3)
+    assert (w.controls['row'].value, w.controls['col'].value) == (2, 2)
+    assert w.view.settings.row == 2
+
+
+def test_widget_marks_a_wrong_student_function():
+    """fn= runs beside Gluon: right agrees (green), wrong is marked cell by cell (red)."""
+    right = conv_explorer(fn=corr2d)
+    assert 'agrees with Gluon in all 9 cells' in right.message.value
+    assert '#060' in right.message.value and '&#10007;' not in right.grids.value
+    wrong = conv_explorer(fn=wrong_corr2d)
+    bad = int(wrong.view.mismatch.sum())
+    assert bad > 0 and f'differs from Gluon in {bad} of 9 cells' in wrong.message.value
+    assert '#b00' in wrong.message.value
+    assert wrong.grids.value.count('&#10007;') == 2 * bad  # in Gluon's output and in the student's
+
+
+# --- the static figure -----------------------------------------------------------------------
+
+def test_explorer_strip_draws_each_setting(tmp_path):
+    """Each setting is a column: padded input over output; an impossible one shows its message."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig = explorer_strip([dict(n=5, k=3, p=1, s=2), ExplorerSettings(n=4, k=2, mode='max'),
+                          dict(n=3, k=5)])
+    axes = fig.axes
+    assert len(axes) == 6
+    assert axes[0].get_title().endswith('padded input 7x7')
+    assert 'output 3x3' in axes[3].get_title() and '= 3' in axes[3].get_title()
+    assert 'output 3x3' in axes[4].get_title()
+    assert any('larger than the padded input' in ' '.join(t.get_text().split()) for t in axes[5].texts)
+    path = tmp_path / 'strip.png'
+    fig.savefig(path)
+    plt.close(fig)
+    assert path.read_bytes()[:4] == b'\x89PNG'
+
+
+# --- in a real kernel, as JupyterLab talks to it ---------------------------------------------
+
+def test_widget_in_a_kernel_updates_over_comm_messages():
+    """In an IPython kernel started as Jupyter starts one, a slider moved by the front end updates the formula.
+
+    The test plays JupyterLab's part on the wire: it displays the explorer,
+    checks the widget-view output and the comm_open of every model, sends the
+    'update' comm message that moving the k slider sends, and reads the
+    kernel's state updates back.
+    """
+    import json
+    import sys
+
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpec
+
+    class ThisPythonKernel(KernelManager):
+        @property
+        def kernel_spec(self):
+            return KernelSpec(argv=[sys.executable, '-m', 'ipykernel_launcher', '-f',
+                                    '{connection_file}'], display_name='py', language='python')
+
+    km = ThisPythonKernel()
+    km.start_kernel(extra_arguments=['--IPKernelApp.log_level=ERROR'])
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        code = ('import json\nfrom d2l_ch6 import conv_explorer\nw = conv_explorer()\n'
+                'display(w)\nprint(json.dumps({"k": w.controls["k"].model_id, '
+                '"formula": w.formula.model_id, "gluon": w.gluon.model_id, "box": w.model_id}))')
+        msg_id = kc.execute(code)
+        opened, shown, ids = {}, [], None  # model states as the front end holds them
+        while True:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg['parent_header'].get('msg_id') != msg_id:
+                continue
+            kind, content = msg['msg_type'], msg['content']
+            if kind == 'comm_open':
+                assert content['target_name'] == 'jupyter.widget'
+                opened[content['comm_id']] = dict(content['data']['state'])
+            elif kind == 'comm_msg' and content['data'].get('method') == 'update':
+                opened[content['comm_id']].update(content['data']['state'])
+            elif kind == 'display_data':
+                shown.append(content['data'])
+            elif kind == 'stream':
+                ids = json.loads(content['text'])
+            elif kind == 'error':
+                pytest.fail('\n'.join(content['traceback']))
+            elif kind == 'status' and content['execution_state'] == 'idle':
+                break
+        view = shown[0]['application/vnd.jupyter.widget-view+json']
+        assert view['model_id'] == ids['box']
+        assert opened[ids['k']]['_model_name'] == 'IntSliderModel' and opened[ids['k']]['value'] == 3
+        assert opened[ids['formula']]['value'].endswith('= 3</code>')
+        # The front end moves the k slider to 2 (what JupyterLab sends on a drag).
+        kc.shell_channel.send(kc.session.msg('comm_msg', {
+            'comm_id': ids['k'], 'data': {'method': 'update', 'state': {'value': 2},
+                                          'buffer_paths': []}}))
+        updates = {}
+        while ids['formula'] not in updates or ids['gluon'] not in updates:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg['msg_type'] == 'comm_msg' and msg['content']['data'].get('method') == 'update':
+                updates[msg['content']['comm_id']] = msg['content']['data']['state']
+        assert updates[ids['formula']]['value'].endswith(
+            'floor((5 - 2 + 0 + 1) / 1) = floor(4 / 1) = 4</code>')
+        assert 'kernel_size=2,' in updates[ids['gluon']]['value']
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_widget_switching_to_the_image_shows_all_of_it(fashion_dir):
+    """Choosing the Fashion-MNIST image sets n to its 28 pixels; back to the grid, n shrinks to 8."""
+    w = conv_explorer()
+    w.controls['source'].value = 'image'
+    assert w.view.X.shape == (28, 28) and w.view.Y.shape == (26, 26)
+    assert w.view.message == ''
+    w.controls['source'].value = 'grid'
+    assert w.controls['n'].value == 8 and w.view.X[0, 1] == 1
+
+
+def test_view_and_widget_work_from_another_thread():
+    """ipykernel 7 may run widget callbacks on a subshell thread, where MXNet's NumPy mode is off.
+
+    (In JupyterLab the pooling sliders failed there with MXNet's 'legacy operator' TypeError.)
+    """
+    import threading
+    w = conv_explorer(settings=ExplorerSettings(mode='max'))
+    seen = {}
+
+    def move():
+        seen['view'] = explorer_view(n=6, k=2, s=2, mode='avg')
+        w.controls['row'].value = 1
+
+    thread = threading.Thread(target=move)
+    thread.start()
+    thread.join()
+    assert_allclose(seen['view'].Y, reference(seen['view'].X, None, 0, 2, 1, 'avg', 2))
+    assert w.view.settings.row == 1 and w.view.window[0] == (1, 0)
+    assert 'failed' not in w.message.value
+
+
+def test_widget_shows_an_unexpected_failure_instead_of_going_stale(monkeypatch):
+    """An error inside an update is shown in the widget (and logged), not lost in the kernel."""
+    from d2l_ch6 import explorer
+    w = conv_explorer()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError('engine on fire')
+
+    monkeypatch.setattr(explorer, 'explorer_view', boom)
+    w.controls['k'].value = 2
+    assert 'the explorer failed: RuntimeError: engine on fire' in w.message.value
+    assert not w._busy
