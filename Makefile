@@ -25,7 +25,7 @@ endif
 
 STAMP := $(VENV)/.installed-$(MXNET)
 
-.PHONY: setup data browser run test clean python check-python
+.PHONY: setup data browser run test test-quick clean python check-python
 
 setup: $(STAMP) data browser
 
@@ -89,6 +89,10 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+# Everything but the slow tests (full-size training: the chapter's headline numbers).
+test-quick: setup
+	$(PY) -m pytest -m "not slow"
 
 clean:
 	rm -rf $(OUT) .pytest_cache
