@@ -135,7 +135,7 @@ def _check_examples(X, what):
 
 
 class _ArrayData:
-    """A DataIter's arrays copied once to each device's home; batches gathered there."""
+    """A DataIter's arrays, checked, then copied once to each device's home; batches gathered there."""
 
     def __init__(self, it, ctxs, name):
         X, y = onp.asarray(it.X), onp.asarray(it.y)
@@ -143,7 +143,14 @@ class _ArrayData:
         if y.shape != (len(X),):
             raise ValueError(f'{name}.y must have shape (num_examples,) = ({len(X)},), '
                              f'got {y.shape}')
-        self.it, self.ctxs, self.n, self.batch_size = it, ctxs, len(y), it.batch_size
+        bad = ~onp.isfinite(X.reshape(len(X), -1)).all(axis=1)
+        if bad.any():
+            raise ValueError(f'{name}.X holds {int(bad.sum())} images with non-finite values '
+                             f'(NaN or inf), the first example {int(onp.argmax(bad))}: the data '
+                             'must be finite')
+        self.it, self.ctxs, self.name, self.n, self.batch_size = it, ctxs, name, len(y), \
+            it.batch_size
+        self.y_host, self.checked = y, False   # checked: labels too, against a net's outputs
         homes = {_home(c) for c in ctxs}
         self.X = {h: np.array(X, dtype='float32', ctx=h) for h in homes}   # (n, c, h, w)
         self.y = {h: np.array(y, dtype='float32', ctx=h) for h in homes}   # (n,)
@@ -151,6 +158,22 @@ class _ArrayData:
     @property
     def num_batches(self):
         return -(-self.n // self.batch_size)
+
+    def sample(self):
+        """One example, (1, ...) on the first device, to probe the net with."""
+        return self.X[_home(self.ctxs[0])][:1].as_in_ctx(self.ctxs[0])
+
+    def validate(self, num_outputs):
+        """Check every label against the net's number of outputs once; return True (all checked)."""
+        y = self.y_host
+        bad = (y < 0) | (y >= num_outputs) | (y != onp.floor(y))
+        if bad.any():
+            i = int(onp.argmax(bad))
+            raise ValueError(f'{self.name}.y holds {int(bad.sum())} labels that are not a class '
+                             f"index of the net's {num_outputs} outputs (an integer from 0 to "
+                             f'{num_outputs - 1}), the first example {i}: {y[i]!r}')
+        self.checked = True
+        return True
 
     def batches(self, start=0):
         """Yield the Batches of an epoch from batch number start, in the DataIter's order."""
@@ -175,12 +198,19 @@ class _IterData:
     """Any iterable of (X, y) batches, each split over the devices as it comes."""
 
     def __init__(self, it, ctxs, name):
-        self.it, self.ctxs, self.name = it, ctxs, name
+        self.it, self.ctxs, self.name, self.checked = it, ctxs, name, False
 
     @property
     def num_batches(self):
         """Batches per epoch, or None when the iterable has no len()."""
         return len(self.it) if hasattr(self.it, '__len__') else None
+
+    def sample(self):
+        """None: a batch comes only as the iterable yields it (checked in the graph)."""
+
+    def validate(self, num_outputs):
+        """Return False: each batch's images and labels are checked in the graph as they come."""
+        return False
 
     def batches(self, start=0):
         """Yield the Batches of an epoch from batch number start."""
@@ -229,7 +259,7 @@ def device_data(data_iter, ctxs, name):
 
 # ------------------------------------------------------------------- graphs
 
-def _count(F, mask):
+def _count(mask):
     return mask.astype('float32').sum()
 
 
@@ -241,16 +271,24 @@ def _right(y_hat, y):
 def _checks(F, X, y, y_hat):
     """[non-finite image values, labels that are not a class index of y_hat] of one part."""
     max_class = F.npx.arange_like(y_hat, axis=1).max()
-    bad_y = _count(F, y < 0) + _count(F, y > max_class) + _count(F, y != F.np.floor(y))
-    return _count(F, F.np.logical_not(F.np.isfinite(X))), bad_y
+    bad_y = _count(y < 0) + _count(y > max_class) + _count(y != F.np.floor(y))
+    return [_count(F.np.logical_not(F.np.isfinite(X))), bad_y]
+
+
+def _loss_stats(F, net, loss, X, y, check_inputs):
+    """Per-example losses, and [loss sum, right] (+ [bad X, bad y] with check_inputs) of one part."""
+    y_hat = net(X)                                                       # (b, q)
+    l = loss(y_hat, y)                                                   # (b,)
+    stats = [l.sum(), _count(_right(y_hat, y))]
+    return l, F.np.stack(stats + _checks(F, X, y, y_hat) if check_inputs else stats)
 
 
 class _LossStats(nn.HybridBlock):
-    """net and its loss as one graph: per-example losses, and [loss sum, right, bad X, bad y]."""
+    """net and its loss as one graph: per-example losses and the part's statistics."""
 
-    def __init__(self, net, loss, **kwargs):
+    def __init__(self, net, loss, check_inputs, **kwargs):
         super().__init__(**kwargs)
-        self.net, self.loss = net, loss
+        self.net, self.loss, self._check_inputs = net, loss, check_inputs
         self._shapes_known = False
 
     def forward(self, X, y):
@@ -259,16 +297,26 @@ class _LossStats(nn.HybridBlock):
         return super().forward(X, y)
 
     def hybrid_forward(self, F, X, y):
-        y_hat = self.net(X)                                              # (b, q)
-        l = self.loss(y_hat, y)                                          # (b,)
-        return l, F.np.stack([l.sum(), _count(F, _right(y_hat, y)), *_checks(F, X, y, y_hat)])
+        return _loss_stats(F, self.net, self.loss, X, y, self._check_inputs)
 
 
 class Model:
-    """net and its loss on the devices: hybridized, channel-padded where it pays, or eager."""
+    """net and its loss on the devices: hybridized, channel-padded where it pays, or eager.
 
-    def __init__(self, net, loss, ctxs, pad_channels=True, hybridize=True):
+    datas: the training data, then any other: a DataIter's labels are
+    checked against the net's outputs once here (its images were on
+    arrival), other iterables' images and labels in the graph, batch by batch.
+    """
+
+    def __init__(self, net, loss, ctxs, pad_channels, hybridize, datas):
         self.net, self.ctxs = net, ctxs
+        sample = datas[0].sample()
+        if sample is not None:
+            with autograd.predict_mode():     # also ends deferred initialisation
+                num_outputs = call(net, sample).shape[1]
+            for data in datas:
+                data.validate(num_outputs)
+        check_inputs = not datas[0].checked
         self._params = [p for p in net.collect_params().values() if p.grad_req != 'null']
         self.models = [net]
         if hybridize and isinstance(net, nn.HybridBlock):
@@ -276,11 +324,11 @@ class Model:
                 self.models = [_channel_pad.ChannelPadded(net)]
                 if 0 in self.models[0].plan:   # an image-pairing graph for the batches it takes
                     self.models.insert(0, _channel_pad.ChannelPadded(net, pair_images=True))
-            self.trains = [_LossStats(m, loss) for m in self.models]
+            self.trains = [_LossStats(m, loss, check_inputs) for m in self.models]
             for block in self.models + self.trains:
                 block.hybridize(static_alloc=True, static_shape=True)
         else:
-            self.trains = [_EagerLossStats(net, loss)]
+            self.trains = [lambda X, y: _loss_stats(mx.nd, net, loss, X, y, check_inputs)]
 
     def _pick(self, X):
         return next(i for i, m in enumerate(self.models)
@@ -308,16 +356,6 @@ class Model:
         autograd.backward(losses)
 
 
-class _EagerLossStats:
-    def __init__(self, net, loss):
-        self.net, self.loss = net, loss
-
-    def __call__(self, X, y):
-        y_hat = self.net(X)
-        l = self.loss(y_hat, y)
-        return l, np.stack([l.sum(), _count(mx.nd, _right(y_hat, y)), *_checks(mx.nd, X, y, y_hat)])
-
-
 def call(f, X, *args):
     """Return f(X, *args); an MXNet error (a net that cannot take X) becomes a ValueError naming X's shape."""
     try:
@@ -329,12 +367,13 @@ def call(f, X, *args):
                          f'batch, channels, height, width): MXNet says: {reason(e)}') from None
 
 
-def eval_stats(model, X, y):
-    """[right predictions, non-finite outputs, bad X, bad y] of one part, on its device."""
+def eval_stats(model, X, y, checked=False):
+    """[right predictions, non-finite outputs] (+ [bad X, bad y] unless checked) of one part."""
     y_hat = call(model, X)                                                   # (b, q)
     bad_out = np.logical_not(np.isfinite(y_hat)).any(axis=1)            # (b,)
     right = _right(y_hat, y) * np.logical_not(bad_out)                   # NaN rows are not right
-    return np.stack([_count(mx.nd, right), _count(mx.nd, bad_out), *_checks(mx.nd, X, y, y_hat)])
+    stats = [_count(right), _count(bad_out)]
+    return np.stack(stats if checked else stats + _checks(mx.nd, X, y, y_hat))
 
 
 # ------------------------------------------------------------------ metrics
@@ -367,7 +406,8 @@ class Metric:
         """Read and check the queued stats, one read per device; return the totals."""
         if not self.pending:
             return self.totals
-        rows = onp.zeros((len(self.pending), len(self.columns) + 2))    # (batches, k + 2)
+        width = self.pending[0][2][0].shape[0]      # the columns, then any input checks
+        rows = onp.zeros((len(self.pending), width))                    # (batches, width)
         for j in range(max(len(stats) for _, _, stats in self.pending)):  # device j's parts
             which = [n for n, (_, _, stats) in enumerate(self.pending) if len(stats) > j]
             rows[which] += np.stack([self.pending[n][2][j] for n in which]).asnumpy()
@@ -379,7 +419,7 @@ class Metric:
         return self.totals
 
     def _check(self, i, row):
-        first, second, bad_X, bad_y = row
+        first, second, bad_X, bad_y = row if len(row) == 4 else (*row, 0, 0)
         where = f'{self.what}, batch {i + 1}'
         if bad_X:
             raise ValueError(f'the images of {where} hold {int(bad_X)} non-finite values '

@@ -53,7 +53,8 @@ def evaluate(model, data):
     metric = devices.Metric(('right', 'non-finite'), 'the evaluated data')
     with autograd.predict_mode():
         for i, batch in enumerate(data.batches()):
-            metric.add(i, [devices.eval_stats(model, X, y) for X, y in batch.parts], batch.size)
+            stats = [devices.eval_stats(model, X, y, data.checked) for X, y in batch.parts]
+            metric.add(i, stats, batch.size)
     metric.read()
     return metric.mean('right')
 
@@ -80,7 +81,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     net.initialize(force_reinit=True, ctx=ctxs, init=init.Xavier())
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    model = devices.Model(net, loss, ctxs, pad_channels, hybridize)
+    model = devices.Model(net, loss, ctxs, pad_channels, hybridize, [train_data, test_data])
     run = checkpoint.run_spec(net, train_iter, lr, lr_schedule, num_epochs, seed)
     with checkpoint.Checkpointer(checkpoint_dir, run) as ckpt, checkpoint.InterruptGuard() \
             as guard, contextlib.closing(get_reporter(reporter)) as rep:

@@ -94,10 +94,15 @@ def test_notebook_runs_in_quick_mode(stem, quick_run):
     errors = [o for c in executed.cells for o in c.get('outputs', []) if o.output_type == 'error']
     assert errors == []
     if stem == '6.6-lenet':
+        # the runner's numbers are the ones train_ch5 printed in the notebook
+        printed = [line for c in executed.cells for o in c.get('outputs', [])
+                   for line in o.get('text', '').splitlines() if line.startswith('loss ')]
         for model in ('lenet', 'lenet_improved'):
             values = result.results[model]
-            assert set(values) >= {'loss', 'train_acc', 'test_acc'}
-            assert 0 <= values['test_acc'] <= 1 and values['loss'] > 0
+            assert (f"loss {values['loss']:.3f}, train acc {values['train_acc']:.3f}, "
+                    f"test acc {values['test_acc']:.3f}") in printed, (model, printed)
+        # 3 epochs on 10,240 images: far above chance (0.1) for the improved LeNet
+        assert result.results['lenet_improved']['test_acc'] > 0.5
         assert result.results['quick'] is True
         assert len(result.figures) >= 3  # training curves, predictions, activations
 

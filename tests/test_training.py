@@ -200,16 +200,19 @@ def batches_of(X, y, size=128):
     return [(np.array(X[i:i + size]), np.array(y[i:i + size])) for i in range(0, len(X), size)]
 
 
-@pytest.mark.parametrize('as_batches', [False, True])
-def test_non_finite_images_are_named_not_blamed_on_the_learning_rate(small, as_batches):
+def test_non_finite_images_are_named_not_blamed_on_the_learning_rate(small):
+    """A DataIter's images are checked before training; any other iterable's batch by batch."""
     X, y = small[0][:1024].copy(), small[1][:1024]
     X[2 * 128 + 5, 0, 3, 3] = onp.nan                 # in the third batch of 128
     X[2 * 128 + 9, 0, 0, 0] = onp.inf
-    train = batches_of(X, y) if as_batches else data.DataIter(X, y, 128)
+    test = batches_of(X[:8], y[:8])
+    with pytest.raises(ValueError, match=r'train_iter.X holds 2 images with non-finite values '
+                                         r'\(NaN or inf\), the first example 261: the data must '
+                                         r'be finite'):
+        train_ch5(lenet(), data.DataIter(X, y, 128), test, 1, 0.9, ctx='cpu', reporter=None)
     with pytest.raises(ValueError, match=r'the images of epoch 1, batch 3 hold 2 non-finite '
                                          r'values \(NaN or inf\): the data must be finite'):
-        train_ch5(lenet(), train, batches_of(X[:8], y[:8]), 1, 0.9, ctx='cpu', reporter=None,
-                  seed=0)
+        train_ch5(lenet(), batches_of(X, y), test, 1, 0.9, ctx='cpu', reporter=None, seed=0)
 
 
 @pytest.mark.parametrize('bad, count', [(10, 1), (-1, 1), (2.5, 1), (99, 3)])
@@ -217,11 +220,18 @@ def test_labels_that_are_not_a_class_are_refused(small, bad, count):
     """SoftmaxCrossEntropyLoss would clip 10 to 9 and cast 2.5 to 2: silently wrong numbers."""
     X, y = small[0][:512], small[1][:512].astype(onp.float32)
     y[300:300 + count] = bad                           # batch 3 of 128
-    for train in (batches_of(X, y), data.DataIter(X, y, 128)):
-        with pytest.raises(ValueError, match=rf'the labels of epoch 1, batch 3 hold {count} '
-                                             'values that are not a class index'):
-            train_ch5(lenet(), train, batches_of(X, small[1][:512]), 1, 0.9, ctx='cpu',
-                      reporter=None, seed=0)
+    test = batches_of(X, small[1][:512])
+    with pytest.raises(ValueError, match=rf"train_iter.y holds {count} labels that are not a "
+                                         rf"class index of the net's 10 outputs \(an integer "
+                                         rf"from 0 to 9\), the first example 300"):
+        train_ch5(lenet(), data.DataIter(X, y, 128), test, 1, 0.9, ctx='cpu', reporter=None)
+    with pytest.raises(ValueError, match=rf'the labels of epoch 1, batch 3 hold {count} '
+                                         'values that are not a class index'):
+        train_ch5(lenet(), batches_of(X, y), test, 1, 0.9, ctx='cpu', reporter=None, seed=0)
+    with pytest.raises(ValueError, match=rf"test_iter.y holds {count} labels that are not a "
+                                         rf"class index of the net's 10 outputs"):
+        train_ch5(lenet(), data.DataIter(X, small[1][:512], 128), data.DataIter(X, y, 128), 1,
+                  0.9, ctx='cpu', reporter=None)
     net = lenet()
     net.initialize()
     with pytest.raises(ValueError, match=rf'the labels of the evaluated data, batch 3 hold '
