@@ -31,9 +31,9 @@ from ._checks import reason
 __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'MAX_CPU_CONTEXTS',
            'Batch', 'device_data', 'Model', 'Metric', 'SYNC_EVERY']
 
-# On the 2-core machines, more contexts than cores only split each batch into
-# smaller slices (benchmarks/RESULTS.md, "CPU contexts"); past 4, a batch of 256
-# leaves each context under 64 examples, too few for oneDNN's kernels to pay.
+# One context per core: on 2 cores, 4 or 8 contexts were slower than 2 (benchmarks/RESULTS.md,
+# "CPU contexts"). The cap keeps at least 64 examples per context at the book's batch of 256
+# on a machine with many cores; it is not measured there (no such machine was at hand).
 MAX_CPU_CONTEXTS = 4
 SYNC_EVERY = 50   # batches between two reads of the device-side sums
 
