@@ -130,8 +130,7 @@ def compose_kernels(K1, K2):
     if K1.shape[0] != K2.shape[1]:
         raise ValueError(f'K2 must take as many input channels as K1 gives out: K1 has '
                          f'c_o = {K1.shape[0]} but K2 has c_i = {K2.shape[1]}')
-    c_o, c_i = K2.shape[0], K1.shape[1]
-    (k1_h, k1_w), (k2_h, k2_w) = K1.shape[2:], K2.shape[2:]
+    k2_h, k2_w = K2.shape[2:]
     # Full convolution = correlation of the zero-padded K1 with the flipped K2.
     # Batch over K1's input channels: (c_i, c_m, k1_h, k1_w) against (c_o, c_m, k2_h, k2_w)
     K2 = K2.astype(K1.dtype).as_in_ctx(K1.ctx)

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import signal
-import sys
 import sysconfig
 import threading
 import time
@@ -369,20 +368,18 @@ def _matmul_variant(change):
     return variant
 
 
-def _maxpool_zero_pad(X, pool_size, strides=None, padding=0):
-    p = _pair(pool_size)
-    pad = _pair(padding)
-    if pad == (0, 0):
-        return None
-    return ref_pool(X, p, onp.max, p if strides is None else _pair(strides), pad, fill=0.0)
+def _pool_zero_pad(reduce):
+    """A pooling variant that pads with zeros instead of the identity of reduce (-inf, inf)."""
+    def variant(X, pool_size, strides=None, padding=0):
+        p = _pair(pool_size)
+        pad = _pair(padding)
+        if pad == (0, 0):
+            return None
+        return ref_pool(X, p, reduce, p if strides is None else _pair(strides), pad, fill=0.0)
+    return variant
 
 
-def _minpool_zero_pad(X, pool_size, strides=None, padding=0):
-    p = _pair(pool_size)
-    pad = _pair(padding)
-    if pad == (0, 0):
-        return None
-    return ref_pool(X, p, onp.min, p if strides is None else _pair(strides), pad, fill=0.0)
+_maxpool_zero_pad, _minpool_zero_pad = _pool_zero_pad(onp.max), _pool_zero_pad(onp.min)
 
 
 def _pool_stride_ignored(reduce, fill):

@@ -6,6 +6,7 @@ import d2l_ch6  # noqa: F401  (first: its MXNet environment defaults, then npx.s
 import numpy as onp
 import pytest
 from mxnet import random as mx_random
+from numpy.testing import assert_allclose
 
 from d2l_ch6 import data
 
@@ -21,6 +22,34 @@ def _seed():
     """Seed numpy and MXNet so that every test is repeatable."""
     onp.random.seed(0)
     mx_random.seed(0)
+
+
+@pytest.fixture(scope='session')
+def small():
+    """2,048 real training images and the first 1,001 test images, as float arrays."""
+    arrays = data.load_fashion_mnist_arrays()
+    (X, y), (X_test, y_test) = arrays['train'], arrays['test']
+    return (data._to_float(X[:2048]), y[:2048].astype(onp.int32),
+            data._to_float(X_test[:1001]), y_test[:1001].astype(onp.int32))
+
+
+def iters(small, batch_size=256, seed=0, n=None):
+    """A shuffled training DataIter (the first n images) and the test DataIter of small."""
+    X, y, X_test, y_test = small
+    return (data.DataIter(X[:n], y[:n], batch_size, shuffle=True, seed=seed),
+            data.DataIter(X_test, y_test, batch_size))
+
+
+def params_of(net):
+    """net's parameters by structural name ('0.weight'), as numpy arrays from their first device."""
+    return {name: p.data(p.list_ctx()[0]).asnumpy()
+            for name, p in net._collect_params_with_prefix().items()}
+
+
+def assert_same_params(a, b, **tol):
+    assert list(a) == list(b)
+    for k in a:
+        assert_allclose(a[k], b[k], err_msg=k, **tol)
 
 
 @pytest.fixture

@@ -12,16 +12,15 @@ import pathlib
 import re
 
 import nbformat
-import numpy as onp
 import pytest
-from mxnet import autograd, np
+from mxnet import np
 from mxnet.gluon import nn
 
 import d2l_ch6
 from d2l_ch6 import check
 from d2l_ch6 import check as check_fn
 from d2l_ch6.cases import CASES, EXERCISES
-from d2l_ch6.check import BOOK_TARGETS, TARGETS, CheckResult, grade_namespace
+from d2l_ch6.check import TARGETS, CheckResult, grade_namespace
 from d2l_ch6.cli_check import exit_code, grade_files, report_rows
 from d2l_ch6.exercises import CHECK_TAG, STUB_TAG, signature, signature_table, write_exercises
 from d2l_ch6.lenet import lenet

@@ -12,41 +12,15 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as onp
 import pytest
 from numpy.testing import assert_allclose
 
-from d2l_ch6 import checkpoint, data
+from d2l_ch6 import checkpoint
 from d2l_ch6.checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
 from d2l_ch6.lenet import lenet, lenet_max
 from d2l_ch6.reporting import Reporter
 from d2l_ch6.training import train_ch5
-
-
-@pytest.fixture(scope='module')
-def small():
-    """2,048 real training images and 512 test images, as float arrays."""
-    arrays = data.load_fashion_mnist_arrays()
-    (X, y), (X_test, y_test) = arrays['train'], arrays['test']
-    return (data._to_float(X[:2048]), y[:2048].astype(onp.int32),
-            data._to_float(X_test[:512]), y_test[:512].astype(onp.int32))
-
-
-def iters(small, batch_size=256, seed=0, n=None):
-    X, y, X_test, y_test = small
-    return (data.DataIter(X[:n], y[:n], batch_size, shuffle=True, seed=seed),
-            data.DataIter(X_test, y_test, batch_size))
-
-
-def params_of(net):
-    return {name: p.data(p.list_ctx()[0]).asnumpy()
-            for name, p in net._collect_params_with_prefix().items()}
-
-
-def assert_same_params(a, b, **tol):
-    assert list(a) == list(b)
-    for k in a:
-        assert_allclose(a[k], b[k], err_msg=k, **tol)
+from conftest import assert_same_params, iters, params_of  # noqa: E402
 
 
 class StopAt(Reporter):

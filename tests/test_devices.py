@@ -18,34 +18,9 @@ from numpy.testing import assert_allclose
 from d2l_ch6 import _channel_pad, data, devices
 from d2l_ch6.lenet import lenet, lenet_improved, lenet_max
 from d2l_ch6.training import evaluate_accuracy_gpu, train_ch5
+from conftest import assert_same_params, iters, params_of  # noqa: E402
 
 TWO_CPUS = [mx.cpu(0), mx.cpu(1)]
-
-
-@pytest.fixture(scope='module')
-def small():
-    """2,048 real training images and 1,001 test images, as float arrays."""
-    arrays = data.load_fashion_mnist_arrays()
-    (X, y), (X_test, y_test) = arrays['train'], arrays['test']
-    return (data._to_float(X[:2048]), y[:2048].astype(onp.int32),
-            data._to_float(X_test[:1001]), y_test[:1001].astype(onp.int32))
-
-
-def params_of(net):
-    return {name: p.data(p.list_ctx()[0]).asnumpy()
-            for name, p in net._collect_params_with_prefix().items()}
-
-
-def iters(small, batch_size=256, seed=0):
-    X, y, X_test, y_test = small
-    return (data.DataIter(X, y, batch_size, shuffle=True, seed=seed),
-            data.DataIter(X_test, y_test, batch_size))
-
-
-def assert_same_params(a, b, **tol):
-    assert list(a) == list(b)
-    for k in a:
-        assert_allclose(a[k], b[k], err_msg=k, **tol)
 
 
 # ----------------------------------------------------------------- contexts

@@ -26,35 +26,10 @@ from d2l_ch6.reporting import EpochRecord  # noqa: E402
 from d2l_ch6.training import (History, Reporter, TqdmReporter,  # noqa: E402
                               evaluate_accuracy_gpu, format_summary, get_reporter,
                               load_checkpoint, plot_history, train_ch5)
+from conftest import assert_same_params, iters, params_of  # noqa: E402
 
 TWO_CPUS = [mx.cpu(0), mx.cpu(1)]
 needs_gpu = pytest.mark.skipif(mx.context.num_gpus() == 0, reason='needs a GPU and mxnet-cu112')
-
-
-@pytest.fixture(scope='module')
-def small():
-    """2,048 real training images and 512 test images, as float arrays."""
-    arrays = data.load_fashion_mnist_arrays()
-    (X, y), (X_test, y_test) = arrays['train'], arrays['test']
-    return (data._to_float(X[:2048]), y[:2048].astype(onp.int32),
-            data._to_float(X_test[:512]), y_test[:512].astype(onp.int32))
-
-
-def iters(small, batch_size=256, seed=0):
-    X, y, X_test, y_test = small
-    return (data.DataIter(X, y, batch_size, shuffle=True, seed=seed),
-            data.DataIter(X_test, y_test, batch_size))
-
-
-def params_of(net):
-    return {k.split('_', 1)[1]: v.data(v.list_ctx()[0]).asnumpy()
-            for k, v in net.collect_params().items()}
-
-
-def assert_same_params(a, b, **tol):
-    assert list(a) == list(b)
-    for k in a:
-        assert_allclose(a[k], b[k], err_msg=k, **tol)
 
 
 # ------------------------------------------------------------ evaluation
