@@ -11,9 +11,11 @@ run (status, seconds, results) in ``<out>/notebooks/summary.json``, which
 
 Quick mode is an environment variable, ``D2L_CH6_QUICK=1``, passed to the
 kernels; a notebook asks ``quick()`` and shortens its training. A notebook
-hands numbers to this runner by displaying ``Results(...)``: the runner reads
-them back from the executed notebook's outputs, so nothing depends on printed
-text.
+hands numbers to this runner without a cell of its own: its metadata names
+the histories to report (``{"d2l_ch6": {"results": {"lenet": "history"}}}``),
+and the runner appends a cell that displays them as ``Results(...)`` for the
+run, reads it back and removes it before writing the executed notebook. So
+nothing depends on printed text and nothing of the runner shows to a reader.
 
 nbclient, nbformat and ipykernel are imported only when notebooks are run, so
 that a notebook can import ``quick`` and ``Results`` cheaply.
@@ -223,6 +225,9 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     path = pathlib.Path(path)
     seconds = check_timeout(timeout)
     nb = nbformat.read(path, as_version=4)
+    results_cell = _results_cell(nb)
+    if results_cell is not None:
+        nb.cells.append(results_cell)
     env = dict(os.environ)
     env.pop(QUICK_ENV, None)
     if quick:
@@ -250,17 +255,20 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
         source = nb.cells[index].source if 0 <= index < len(nb.cells) else ''
         error = NotebookError(path.name, index, ename, evalue, source, getattr(e, 'traceback', ''))
     seconds = time.perf_counter() - start
+    results = _read_results(nb)
+    if nb.cells and nb.cells[-1] is results_cell:
+        nb.cells.pop()                     # the runner's, not the reader's
     output = out_dir / path.name
     nbformat.write(nb, output)
     figures = _write_figures(nb, out_dir / f'{path.stem}_files')
     _record_run(out_dir, path.stem, 'failed' if error else 'ok', seconds, quick,
-                _read_results(nb), str(error) if error else '')
+                results, str(error) if error else '')
     if error is not None:
         log.error('%s', error)
         error.output = output
         raise error
     log.info('%s ran in %.1f s', path.name, seconds)
-    return NotebookResult(path.stem, 'ok', seconds, _read_results(nb), output, figures)
+    return NotebookResult(path.stem, 'ok', seconds, results, output, figures)
 
 
 _FIGURE_TYPES = {'image/png': 'png', 'image/svg+xml': 'svg', 'image/jpeg': 'jpg'}
@@ -314,6 +322,29 @@ def read_summary(out='build'):
         return {}
     except ValueError as e:
         raise ValueError(f'{path} is not valid JSON ({e}); run `d2l-ch6 notebooks` again') from None
+
+
+def history_results(history):
+    """The final loss, train acc and test acc of a train_ch5 History, for the summary table."""
+    last = history[-1]
+    return {'loss': last.train_loss, 'train_acc': last.train_acc, 'test_acc': last.test_acc}
+
+
+def _results_cell(nb):
+    """The cell the runner appends to display the Results that nb's metadata names, or None."""
+    import nbformat
+    names = nb.metadata.get('d2l_ch6', {}).get('results')
+    if not names:
+        return None
+    if not isinstance(names, dict) or not all(
+            isinstance(k, str) and k.isidentifier() and isinstance(v, str) and v.isidentifier()
+            for k, v in names.items()):
+        raise ValueError('notebook metadata d2l_ch6.results must map result names to variable '
+                         f'names, got {names!r}')
+    args = ''.join(f'{k}=_h({v}), ' for k, v in names.items())
+    return nbformat.v4.new_code_cell(
+        'from d2l_ch6.notebooks import Results as _R, history_results as _h, quick as _q\n'
+        f'_R({args}quick=_q())')
 
 
 def _read_results(nb):

@@ -169,6 +169,26 @@ def test_runner_names_notebook_cell_and_error(tmp_path):
     assert executed.cells[3].outputs == []
 
 
+def test_results_named_in_the_metadata_come_back_without_a_cell_of_the_notebook(tmp_path):
+    """The runner appends the cell that reports the histories the metadata names, then drops it."""
+    path = tmp_path / '6.9-histories.ipynb'
+    write_notebook(path, 'from d2l_ch6.reporting import EpochRecord, History\n'
+                         'h = History("cpu(0)", [EpochRecord(1, 0.25, 0.5, 0.75, 0.9, 10, 10, 1, 1)])')
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata['d2l_ch6'] = {'results': {'mine': 'h'}}
+    nbformat.write(nb, path)
+    result = nbrun.run_notebook(path, out=tmp_path / 'out', quick=True)
+    assert result.results == {'mine': {'loss': 0.25, 'train_acc': 0.5, 'test_acc': 0.75},
+                              'quick': True}
+    executed = nbformat.read(result.output, as_version=4)
+    assert [c.source for c in executed.cells] == [c.source for c in nb.cells]
+    nb.metadata['d2l_ch6'] = {'results': {'mine': 'h[0]; import os'}}
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match='metadata d2l_ch6.results must map result names to '
+                                         'variable names'):
+        nbrun.run_notebook(path, out=tmp_path / 'out')
+
+
 def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypatch):
     """Notebooks run in order in this venv's kernel, in their folder; results and figures come back.
 
