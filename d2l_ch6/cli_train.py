@@ -113,10 +113,10 @@ def run_train(args):
     lr = args.lr if args.lr is not None else MODEL_LR[args.model]
     lr_schedule = MODEL_LR_SCHEDULE[args.model] if args.lr_schedule == 'model' \
         else None if args.lr_schedule == 'none' else args.lr_schedule
+    checkpoint_dir = args.checkpoint_dir or pathlib.Path(args.out) / 'checkpoint'
     try:   # outputs checked before any training
         out = check_output_dir(args.out, '--out')
-        checkpoint_dir = check_output_dir(args.checkpoint_dir or out / 'checkpoint',
-                                          '--checkpoint-dir')
+        checkpoint_dir = check_output_dir(checkpoint_dir, '--checkpoint-dir')
         if args.mnist_dir is None:
             folder, source = locate_data_dir(args.root)
             print(f'Fashion-MNIST in {folder} (from {"--root" if source == "root" else source})')
