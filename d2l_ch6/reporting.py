@@ -104,6 +104,7 @@ def format_summary(history):
 
 def plot_history(history, ax=None):
     """Draw train loss, train acc and test acc against the epoch and return the axes (the package's addition)."""
+    from matplotlib.ticker import MaxNLocator
     if ax is None:
         import matplotlib.pyplot as plt
         _, ax = plt.subplots(figsize=(4.5, 3.2))
@@ -111,6 +112,8 @@ def plot_history(history, ax=None):
     for name, style in (('train_loss', '-'), ('train_acc', 'm--'), ('test_acc', 'g-.')):
         ax.plot(epochs, history.column(name), style, label=name.replace('_', ' '))
     ax.set_xlabel('epoch')
+    ax.set_ylabel('loss, accuracy')
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # whole epochs
     ax.set_xlim(1 if len(epochs) > 1 else 0, max(epochs))
     ax.grid(True)
     ax.legend()
@@ -180,9 +183,12 @@ class AnimatorReporter(Reporter):
 
     def start(self, num_epochs, num_batches, first_epoch):
         from d2l import mxnet as d2l
+        from matplotlib_inline import backend_inline
         self.num_batches = num_batches
         self.animator = d2l.Animator(xlabel='epoch', xlim=[1, num_epochs],
                                      legend=['train loss', 'train acc', 'test acc'])
+        # d2l's Animator switches the notebook to SVG; the chapter's figures are PNG
+        backend_inline.set_matplotlib_formats('png')
 
     def sync(self, epoch, i, train_loss, train_acc):
         if self.num_batches:   # None: an iterable without len(), points at epoch ends only

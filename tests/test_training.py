@@ -362,6 +362,7 @@ def test_plot_history():
     assert [line.get_label() for line in ax.get_lines()] == ['train loss', 'train acc',
                                                              'test acc']
     assert_allclose(ax.get_lines()[0].get_ydata(), [1, 1 / 2, 1 / 3])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ('epoch', 'loss, accuracy')
 
 
 # ----------------------------------------------------------- command line
