@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = 'checkpoint.json'
 LOCK_FILE = '.lock'
+FILE_NAME = r'epoch-\d+-batch-\d+\.(params|states)'   # what save writes; nothing else is deleted
 FORMAT = 2
 
 
@@ -226,6 +227,10 @@ def _checked(path, state):
             not all(isinstance(v, dict) and set(v) == {'name', 'sha256'}
                     for v in state['files'].values()):
         raise bad("'files' must name 'params' and 'states', each with 'name' and 'sha256'")
+    for f in state['files'].values():   # files of this folder only: a resume may delete them
+        if not isinstance(f['name'], str) or not re.fullmatch(FILE_NAME, f['name']):
+            raise bad(f"a checkpoint file must be named epoch-E-batch-B.params or .states in "
+                      f"its folder, got {f['name']!r}")
     return run, position, (ctx, records), state['files']
 
 
@@ -297,7 +302,7 @@ class Checkpointer:
         try:
             files = json.loads((self.folder / CHECKPOINT_FILE).read_text())['files']
             return [f['name'] for f in files.values()
-                    if re.fullmatch(r'epoch-\d+-batch-\d+\.(params|states)', f['name'])]
+                    if re.fullmatch(FILE_NAME, f['name'])]
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return []
 

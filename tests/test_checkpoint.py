@@ -161,6 +161,8 @@ def test_damaged_checkpoint_json_is_refused(small, tmp_path, content, message):
     (lambda s: s['position'].update(batch=-3), 'position.batch must be an int >= 0, got -3'),
     (lambda s: s.update(files=[]), "'files' must be dict"),
     (lambda s: s['files'].pop('states'), "'files' must name 'params' and 'states'"),
+    (lambda s: s['files']['params'].update(name='../../etc/passwd'),
+     "a checkpoint file must be named epoch-E-batch-B.params or .states in its folder"),
     (lambda s: s['run'].pop('seed'), "missing 1 required positional argument: 'seed'"),
     (lambda s: s['history']['epochs'][0].pop('test_acc'), 'an epoch record lacks test_acc'),
     (lambda s: s['history']['epochs'][0].update(train_loss='x'),
