@@ -212,17 +212,16 @@ def _checked(path, state):
         raise bad(f"it has format {state['format']}, this version reads {FORMAT}")
     try:
         run, position = RunSpec(**state['run']), Position(**state['position'])
-        from .reporting import EpochRecord
-        records = [EpochRecord.from_dict(r) for r in state['history']['epochs']]
-        ctx = state['history']['ctx']
+        from .reporting import History
+        history = History.from_dict(state['history'])
     except (TypeError, ValueError, KeyError) as e:
         raise bad(str(e)) from None
     for name in ('epoch', 'batch'):
         v = getattr(position, name)
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
             raise bad(f'position.{name} must be an int >= 0, got {v!r}')
-    if len(records) != position.epoch:
-        raise bad(f'its history has {len(records)} epochs but its position says {position.epoch}')
+    if len(history) != position.epoch:
+        raise bad(f'its history has {len(history)} epochs but its position says {position.epoch}')
     if set(state['files']) != {'params', 'states'} or \
             not all(isinstance(v, dict) and set(v) == {'name', 'sha256'}
                     for v in state['files'].values()):
@@ -231,11 +230,11 @@ def _checked(path, state):
         if not isinstance(f['name'], str) or not re.fullmatch(FILE_NAME, f['name']):
             raise bad(f"a checkpoint file must be named epoch-E-batch-B.params or .states in "
                       f"its folder, got {f['name']!r}")
-    return run, position, (ctx, records), state['files']
+    return run, position, history, state['files']
 
 
 def load_checkpoint(folder):
-    """Read and verify the checkpoint in folder: (RunSpec, Position, (ctx, records), files) (the package's addition).
+    """Read and verify the checkpoint in folder: (RunSpec, Position, History, files) (the package's addition).
 
     Raises CheckpointError naming the file when it is missing, not JSON,
     incomplete, or one of its two files is missing or not the file it wrote.
@@ -313,8 +312,7 @@ class Checkpointer:
 
     def resume(self, net, trainer, ctxs, train_iter, num_epochs):
         """Load the checkpoint into net, trainer and train_iter's rng after checking it is this run's; return (History, Position)."""
-        from .reporting import History
-        saved, position, (ctx, records), files = load_checkpoint(self.folder)
+        saved, position, history, files = load_checkpoint(self.folder)
         diff = _first_difference(saved, self.run)
         if diff:
             raise CheckpointError(f'cannot resume from {self.folder / CHECKPOINT_FILE}: {diff}. '
@@ -340,9 +338,9 @@ class Checkpointer:
                 raise CheckpointError(f'{path} cannot be loaded ({type(e).__name__}: '
                                       f'{reason(e)}); start anew without resume') from None
         self._files = [f['name'] for f in files.values()]
-        self.best = max((r.test_acc for r in records), default=float('-inf'))
+        self.best = max((r.test_acc for r in history), default=float('-inf'))
         log.info('resuming at epoch %d, batch %d', position.epoch + 1, position.batch)
-        return History(ctx, records), position
+        return history, position
 
     def save(self, net, trainer, history, position):
         """Write the parameters, the trainer states, then checkpoint.json naming them; drop the previous files."""

@@ -175,9 +175,13 @@ class _ArrayData:
         self.checked = True
         return True
 
-    def batches(self, start=0):
+    def in_order(self):
+        """Yield every Batch in the arrays' stored order, leaving the DataIter's shuffling untouched."""
+        return self.batches(order=None)
+
+    def batches(self, start=0, order='epoch'):
         """Yield the Batches of an epoch from batch number start, in the DataIter's order."""
-        order = self.it.epoch_order()
+        order = self.it.epoch_order() if order == 'epoch' else order
         idx = None if order is None else \
             {h: np.array(order, dtype='int32', ctx=h) for h in self.X}
         for s in range(start * self.batch_size, self.n, self.batch_size):
@@ -211,6 +215,9 @@ class _IterData:
     def validate(self, num_outputs):
         """Return False: each batch's images and labels are checked in the graph as they come."""
         return False
+
+    def in_order(self):
+        """None: an iterable may be one-shot or shuffle with a generator of its own."""
 
     def batches(self, start=0):
         """Yield the Batches of an epoch from batch number start."""

@@ -59,11 +59,17 @@ class EpochRecord:
 
 
 class History:
-    """The EpochRecords of a train_ch5 run and the devices it ran on (the package's addition)."""
+    """The EpochRecords of a train_ch5 run and the devices it ran on (the package's addition).
 
-    def __init__(self, ctx='', records=()):
+    Iterating gives the trained epochs 1, 2, ...; start is epoch 0, the
+    untrained net's record (train loss and accuracy measured without
+    training, test accuracy), or None where a run did not measure it.
+    """
+
+    def __init__(self, ctx='', records=(), start=None):
         self.ctx = ctx
         self.records = list(records)
+        self.start = start
 
     def __len__(self):
         return len(self.records)
@@ -88,7 +94,20 @@ class History:
         return sum(self.column('trained_examples')) / seconds if seconds else math.nan
 
     def to_dict(self):
-        return {'ctx': self.ctx, 'epochs': [r.to_dict() for r in self.records]}
+        d = {'ctx': self.ctx, 'epochs': [r.to_dict() for r in self.records]}
+        if self.start is not None:
+            d['start'] = self.start.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        """Return the History of a dict written by to_dict; TypeError or ValueError if it is not one."""
+        if not isinstance(d, dict) or not isinstance(d.get('ctx'), str) \
+                or not isinstance(d.get('epochs'), list):
+            raise TypeError("a history must be a dict with 'ctx' (str) and 'epochs' (list)")
+        start = d.get('start')
+        return cls(d['ctx'], [EpochRecord.from_dict(r) for r in d['epochs']],
+                   None if start is None else EpochRecord.from_dict(start))
 
     def __repr__(self):
         return f'History(ctx={self.ctx!r}, epochs={len(self)})'
@@ -103,18 +122,23 @@ def format_summary(history):
 
 
 def plot_history(history, ax=None):
-    """Draw train loss, train acc and test acc against the epoch and return the axes (the package's addition)."""
+    """Draw train loss, train acc and test acc against the epoch and return the axes (the package's addition).
+
+    The curves start at epoch 0, the untrained net, where history has it (history.start).
+    """
     from matplotlib.ticker import MaxNLocator
     if ax is None:
         import matplotlib.pyplot as plt
         _, ax = plt.subplots(figsize=(4.5, 3.2))
-    epochs = history.column('epoch')
+    records = ([history.start] if history.start is not None else []) + list(history)
+    epochs = [r.epoch for r in records]
     for name, style in (('train_loss', '-'), ('train_acc', 'm--'), ('test_acc', 'g-.')):
-        ax.plot(epochs, history.column(name), style, label=name.replace('_', ' '))
+        ax.plot(epochs, [getattr(r, name) for r in records], style,
+                label=name.replace('_', ' '))
     ax.set_xlabel('epoch')
     ax.set_ylabel('loss, accuracy')
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # whole epochs
-    ax.set_xlim(1 if len(epochs) > 1 else 0, max(epochs))
+    ax.set_xlim(min(epochs) if len(epochs) > 1 else 0, max(epochs))
     ax.grid(True)
     ax.legend()
     return ax
@@ -185,7 +209,7 @@ class AnimatorReporter(Reporter):
         from d2l import mxnet as d2l
         from matplotlib_inline import backend_inline
         self.num_batches = num_batches
-        self.animator = d2l.Animator(xlabel='epoch', xlim=[1, num_epochs],
+        self.animator = d2l.Animator(xlabel='epoch', xlim=[0, num_epochs],
                                      legend=['train loss', 'train acc', 'test acc'])
         # d2l's Animator switches the notebook to SVG; the chapter's figures are PNG
         backend_inline.set_matplotlib_formats('png')

@@ -86,8 +86,10 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     with checkpoint.Checkpointer(checkpoint_dir, run) as ckpt, checkpoint.InterruptGuard() \
             as guard, contextlib.closing(get_reporter(reporter)) as rep:
         history, at = ckpt.resume(net, trainer, ctxs, train_iter, num_epochs) if resume \
-            else (History(devices.ctx_str(ctxs)), checkpoint.Position())
+            else (_untrained(model, train_data, test_data, ctxs), checkpoint.Position())
         rep.start(num_epochs, train_data.num_batches, at.epoch)
+        if history.start is not None and at.epoch == 0:
+            rep.epoch_end(history.start)    # epoch 0: the untrained net
         for epoch in range(at.epoch, num_epochs):
             trainer.set_learning_rate(_epoch_lr(lr_schedule, lr, epoch, num_epochs))
             at = checkpoint.Position.of_epoch(at, epoch, train_iter)
@@ -113,6 +115,28 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     for line in format_summary(history):
         log.info(line)
     rep.finish(history)
+    return history
+
+
+def _untrained(model, train_data, test_data, ctxs):
+    """A new History whose start, epoch 0, is the untrained net's train loss and accuracies.
+
+    The train metrics are measured as in training, in predict mode, over the
+    examples in their stored order: the run's shuffling and epochs stay what
+    they were. Only for a DataIter (any other iterable may be one-shot).
+    """
+    history, batches = History(devices.ctx_str(ctxs)), train_data.in_order()
+    if batches is None:
+        return history
+    start = time.perf_counter()
+    metric = devices.Metric(('loss', 'right'), 'epoch 0 (the untrained net)')
+    with autograd.predict_mode():
+        for i, batch in enumerate(batches):
+            metric.add(i, [model.loss_stats(X, y)[1] for X, y in batch.parts], batch.size)
+    n = int(metric.read()[-1])
+    test_acc, seconds = evaluate(model, test_data), time.perf_counter() - start
+    history.start = EpochRecord(0, metric.mean('loss'), metric.mean('right'), test_acc, 0.0, n,
+                                0, seconds, seconds)
     return history
 
 

@@ -53,15 +53,18 @@ def test_interrupted_run_resumes_to_the_same_parameters(small, tmp_path, stop):
     expected = params_of(net)
     with pytest.raises(KeyboardInterrupt):
         train(small, tmp_path, 3, reporter=StopAt(*stop))
-    _, position, (_, records), _ = load_checkpoint(tmp_path)
+    _, position, history, _ = load_checkpoint(tmp_path)
     assert (position.epoch, position.batch) == (stop[0], stop[1] + 1)
-    assert len(records) == stop[0]
+    assert len(history) == stop[0]
     net = lenet()
     # the same seed (the run's); the checkpoint's shuffling state wins over the iterator's
     resumed = train(small, tmp_path, 3, resume=True, net=net)
     assert_same_params(params_of(net), expected, rtol=1e-5, atol=1e-6)
     assert_allclose(resumed.column('train_loss'), whole.column('train_loss'), rtol=1e-5)
     assert_allclose(resumed.column('test_acc'), whole.column('test_acc'), atol=1e-9)
+    # epoch 0, the untrained net, comes back from the checkpoint with the epochs
+    assert (resumed.start.train_loss, resumed.start.test_acc) == (whole.start.train_loss,
+                                                                 whole.start.test_acc)
     assert load_checkpoint(tmp_path)[1].epoch == 3
 
 

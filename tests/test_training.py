@@ -4,6 +4,7 @@ References: a hand count of right predictions; the book's own loop written
 out here (d2l's train_ch5, as printed in the book); a run on one device for the
 data-parallel run; an uninterrupted run for a resumed one.
 """
+import dataclasses
 import io
 import json
 import subprocess
@@ -20,7 +21,7 @@ from mxnet import autograd, gluon, init, np  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-from d2l_ch6 import data  # noqa: E402
+from d2l_ch6 import data, devices, training  # noqa: E402
 from d2l_ch6.lenet import MODEL_LR, MODEL_LR_SCHEDULE, lenet, lenet_improved  # noqa: E402
 from d2l_ch6.reporting import EpochRecord  # noqa: E402
 from d2l_ch6.training import (History, Reporter, TqdmReporter,  # noqa: E402
@@ -168,6 +169,78 @@ def test_same_seed_same_losses(small):
     other = train_ch5(lenet(), train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=None, seed=6)
     assert other.column('train_loss') != results[0]
 
+
+
+class UntrainedCheck(Reporter):
+    """At epoch 0, compute the untrained net's numbers independently, in plain Gluon and numpy."""
+
+    def __init__(self, net, train_iter, test_iter):
+        self.net, self.train_iter, self.test_iter, self.seen = net, train_iter, test_iter, []
+
+    def epoch_end(self, record):
+        self.seen.append(record.epoch)
+        if record.epoch == 0:
+            self.expected = [self._loss_acc(self.train_iter), self._loss_acc(self.test_iter)[1]]
+
+    def _loss_acc(self, it):
+        X = np.array(it.X, ctx=mx.cpu())
+        y_hat = self.net(X)      # not recorded: predict mode
+        loss = gluon.loss.SoftmaxCrossEntropyLoss()(y_hat, np.array(it.y, ctx=mx.cpu()))
+        right = (y_hat.asnumpy().argmax(axis=1) == it.y).mean()
+        return float(loss.mean()), float(right)
+
+
+def test_epoch_0_is_the_untrained_net(small):
+    """history.start: the untrained net's train loss and accuracies, before any step."""
+    train_iter, test_iter = iters(small)
+    net = lenet()
+    check = UntrainedCheck(net, train_iter, test_iter)
+    history = train_ch5(net, train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=check, seed=2)
+    start = history.start
+    assert check.seen == [0, 1, 2] and start.epoch == 0 and start.trained_examples == 0
+    (loss, acc), test_acc = check.expected
+    assert_allclose(start.train_loss, loss, rtol=1e-5)
+    assert_allclose([start.train_acc, start.test_acc], [acc, test_acc], atol=1e-9)
+    assert abs(start.train_loss - onp.log(10)) < 0.5          # about chance before training
+    assert history[0].train_loss != start.train_loss
+
+
+def test_measuring_epoch_0_leaves_the_run_unchanged(small, monkeypatch):
+    """The epoch-0 pass neither shuffles nor trains: the epochs are those of a run without it."""
+    def run():
+        train_iter, test_iter = iters(small)
+        return train_ch5(lenet(), train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=None, seed=4)
+    measured = run()
+    monkeypatch.setattr(training, '_untrained', lambda model, tr, te, ctxs:
+                        History(devices.ctx_str(ctxs)))
+    plain = run()
+    assert plain.start is None and measured.start is not None
+    assert measured.column('train_loss') == plain.column('train_loss')
+    assert measured.column('test_acc') == plain.column('test_acc')
+
+
+def test_no_epoch_0_for_an_iterable_that_may_be_one_shot(small):
+    """A generator is read once, for the training: its run has no epoch 0 (history.start None)."""
+    X, y, X_test, y_test = small
+    batches = ((np.array(X[i:i + 256]), np.array(y[i:i + 256])) for i in range(0, 2048, 256))
+    history = train_ch5(lenet(), batches, batches_of(X_test, y_test), 1, 0.9, ctx='cpu',
+                        reporter=None, seed=0)
+    assert history.start is None and history[0].num_examples == 2048
+
+
+def test_history_round_trips_through_a_dict_with_its_start():
+    record = EpochRecord(epoch=0, train_loss=2.3, train_acc=0.1, test_acc=0.1, lr=0.0,
+                         num_examples=10, trained_examples=0, train_seconds=1, seconds=1)
+    history = History('cpu(0)', [dataclasses.replace(record, epoch=1, trained_examples=10)],
+                      start=record)
+    back = History.from_dict(json.loads(json.dumps(history.to_dict())))
+    assert (back.ctx, back.start, back.records) == (history.ctx, record, history.records)
+    assert History.from_dict({'ctx': 'cpu(0)', 'epochs': []}).start is None
+    for bad in ([], {'ctx': 1, 'epochs': []}, {'ctx': 'cpu(0)'}):
+        with pytest.raises(TypeError, match='history must be a dict'):
+            History.from_dict(bad)
+    with pytest.raises(ValueError, match='lacks'):
+        History.from_dict({'ctx': 'cpu(0)', 'epochs': [], 'start': {'epoch': 0}})
 
 # ------------------------------------------------------ data and NaN guards
 
@@ -363,6 +436,11 @@ def test_plot_history():
                                                              'test acc']
     assert_allclose(ax.get_lines()[0].get_ydata(), [1, 1 / 2, 1 / 3])
     assert (ax.get_xlabel(), ax.get_ylabel()) == ('epoch', 'loss, accuracy')
+    history.start = dataclasses.replace(history[0], epoch=0, train_loss=2.3, test_acc=0.1)
+    ax = plot_history(history)
+    assert_allclose(ax.get_lines()[0].get_xdata(), [0, 1, 2, 3])
+    assert_allclose(ax.get_lines()[2].get_ydata(), [0.1, 0.5, 0.6, 0.7])
+    assert ax.get_xlim() == (0, 3)
 
 
 # ----------------------------------------------------------- command line
