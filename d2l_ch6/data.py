@@ -510,7 +510,8 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
     """Plot a grid of images and return the axes (Book section 3.5)."""
     import matplotlib.pyplot as plt
     figsize = (num_cols * scale, num_rows * scale)
-    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False,
+                           layout='constrained')   # titles clear of the row above
     axes = axes.flatten()
     for i, (ax, img) in enumerate(zip(axes, imgs)):
         img = img.asnumpy() if hasattr(img, 'asnumpy') else onp.asarray(img)

@@ -157,34 +157,45 @@ def conv_activations(net, X, num_layers=2):
     return [A.asnumpy() for A in outputs[:num_layers]]
 
 
-def plot_conv_activations(activations, titles=None, max_channels=8, axes=None, scale=1.2):
-    """Exercise 6.6.4: draw each input's channels of each layer as a grid and return the axes.
+def plot_conv_activations(activations, titles=None, max_channels=16, vmin=0, vmax=1, axes=None,
+                          scale=0.9):
+    """Exercise 6.6.4: draw every input's channels, layer by layer, on one colour scale; return the axes.
 
-    activations: conv_activations' list; rows are (input, layer) pairs, columns
-    channels (at most max_channels). titles: one label per input (e.g.
-    get_fashion_mnist_labels(y)). Draws on axes when given, else on a new
-    figure; never shows it.
+    activations: conv_activations' list. Rows are grouped by layer (conv0 for
+    each input, then conv1, ...), columns are channels (at most
+    max_channels), numbered above each layer's first row. titles: one label
+    per input (e.g. get_fashion_mnist_labels(y)). Every panel shares the
+    colours vmin..vmax (the sigmoid's 0..1; None: the activations' own
+    range), so brightness compares across panels and layers. Draws on axes
+    when given, else on a new figure with a colorbar; never shows it.
     """
     if not activations:
         raise ValueError('activations must hold at least one layer, got none')
     n = activations[0].shape[0]
     cols = min(max_channels, max(A.shape[1] for A in activations))
     rows = n * len(activations)
-    if axes is None:
+    vmin = min(float(A.min()) for A in activations) if vmin is None else vmin
+    vmax = max(float(A.max()) for A in activations) if vmax is None else vmax
+    new = axes is None
+    if new:
         import matplotlib.pyplot as plt
-        _, axes = plt.subplots(rows, cols, figsize=(cols * scale, rows * scale),
-                               squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(cols * scale + 1, rows * scale),
+                                 squeeze=False, layout='constrained')
     axes = onp.asarray(axes).reshape(rows, cols)
-    for i in range(n):
-        for j, A in enumerate(activations):
-            row = axes[i * len(activations) + j]
+    for j, A in enumerate(activations):
+        for i in range(n):
+            row = axes[j * n + i]
             for c, ax in enumerate(row):
                 ax.set_xticks([])
                 ax.set_yticks([])
                 if c < A.shape[1]:
-                    ax.imshow(A[i, c], cmap='viridis')
+                    image = ax.imshow(A[i, c], cmap='viridis', vmin=vmin, vmax=vmax)
+                    if i == 0:
+                        ax.set_title(f'channel {c}', fontsize=7)
                 else:
                     ax.axis('off')
             label = f'conv{j}' if titles is None else f'{titles[i]}\nconv{j}'
             row[0].set_ylabel(label, fontsize=8)
+    if new:
+        fig.colorbar(image, ax=axes, shrink=0.6, label='activation')
     return axes

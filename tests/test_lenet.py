@@ -205,21 +205,28 @@ def test_conv_activations_bad_input():
 
 
 def test_plot_conv_activations_for_sweater_and_coat(fashion_dir):
-    """Exercise 6.6.4: one row per (input, layer), one column per channel, on given or new axes."""
+    """Exercise 6.6.4: rows grouped by layer, one column per channel, one 0..1 colour scale."""
     images, labels = data.load_fashion_mnist_arrays()['test']
     pick = [int(onp.flatnonzero(labels == k)[0]) for k in (2, 4)]  # pullover, coat
     X = np.array(images[pick][:, None] / 255.0, dtype='float32')
     net = _initialised(lenet())
     acts = conv_activations(net, X)
     axes = plot_conv_activations(acts, titles=data.get_fashion_mnist_labels(labels[pick]))
-    assert axes.shape == (4, 8)
-    assert axes[0, 0].get_ylabel() == 'pullover\nconv0'
+    assert axes.shape == (4, 16)                       # all of conv1's 16 channels
+    assert [axes[r, 0].get_ylabel() for r in range(4)] == [
+        'pullover\nconv0', 'coat\nconv0', 'pullover\nconv1', 'coat\nconv1']
     assert len(axes[0, 5].images) == 1 and len(axes[0, 6].images) == 0  # 6 channels in conv0
-    assert_allclose(axes[1, 0].images[0].get_array(), acts[1][0, 0], rtol=1e-6)
+    assert_allclose(axes[1, 0].images[0].get_array(), acts[0][1, 0], rtol=1e-6)   # coat, conv0
+    assert_allclose(axes[2, 15].images[0].get_array(), acts[1][0, 15], rtol=1e-6)
+    assert {ax.images[0].get_clim() for ax in axes.flat if ax.images} == {(0, 1)}
+    assert (axes[0, 3].get_title(), axes[2, 12].get_title(), axes[1, 3].get_title()) == \
+        ('channel 3', 'channel 12', '')
+    assert len(axes[0, 0].figure.axes) == 4 * 16 + 1   # and the colorbar
     fig, given = plt.subplots(4, 3)
-    drawn = plot_conv_activations(acts, max_channels=3, axes=given)
+    drawn = plot_conv_activations(acts, max_channels=3, axes=given, vmax=None)
     assert drawn.shape == (4, 3) and (drawn == given).all()
     assert len(given[3, 2].images) == 1
+    assert given[3, 2].images[0].get_clim() == (0, max(float(A.max()) for A in acts))
     plt.close('all')
     with pytest.raises(ValueError, match='activations must hold at least one layer'):
         plot_conv_activations([])
