@@ -70,6 +70,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     checkpoint_dir: a checkpoint after every epoch and on Ctrl-C, which
     resume=True continues. lr_schedule: None (constant lr), 'cosine' or a
     callable epoch -> lr. pad_channels, hybridize: False runs net's own graph.
+    The History's start is epoch 0: the untrained net, measured before training.
     """
     ctxs = devices.resolve_ctx(ctx)
     _check_train_args(net, num_epochs, lr, seed, lr_schedule, resume, checkpoint_dir,
