@@ -17,7 +17,7 @@ import numpy as onp
 from mxnet import np
 
 from ._checks import (check_array, check_int, check_kernel_fits, check_ndim, check_numeric,
-                      check_pair)
+                      check_pair, checked)
 from .convolutions import corr2d
 from .padding_stride import conv_output_shape
 
@@ -53,43 +53,59 @@ def _check_channels(X, K):
         raise ValueError(f'X must have at least one channel, got shape {tuple(X.shape)}')
 
 
+def _check_multi_in_args(X, K):
+    """Raise unless X is (c_i, h, w) and K (c_i, k_h, k_w), numeric, with K fitting X."""
+    _check_multi_args(X, K, 3, 3)
+
+
+def _check_multi_in_out_args(X, K):
+    """Raise unless X is (c_i, h, w) and K (c_o, c_i, k_h, k_w), numeric, with K fitting X."""
+    _check_multi_args(X, K, 3, 4)
+
+
+def _check_1x1_args(X, K):
+    """Raise unless K is a (c_o, c_i, 1, 1) kernel for X; pass mixed or integer inputs on as float32."""
+    _check_multi_args(X, K, 3, 4)
+    if tuple(K.shape[2:]) != (1, 1):
+        raise ValueError(f'K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), '
+                         f'got shape {tuple(K.shape)}')
+    if X.dtype != K.dtype or X.dtype.kind != 'f':  # float32, as the loop's np.zeros output
+        return {'X': X.astype('float32'), 'K': K.astype('float32')}
+    return None
+
+
+@checked(_check_multi_in_args)
 def corr2d_multi_in(X, K):
     """Cross-correlate a multi-channel X with K, summing over input channels (Book section 6.4.1).
 
     ``X`` is (c_i, h, w), ``K`` is (c_i, k_h, k_w); returns (h - k_h + 1, w - k_w + 1).
     """
-    _check_multi_args(X, K, 3, 3)
     # First, traverse along the 0th dimension (channel dimension) of X and K.
     # Then, add them together
     return sum(corr2d(x, k) for x, k in zip(X, K))
 
 
+@checked(_check_multi_in_out_args)
 def corr2d_multi_in_out(X, K):
     """Cross-correlate X with K, one output channel per K[o] (Book section 6.4.2).
 
     ``X`` is (c_i, h, w), ``K`` is (c_o, c_i, k_h, k_w); returns (c_o, h', w').
     """
-    _check_multi_args(X, K, 3, 4)
     # Traverse along the 0th dimension of K, and each time, perform
     # cross-correlation operations with input X. All of the results are merged
     # together using the stack function
     return np.stack([corr2d_multi_in(X, k) for k in K])
 
 
+@checked(_check_1x1_args)
 def corr2d_multi_in_out_1x1(X, K):
     """Compute a 1x1 convolution as one matrix product (Book section 6.4.3).
 
     ``X`` is (c_i, h, w), ``K`` is (c_o, c_i, 1, 1); returns (c_o, h, w). Integer
     or mixed-type inputs are computed in float32, as ``corr2d_multi_in_out``'s are.
     """
-    _check_multi_args(X, K, 3, 4)
-    if tuple(K.shape[2:]) != (1, 1):
-        raise ValueError(f'K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), '
-                         f'got shape {tuple(K.shape)}')
     c_i, h, w = X.shape
     c_o = K.shape[0]
-    if X.dtype != K.dtype or X.dtype.kind != 'f':  # float32, as the loop's np.zeros output
-        X, K = X.astype('float32'), K.astype('float32')
     X = X.reshape(c_i, h * w)
     K = K.reshape(c_o, c_i)
     Y = np.dot(K, X)  # Matrix multiplication in the fully connected layer
