@@ -139,6 +139,9 @@ def checked(check):
 
     def decorate(fn):
         signature = inspect.signature(fn)
+        unknown = [name for name in wanted if name not in signature.parameters]
+        if unknown:
+            raise TypeError(f'{check.__name__} checks {unknown}, which {fn.__name__} does not take')
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):

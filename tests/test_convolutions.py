@@ -541,6 +541,12 @@ def test_checked_runs_the_check_before_the_body_and_passes_normalised_arguments(
     with pytest.raises(TypeError, match=r"f\(\) missing 1 required positional argument: 'size'"):
         f('x')
 
+    def g(X, size):
+        return X
+
+    with pytest.raises(TypeError, match=r"check checks \['mode'\], which g does not take"):
+        checked(check)(g)
+
 
 def test_conv2d_takes_one_integer_for_a_square_kernel():
     assert Conv2D(3).weight.shape == (3, 3)
