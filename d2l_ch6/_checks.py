@@ -4,13 +4,15 @@ Each check raises ``TypeError`` or ``ValueError`` naming the argument, what was
 expected and what came, so that bad input never surfaces as an ``IndexError``,
 Python's unpacking message or an MXNet engine error raised later, elsewhere.
 """
+import functools
+import inspect
 import math
 import numbers
 import re
 
 __all__ = ['check_array', 'check_ndim', 'check_2d', 'check_kernel_fits',
            'check_int', 'check_pair', 'check_real', 'check_bool', 'reason',
-           'check_numeric', 'check_loop_size']
+           'check_numeric', 'check_loop_size', 'checked']
 
 # The book's loops (corr2d, pool2d) take one Python step per output element;
 # above this many outputs they refuse and point at the vectorised version
@@ -122,3 +124,35 @@ def check_loop_size(loop, fast, out_shape):
             f'above its limit of {LOOP_MAX_OUTPUTS:,}, and would take minutes; use {fast}, '
             'which computes the same values at once (or set '
             'd2l_ch6._checks.LOOP_MAX_OUTPUTS = None to run the loop anyway)')
+
+
+def checked(check):
+    """Check a function's arguments with ``check`` before each call (the package's addition).
+
+    Used as ``@checked(_check_corr2d_args)`` above a book function, so that its
+    body reads like the book's. ``check`` names the arguments it looks at (a
+    subset of the function's, by name, defaults filled in) and raises on bad
+    input; it may return a dict of arguments to pass on normalised (an integer
+    ``kernel_size`` as an (h, w) pair), or None to pass them on as they came.
+    """
+    wanted = list(inspect.signature(check).parameters)
+
+    def decorate(fn):
+        signature = inspect.signature(fn)
+        unknown = [name for name in wanted if name not in signature.parameters]
+        if unknown:
+            raise TypeError(f'{check.__name__} checks {unknown}, which {fn.__name__} does not take')
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:  # a wrong call: let Python's own message say so
+                return fn(*args, **kwargs)
+            bound.apply_defaults()
+            normalised = check(**{name: bound.arguments[name] for name in wanted})
+            if normalised:
+                bound.arguments.update(normalised)
+            return fn(*bound.args, **bound.kwargs)
+        return wrapper
+    return decorate

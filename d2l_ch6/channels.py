@@ -17,12 +17,12 @@ import numpy as onp
 from mxnet import np
 
 from ._checks import (check_array, check_int, check_kernel_fits, check_ndim, check_numeric,
-                      check_pair)
+                      check_pair, checked)
 from .convolutions import corr2d
 from .padding_stride import conv_output_shape
 
 __all__ = ['corr2d_multi_in', 'corr2d_multi_in_out', 'corr2d_multi_in_out_1x1',
-           'corr2d_multi_in_out_fast',
+           'corr2d_multi_in_out_fast', 'draw_channels',
            # Exercises 6.4
            'compose_kernels', 'kernel_factor_residual', 'conv_forward_cost',
            'conv_backward_cost', 'conv_memory', 'conv_cost_growth', 'conv1x1_cost',
@@ -53,43 +53,59 @@ def _check_channels(X, K):
         raise ValueError(f'X must have at least one channel, got shape {tuple(X.shape)}')
 
 
+def _check_multi_in_args(X, K):
+    """Raise unless X is (c_i, h, w) and K (c_i, k_h, k_w), numeric, with K fitting X."""
+    _check_multi_args(X, K, 3, 3)
+
+
+def _check_multi_in_out_args(X, K):
+    """Raise unless X is (c_i, h, w) and K (c_o, c_i, k_h, k_w), numeric, with K fitting X."""
+    _check_multi_args(X, K, 3, 4)
+
+
+def _check_1x1_args(X, K):
+    """Raise unless K is a (c_o, c_i, 1, 1) kernel for X; pass mixed or integer inputs on as float32."""
+    _check_multi_args(X, K, 3, 4)
+    if tuple(K.shape[2:]) != (1, 1):
+        raise ValueError(f'K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), '
+                         f'got shape {tuple(K.shape)}')
+    if X.dtype != K.dtype or X.dtype.kind != 'f':  # float32, as the loop's np.zeros output
+        return {'X': X.astype('float32'), 'K': K.astype('float32')}
+    return None
+
+
+@checked(_check_multi_in_args)
 def corr2d_multi_in(X, K):
     """Cross-correlate a multi-channel X with K, summing over input channels (Book section 6.4.1).
 
     ``X`` is (c_i, h, w), ``K`` is (c_i, k_h, k_w); returns (h - k_h + 1, w - k_w + 1).
     """
-    _check_multi_args(X, K, 3, 3)
     # First, traverse along the 0th dimension (channel dimension) of X and K.
     # Then, add them together
     return sum(corr2d(x, k) for x, k in zip(X, K))
 
 
+@checked(_check_multi_in_out_args)
 def corr2d_multi_in_out(X, K):
     """Cross-correlate X with K, one output channel per K[o] (Book section 6.4.2).
 
     ``X`` is (c_i, h, w), ``K`` is (c_o, c_i, k_h, k_w); returns (c_o, h', w').
     """
-    _check_multi_args(X, K, 3, 4)
     # Traverse along the 0th dimension of K, and each time, perform
     # cross-correlation operations with input X. All of the results are merged
     # together using the stack function
     return np.stack([corr2d_multi_in(X, k) for k in K])
 
 
+@checked(_check_1x1_args)
 def corr2d_multi_in_out_1x1(X, K):
     """Compute a 1x1 convolution as one matrix product (Book section 6.4.3).
 
     ``X`` is (c_i, h, w), ``K`` is (c_o, c_i, 1, 1); returns (c_o, h, w). Integer
     or mixed-type inputs are computed in float32, as ``corr2d_multi_in_out``'s are.
     """
-    _check_multi_args(X, K, 3, 4)
-    if tuple(K.shape[2:]) != (1, 1):
-        raise ValueError(f'K must be a 1x1 kernel of shape (c_o, c_i, 1, 1), '
-                         f'got shape {tuple(K.shape)}')
     c_i, h, w = X.shape
     c_o = K.shape[0]
-    if X.dtype != K.dtype or X.dtype.kind != 'f':  # float32, as the loop's np.zeros output
-        X, K = X.astype('float32'), K.astype('float32')
     X = X.reshape(c_i, h * w)
     K = K.reshape(c_o, c_i)
     Y = np.dot(K, X)  # Matrix multiplication in the fully connected layer
@@ -103,6 +119,77 @@ def corr2d_multi_in_out_fast(X, K):
     """
     _check_multi_args(X, K, 3, 4)
     return conv2d_matmul(X.reshape(1, *X.shape), K)[0]
+
+
+def draw_channels(arrays, titles, ops, windows=None, cell=0.42):
+    """Draw arrays as number grids, one per channel, like Figs. 6.4.1 and 6.4.2 (the package's addition, section 6.4).
+
+    ``arrays`` are 2-D (h, w), 3-D (c, h, w) or 4-D (c_o, c_i, h, w) arrays,
+    drawn left to right with the strings ``ops`` (such as ``'*'`` and ``'='``)
+    between them; a 3-D array is a column of channels, a 4-D one a column per
+    output channel. ``windows`` gives, per array, an ``(i, j, h, w)`` block to
+    shade in every channel (or None). ``cell`` is a grid cell's size in inches.
+    Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+    grids = [_as_channel_columns(A) for A in arrays]
+    if not len(titles) == len(arrays) == len(ops) + 1:
+        raise ValueError(f'need one title per array and one op between two arrays: got '
+                         f'{len(arrays)} arrays, {len(titles)} titles and {len(ops)} ops')
+    windows = [None] * len(arrays) if windows is None else list(windows)
+    gap, op_w, top, bottom, side = 0.22, 0.6, 0.55, 0.4, 0.45  # inches
+    sizes = [(len(cols) * cols[0][0].shape[1] * cell + (len(cols) - 1) * gap,
+              len(cols[0]) * cols[0][0].shape[0] * cell + (len(cols[0]) - 1) * gap)
+             for cols in grids]
+    width = 2 * side + sum(w for w, _ in sizes) + op_w * len(ops)
+    height = max(h for _, h in sizes) + top + bottom
+    fig = plt.figure(figsize=(width, height))
+    x = side
+    for k, (cols, (w_k, h_k)) in enumerate(zip(grids, sizes)):
+        y0 = bottom + (height - top - bottom - h_k) / 2  # centred vertically
+        for o, col in enumerate(cols):
+            for c, A in enumerate(col):
+                h, w = A.shape
+                ax = fig.add_axes([(x + o * (w * cell + gap)) / width,
+                                   (y0 + (len(col) - 1 - c) * (h * cell + gap)) / height,
+                                   w * cell / width, h * cell / height])
+                _draw_number_grid(ax, A, windows[k], Rectangle)
+            if len(cols) > 1:  # a 4-D kernel: name each column's output channel
+                fig.text((x + o * (w * cell + gap) + w * cell / 2) / width, (y0 - 0.08) / height,
+                         f'out {o}', ha='center', va='top', fontsize=9)
+        fig.text((x + w_k / 2) / width, (y0 + h_k + 0.12) / height, titles[k],
+                 ha='center', va='bottom', fontsize=10)
+        x += w_k
+        if k < len(ops):
+            fig.text((x + op_w / 2) / width, (y0 + h_k / 2) / height, ops[k],
+                     ha='center', va='center', fontsize=22)
+            x += op_w
+    return fig
+
+
+def _as_channel_columns(A):
+    """Return A as columns of 2-D host arrays: [[A]], [channels] or one column per output channel."""
+    A = onp.asarray(A.asnumpy() if hasattr(A, 'asnumpy') else A)
+    if A.ndim not in (2, 3, 4) or 0 in A.shape:
+        raise ValueError(f'arrays must be non-empty 2-D, 3-D or 4-D, got shape {A.shape}')
+    A = A.reshape((1, 1) + A.shape[-2:]) if A.ndim == 2 else A
+    A = A[None] if A.ndim == 3 else A  # (columns, channels, h, w)
+    return [list(col) for col in A]
+
+
+def _draw_number_grid(ax, A, window, Rectangle):
+    """Draw one channel: a ruled grid with each value written in its cell, the window shaded."""
+    h, w = A.shape
+    for (i, j), v in onp.ndenumerate(A):
+        shaded = window is not None and (window[0] <= i < window[0] + window[2]
+                                         and window[1] <= j < window[1] + window[3])
+        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor='#9ecae1' if shaded else 'white',
+                               edgecolor='black', lw=1, clip_on=False))
+        ax.text(j, i, f'{v:g}', ha='center', va='center', fontsize=9)
+    ax.set_xlim(-0.5, w - 0.5)
+    ax.set_ylim(h - 0.5, -0.5)
+    ax.axis('off')
 
 
 # --- Exercises 6.4 -----------------------------------------------------------

@@ -4,7 +4,6 @@
 computes the same thing with one MXNet convolution op. The exercise answers of
 6.1 and 6.2 follow the section's own code.
 """
-import logging
 import math
 
 import numpy as onp
@@ -12,7 +11,8 @@ from mxnet import autograd, np, npx
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
-from ._checks import check_2d, check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair
+from ._checks import (check_2d, check_int, check_kernel_fits, check_loop_size, check_ndim,
+                      check_pair, checked)
 
 __all__ = ['corr2d', 'corr2d_fast', 'Conv2D', 'edge_image', 'edge_kernel', 'learn_kernel',
            # Exercises 6.1
@@ -24,9 +24,6 @@ __all__ = ['corr2d', 'corr2d_fast', 'Conv2D', 'edge_image', 'edge_kernel', 'lear
            'integral_kernel', 'running_integral', 'derivative_kernel',
            'min_derivative_kernel_size']
 
-log = logging.getLogger(__name__)
-
-
 def _check_corr2d_args(X, K):
     """Raise unless X and K are 2-D arrays and K fits inside X."""
     check_2d('X', X)
@@ -34,16 +31,22 @@ def _check_corr2d_args(X, K):
     check_kernel_fits(X, K)
 
 
+def _check_corr2d_loop_args(X, K):
+    """Raise as ``_check_corr2d_args`` does, and if the output is too large for the book's loop."""
+    _check_corr2d_args(X, K)
+    check_loop_size('corr2d', 'corr2d_fast(X, K)',
+                    (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))
+
+
+@checked(_check_corr2d_loop_args)
 def corr2d(X, K):
     """Compute 2D cross-correlation (Book section 6.2.1).
 
-    The book's loop: one output element at a time, so only for small inputs
-    (above ``_checks.LOOP_MAX_OUTPUTS`` outputs it raises and names ``corr2d_fast``).
+    The book's loop, one output element at a time: for small inputs only
+    (a large one is refused with a pointer to ``corr2d_fast``).
     ``X`` is (n_h, n_w), ``K`` is (k_h, k_w); returns (n_h - k_h + 1, n_w - k_w + 1).
     """
-    _check_corr2d_args(X, K)
     h, w = K.shape
-    check_loop_size('corr2d', 'corr2d_fast(X, K)', (X.shape[0] - h + 1, X.shape[1] - w + 1))
     Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -68,15 +71,20 @@ def corr2d_fast(X, K):
     return Y.reshape(Y.shape[2:])
 
 
+def _check_kernel_size(kernel_size):
+    """Raise unless kernel_size is a positive integer or pair of them; pass it on as a pair."""
+    return {'kernel_size': check_pair('kernel_size', kernel_size, 1)}
+
+
 class Conv2D(nn.Block):
     """Two-dimensional convolutional layer built on ``corr2d`` (Book section 6.2.2).
 
     ``kernel_size`` is an (h, w) pair of positive integers, or one integer for both.
     """
 
+    @checked(_check_kernel_size)
     def __init__(self, kernel_size, **kwargs):
         super().__init__(**kwargs)
-        kernel_size = check_pair('kernel_size', kernel_size, 1)
         self.weight = self.params.get('weight', shape=kernel_size)
         self.bias = self.params.get('bias', shape=(1,))
 
@@ -97,20 +105,24 @@ def edge_kernel():
     return np.array([[1, -1]])
 
 
-def learn_kernel(X, Y, num_steps=10, lr=3e-2, log_every=2):
+def _check_learn_kernel_args(X, Y, num_steps):
+    """Raise unless X and Y are 2-D arrays, Y no larger than X, and num_steps a positive integer."""
+    check_2d('X', X)
+    check_2d('Y', Y)
+    check_kernel_fits(X, Y, 'X', 'Y')
+    check_int('num_steps', num_steps, 1)
+
+
+@checked(_check_learn_kernel_args)
+def learn_kernel(X, Y, num_steps=10, lr=3e-2):
     """Learn the kernel that maps X to Y with Gluon's ``nn.Conv2D`` (Book section 6.2.4).
 
     The book's loop: squared error, plain gradient steps on the weight only
     (the bias stays at its initial zero). The kernel shape is read off the
     shapes, ``k = n - y + 1``. Seed ``mxnet.random`` first for repeatable runs.
-    Returns the learned (k_h, k_w) kernel and the summed loss of every step;
-    every ``log_every``-th loss is logged as the book prints it.
+    Returns the learned (k_h, k_w) kernel and the summed loss of every step,
+    which the caller prints (the book prints every second one).
     """
-    check_2d('X', X)
-    check_2d('Y', Y)
-    check_kernel_fits(X, Y, 'X', 'Y')
-    check_int('num_steps', num_steps, 1)
-    check_int('log_every', log_every, 1)
     k_h, k_w = X.shape[0] - Y.shape[0] + 1, X.shape[1] - Y.shape[1] + 1
     # One output channel; Gluon takes (example, channel, height, width)
     conv2d = nn.Conv2D(1, kernel_size=(k_h, k_w))
@@ -126,8 +138,6 @@ def learn_kernel(X, Y, num_steps=10, lr=3e-2, log_every=2):
         # For the sake of simplicity, we ignore the bias here
         conv2d.weight.data()[:] -= lr * conv2d.weight.grad()
         losses.append(float(l.sum()))
-        if (i + 1) % log_every == 0:
-            log.info('batch %d, loss %.3f', i + 1, losses[-1])
     return conv2d.weight.data().reshape(k_h, k_w), losses
 
 

@@ -10,7 +10,7 @@ import logging
 from mxnet import npx
 from mxnet.gluon import nn
 
-from ._checks import check_int, check_ndim, check_pair
+from ._checks import check_int, check_ndim, check_pair, checked
 
 __all__ = ['comp_conv2d', 'conv_output_shape', 'gluon_padding_to_total',
            # Exercises 6.3
@@ -19,24 +19,9 @@ __all__ = ['comp_conv2d', 'conv_output_shape', 'gluon_padding_to_total',
 log = logging.getLogger(__name__)
 
 
-def comp_conv2d(conv2d, X):
-    """Apply conv2d to a 2D array X, adding and removing batch and channel axes (Book section 6.3.1).
-
-    As in the book, it initializes ``conv2d`` first, so pass a fresh layer:
-    an ``nn.Conv2D`` with one output channel whose kernel fits the padded X.
-    """
-    check_ndim('X', X, 2)
-    _check_comp_conv2d_args(conv2d, X)
-    conv2d.initialize(ctx=X.ctx)
-    # (1, 1) indicates that the batch size and the number of channels are both 1
-    X = X.reshape((1, 1) + X.shape)
-    Y = conv2d(X)
-    # Exclude the first two dimensions that do not interest us: batch and channel
-    return Y.reshape(Y.shape[2:])
-
-
 def _check_comp_conv2d_args(conv2d, X):
-    """Raise unless conv2d is a one-channel nn.Conv2D (or a 2-D pooling layer) valid for a non-empty X."""
+    """Raise unless conv2d is a one-channel nn.Conv2D (or a 2-D pooling layer) valid for a non-empty 2-D X."""
+    check_ndim('X', X, 2)
     pooling = isinstance(conv2d, (nn.MaxPool2D, nn.AvgPool2D))   # the same shape arithmetic (6.5)
     if not (pooling or isinstance(conv2d, nn.Conv2D)):
         raise TypeError(f'conv2d must be a Gluon layer nn.Conv2D(1, kernel_size=...) or a 2-D '
@@ -58,6 +43,21 @@ def _check_comp_conv2d_args(conv2d, X):
         raise ValueError(f'conv2d\'s kernel must fit inside the padded X: the kernel spans '
                          f'{k_h}x{k_w} but X padded by {(a, b)} on each side is '
                          f'{n_h + 2 * a}x{n_w + 2 * b}')
+
+
+@checked(_check_comp_conv2d_args)
+def comp_conv2d(conv2d, X):
+    """Apply conv2d to a 2D array X, adding and removing batch and channel axes (Book section 6.3.1).
+
+    As in the book, it initializes ``conv2d`` first, so pass a fresh layer:
+    an ``nn.Conv2D`` with one output channel whose kernel fits the padded X.
+    """
+    conv2d.initialize(ctx=X.ctx)
+    # (1, 1) indicates that the batch size and the number of channels are both 1
+    X = X.reshape((1, 1) + X.shape)
+    Y = conv2d(X)
+    # Exclude the first two dimensions that do not interest us: batch and channel
+    return Y.reshape(Y.shape[2:])
 
 
 def conv_output_shape(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):

@@ -18,7 +18,8 @@ import numpy as onp
 from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
-from ._checks import check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair
+from ._checks import (check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair,
+                      checked)
 from .channels import _check_padded_fit, _window_index
 from .padding_stride import conv_output_shape
 
@@ -42,16 +43,23 @@ def _check_pool_args(X, pool_size, mode):
     return p_h, p_w
 
 
-def pool2d(X, pool_size, mode='max'):
-    """Max- or average-pool X with a p_h x p_w window at stride 1 (Book section 6.5.1).
-
-    The book's loop: one output element at a time, so only for small inputs
-    (above ``_checks.LOOP_MAX_OUTPUTS`` outputs it raises and names ``pool2d_fast``).
-    ``X`` is (h, w); returns (h - p_h + 1, w - p_w + 1).
-    """
+def _check_pool2d_loop_args(X, pool_size, mode):
+    """Raise as ``_check_pool_args`` does, and if the output is too large for the book's loop."""
     p_h, p_w = _check_pool_args(X, pool_size, mode)
     check_loop_size('pool2d', 'pool2d_fast(X, pool_size, mode)',
                     (X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    return {'pool_size': (p_h, p_w)}  # one integer means a square window
+
+
+@checked(_check_pool2d_loop_args)
+def pool2d(X, pool_size, mode='max'):
+    """Max- or average-pool X with a p_h x p_w window at stride 1 (Book section 6.5.1).
+
+    The book's loop, one output element at a time: for small inputs only
+    (a large one is refused with a pointer to ``pool2d_fast``).
+    ``X`` is (h, w); returns (h - p_h + 1, w - p_w + 1).
+    """
+    p_h, p_w = pool_size
     Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):

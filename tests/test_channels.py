@@ -22,7 +22,8 @@ from d2l_ch6.cases import CASES, EXERCISES, assert_case
 from d2l_ch6.channels import (
     compare_1x1, compose_kernels, conv1x1_cost, conv2d_matmul, conv_backward_cost,
     conv_cost_growth, conv_forward_cost, conv_memory, corr2d_multi_in, corr2d_multi_in_out,
-    corr2d_multi_in_out_1x1, corr2d_multi_in_out_fast, im2col_multi, kernel_factor_residual)
+    corr2d_multi_in_out_1x1, corr2d_multi_in_out_fast, draw_channels, im2col_multi,
+    kernel_factor_residual)
 
 TOL = dict(rtol=1e-5, atol=1e-5)  # float32 sums of at most a few hundred O(1) products
 MULTI_FNS = [corr2d_multi_in_out, corr2d_multi_in_out_fast]
@@ -539,3 +540,69 @@ def test_bool_arrays_are_a_type_error(fn, which):
     with pytest.raises(TypeError, match=rf"{which} must hold numbers, got a bool array .*"
                                         rf"{which}.astype\('float32'\)"):
         fn(X, K)
+
+
+# --- Figs. 6.4.1 and 6.4.2 redrawn ---------------------------------------------
+
+def grid_numbers(ax):
+    """The numbers written in one drawn grid, as a 2-D array by the texts' cell positions."""
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): float(t.get_text())
+             for t in ax.texts}
+    h, w = max(i for i, _ in cells) + 1, max(j for _, j in cells) + 1
+    return onp.array([[cells[i, j] for j in range(w)] for i in range(h)])
+
+
+def shaded_cells(ax):
+    """(i, j) of each grid cell drawn with a coloured (not white) face."""
+    import matplotlib.colors as mcolors
+    return sorted((round(p.get_y() + 0.5), round(p.get_x() + 0.5)) for p in ax.patches
+                  if mcolors.to_hex(p.get_facecolor()) != '#ffffff')
+
+
+def test_draw_channels_writes_the_books_fig_6_4_1_numbers():
+    """Fig. 6.4.1: two 3x3 input channels, two 2x2 kernel channels, output [[56, 72], [104, 120]]
+    (the book's numbers), each grid's numbers in place and the first window shaded."""
+    import matplotlib.pyplot as plt
+    X, K = book_X_K()
+    Y = corr2d_multi_in(X, K)
+    fig = draw_channels([X, K, Y], ['input', 'kernel', 'output'], ['*', '='],
+                        windows=[(0, 0, 2, 2), (0, 0, 2, 2), (0, 0, 1, 1)])
+    try:
+        axes = fig.axes
+        assert len(axes) == 2 + 2 + 1  # one grid per channel
+        for ax, expected in zip(axes, [*X.asnumpy(), *K.asnumpy(), [[56, 72], [104, 120]]]):
+            assert_array_equal(grid_numbers(ax), expected)
+        for ax in axes[:4]:
+            assert shaded_cells(ax) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+        assert shaded_cells(axes[4]) == [(0, 0)]
+        assert [t.get_text() for t in fig.texts] == ['input', '*', 'kernel', '=', 'output']
+    finally:
+        plt.close(fig)
+
+
+def test_draw_channels_fig_6_4_2_draws_a_4d_kernel_as_one_column_per_output_channel():
+    """Fig. 6.4.2: a (2, 3, 1, 1) kernel is two columns of three 1x1 grids, out 0 then out 1;
+    the output's channel o is sum_i K[o, i] X[i], worked out with numpy here."""
+    import matplotlib.pyplot as plt
+    x = onp.arange(27.).reshape(3, 3, 3) % 5
+    k = onp.array([[1., 2., 0.], [0., -1., 1.]])
+    X, K = np.array(x), np.array(k.reshape(2, 3, 1, 1))
+    fig = draw_channels([X, K, corr2d_multi_in_out_1x1(X, K)], ['X', 'K', 'Y'], ['*', '='])
+    try:
+        axes = fig.axes
+        assert len(axes) == 3 + 6 + 2
+        kernel = [float(grid_numbers(ax)[0, 0]) for ax in axes[3:9]]
+        assert kernel == [1, 2, 0, 0, -1, 1]  # column out 0, then column out 1
+        for o, ax in enumerate(axes[9:]):
+            assert_array_equal(grid_numbers(ax), k[o, 0] * x[0] + k[o, 1] * x[1] + k[o, 2] * x[2])
+        assert all(shaded_cells(ax) == [] for ax in axes)
+        assert {'out 0', 'out 1'} <= {t.get_text() for t in fig.texts}
+    finally:
+        plt.close(fig)
+
+
+def test_draw_channels_bad_input():
+    with pytest.raises(ValueError, match='one title per array and one op between two arrays'):
+        draw_channels([np.ones((2, 2)), np.ones((2, 2))], ['a', 'b'], [])
+    with pytest.raises(ValueError, match='arrays must be non-empty 2-D, 3-D or 4-D'):
+        draw_channels([np.ones(3)], ['a'], [])

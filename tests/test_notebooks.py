@@ -120,6 +120,24 @@ def test_no_notebook_stores_outputs():
                 assert cell.execution_count is None, f'{path.name} cell {i} stores a count'
 
 
+SHOWN_PLUMBING = ('check_', 'log.', 'logging', 'print(', 'display(')
+
+
+@pytest.mark.parametrize('stem', [s for s in SECTIONS if s != '6.6-lenet'])
+def test_shown_source_reads_like_the_book(stem):
+    """What a `show_source(name)` cell displays has no argument checks, logging or printing
+    in it: the checks sit in one `@checked(...)` line above the `def`."""
+    import inspect
+    shown = [ast.parse(src).body[0].value.args[0].id for _, src in code_cells(notebook_path(stem))
+             if src.strip().startswith('show_source(')]
+    assert shown or stem.startswith('6.1'), 'expected the section\'s code to be shown'
+    for name in shown:
+        lines = [line for line in inspect.getsource(getattr(d2l_ch6, name)).splitlines()
+                 if not line.strip().startswith('@checked(')]
+        for plumbing in SHOWN_PLUMBING:
+            assert not any(plumbing in line for line in lines), (name, plumbing)
+
+
 @pytest.mark.parametrize('stem', list(SECTIONS))
 def test_notebook_imports_its_module_and_defines_no_helper(stem):
     """Each notebook imports its section's module(s) and defines no function or class."""
