@@ -119,7 +119,8 @@ def run(name, seed, epochs, train_iter, test_iter):
     start = time.perf_counter()
     history = train_ch5(net, train_iter, test_iter, epochs, variant['lr'], reporter=None,
                         seed=seed, lr_schedule=variant['schedule'])
-    return {'variant': name, 'seed': seed, 'epochs': epochs, 'lr': variant['lr'],
+    return {'variant': name, 'description': variant['description'], 'seed': seed,
+            'epochs': epochs, 'lr': variant['lr'],
             'schedule': variant['schedule'], 'spec': variant['spec'],
             'test_acc': history[-1].test_acc, 'train_loss': history[-1].train_loss,
             'train_acc': history[-1].train_acc, 'examples_per_sec': history.examples_per_sec,
@@ -131,11 +132,15 @@ def run(name, seed, epochs, train_iter, test_iter):
 
 
 def load(path):
-    """Return the saved runs of path (an empty list when there is none)."""
+    """Return the saved runs of path (an empty list when there is none), described as VARIANTS now are."""
     if not os.path.exists(path):
         return []
     with open(path) as f:
-        return json.load(f)['runs']
+        runs = json.load(f)['runs']
+    for r in runs:
+        if r['variant'] in VARIANTS:
+            r['description'] = VARIANTS[r['variant']]['description']
+    return runs
 
 
 def save(path, runs):
@@ -173,6 +178,8 @@ def main(argv=None):
     p.add_argument('--table', action='store_true', help='print the saved table and stop')
     args = p.parse_args(argv)
     runs = load(args.out)
+    if runs:
+        save(args.out, runs)                # the descriptions as VARIANTS has them now
     if args.table:
         print('\n'.join(table(runs)))
         return 0
