@@ -35,7 +35,8 @@ import time
 
 __all__ = ['NotebookError', 'NotebookResult', 'Results', 'RESULTS_MIME', 'QUICK_ENV',
            'find_notebooks', 'quick', 'run_notebook', 'run_notebooks', 'add_notebooks_parser',
-           'show_source', 'read_summary', 'SUMMARY_FILE']
+           'show_source', 'read_summary', 'SUMMARY_FILE', 'recorded_runs',
+           'seeds_table', 'plot_seeds']
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,69 @@ def show_source(obj):
     import inspect
     from IPython.display import Markdown
     return Markdown(f'```python\n{inspect.getsource(obj).rstrip()}\n```')
+
+
+RESULTS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'benchmarks' / 'results'
+
+
+def recorded_runs(name):
+    """Return the runs benchmarks/NAME.py saved in benchmarks/results/NAME.json (the package's addition).
+
+    Notebooks show such recorded measurements where rerunning them would take
+    too long (NAME.py reruns them); each run names its CPU and date.
+    """
+    path = RESULTS_DIR / f'{name}.json'
+    if not path.is_file():
+        raise FileNotFoundError(f'{path} is missing: it comes with a clone of the repository, '
+                                f'and benchmarks/{name}.py writes it anew')
+    return json.loads(path.read_text())['runs']
+
+
+def seeds_table(runs, variants):
+    """Return recorded runs' final test accuracy as a DataFrame: a row per variant, a column per seed, the mean (the package's addition).
+
+    runs: recorded_runs' dicts (variant, seed, test_acc, lr, schedule and,
+    where recorded, description); variants: the rows, in order.
+    """
+    import pandas as pd
+    missing = [v for v in variants if not any(r['variant'] == v for r in runs)]
+    if missing:
+        raise ValueError(f'variants must have recorded runs, got none for {", ".join(missing)}')
+    rows = []
+    for v in variants:
+        mine = sorted((r for r in runs if r['variant'] == v), key=lambda r: r['seed'])
+        row = {'variant': v, 'what changes': mine[0].get('description', ''),
+               'lr': f"{mine[0]['lr']:g}" + (f", {mine[0]['schedule']}" if mine[0]['schedule']
+                                             else '')}
+        row.update({f"seed {r['seed']}": round(r['test_acc'], 3) for r in mine})
+        row['mean'] = round(sum(r['test_acc'] for r in mine) / len(mine), 3)
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index('variant').fillna('')   # '': a seed not run
+    return table[[c for c in table.columns if c != 'mean'] + ['mean']]
+
+
+def plot_seeds(runs, variants, column='test_acc', ax=None):
+    """Draw column per epoch for every recorded seed of each variant, a colour per variant; return the axes (the package's addition).
+
+    runs: recorded_runs' dicts; a run's curve starts at epoch 0 where it
+    recorded the untrained net (its 'start').
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots(figsize=(5, 3.2), layout='constrained')
+    for k, variant in enumerate(variants):
+        mine = [r for r in runs if r['variant'] == variant]
+        if not mine:
+            raise ValueError(f'variants must have recorded runs, got none for {variant}')
+        for j, r in enumerate(sorted(mine, key=lambda r: r['seed'])):
+            records = ([r['start']] if r.get('start') else []) + r['history']
+            ax.plot([e['epoch'] for e in records], [e[column] for e in records],
+                    color=f'C{k}', alpha=0.8, label=variant if j == 0 else None)
+    ax.set_xlabel('epoch')
+    ax.set_ylabel(column.replace('_', ' '))
+    ax.grid(True)
+    ax.legend()
+    return ax
 
 
 def _jsonable(value):
