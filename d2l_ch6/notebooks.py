@@ -151,10 +151,12 @@ def _jsonable(value):
     return value
 
 
-def format_results(results):
-    """Format results as ``name: loss 0.472, train acc 0.823; ...`` for the summary table."""
+def format_results(results, skip=()):
+    """Format results as ``name: loss 0.472, train acc 0.823; ...`` for the summary table, leaving out the names in skip."""
     parts = []
     for name, value in _jsonable(dict(results)).items():
+        if name in skip:
+            continue
         if isinstance(value, dict):
             inner = ', '.join(f'{k.replace("_", " ")} {_fmt(v)}' for k, v in value.items())
             parts.append(f'{name}: {inner}')
@@ -511,7 +513,7 @@ def summary_table(results, total_seconds=None):
     rows = [('notebook', 'status', 'seconds', 'results')]
     for r in results:
         rows.append((r.name, r.status, f'{r.seconds:.1f}',
-                     format_results(r.results) if r.results else ''))
+                     format_results(r.results, skip=('quick',)) if r.results else ''))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = []
     for k, row in enumerate(rows):

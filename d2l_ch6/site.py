@@ -189,7 +189,8 @@ def _summary_rows(notebooks, summary):
                      'quick': None}
         seconds = '' if entry.get('seconds') is None else f'{entry["seconds"]:.1f}'
         mode = {True: 'quick', False: 'full size'}.get(entry.get('quick'), '')
-        results = format_results(entry['results']) if entry.get('results') else ''
+        results = format_results(entry['results'], skip=('quick',)) \
+            if entry.get('results') else ''                 # the mode has its own column
         status = entry.get('status', 'unknown')
         rows.append(f'<tr><td><a href="{stem}.html">{html.escape(title)}</a></td>'
                     f'<td class="{html.escape(status)}">{html.escape(status)}</td>'

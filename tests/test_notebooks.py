@@ -283,6 +283,15 @@ def test_quick_reads_the_environment(value, expected):
     assert nbrun.quick(environ) is expected
 
 
+def test_summary_table_leaves_the_mode_to_its_header():
+    """The runner's quick flag is not repeated in each row of the summary (the run says its mode)."""
+    run = nbrun.NotebookResult('6.6-lenet', 'ok', 2.0, {'lenet': {'test_acc': 0.8}, 'quick': False},
+                               None, [])
+    table = nbrun.summary_table([run])
+    assert 'lenet: test acc 0.800' in table and 'quick' not in table
+    assert nbrun.format_results(run.results) == 'lenet: test acc 0.800; quick False'
+
+
 def test_results_display_as_json_and_text():
     """Results(...) carries plain JSON numbers (numpy scalars converted) and a readable line."""
     import numpy as onp
