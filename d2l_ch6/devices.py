@@ -177,11 +177,11 @@ class _ArrayData:
 
     def in_order(self):
         """Yield every Batch in the arrays' stored order, leaving the DataIter's shuffling untouched."""
-        return self.batches(order=None)
+        return self.batches(shuffle=False)
 
-    def batches(self, start=0, order='epoch'):
-        """Yield the Batches of an epoch from batch number start, in the DataIter's order."""
-        order = self.it.epoch_order() if order == 'epoch' else order
+    def batches(self, start=0, shuffle=True):
+        """Yield the Batches of an epoch from batch number start, in the DataIter's order (stored order: shuffle False)."""
+        order = self.it.epoch_order() if shuffle else None
         idx = None if order is None else \
             {h: np.array(order, dtype='int32', ctx=h) for h in self.X}
         for s in range(start * self.batch_size, self.n, self.batch_size):

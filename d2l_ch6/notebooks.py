@@ -93,6 +93,15 @@ def recorded_runs(name):
     return json.loads(path.read_text())['runs']
 
 
+def _by_variant(runs, variants):
+    """[(variant, its runs by seed)] for each of variants; ValueError naming those with no run."""
+    missing = [v for v in variants if not any(r['variant'] == v for r in runs)]
+    if missing:
+        raise ValueError(f'variants must have recorded runs, got none for {", ".join(missing)}')
+    return [(v, sorted((r for r in runs if r['variant'] == v), key=lambda r: r['seed']))
+            for v in variants]
+
+
 def seeds_table(runs, variants):
     """Return recorded runs' final test accuracy as a DataFrame: a row per variant, a column per seed, the mean (the package's addition).
 
@@ -100,12 +109,8 @@ def seeds_table(runs, variants):
     where recorded, description); variants: the rows, in order.
     """
     import pandas as pd
-    missing = [v for v in variants if not any(r['variant'] == v for r in runs)]
-    if missing:
-        raise ValueError(f'variants must have recorded runs, got none for {", ".join(missing)}')
     rows = []
-    for v in variants:
-        mine = sorted((r for r in runs if r['variant'] == v), key=lambda r: r['seed'])
+    for v, mine in _by_variant(runs, variants):
         row = {'variant': v, 'what changes': mine[0].get('description', ''),
                'lr': f"{mine[0]['lr']:g}" + (f", {mine[0]['schedule']}" if mine[0]['schedule']
                                              else '')}
@@ -125,11 +130,8 @@ def plot_seeds(runs, variants, column='test_acc', ax=None):
     if ax is None:
         import matplotlib.pyplot as plt
         _, ax = plt.subplots(figsize=(5, 3.2), layout='constrained')
-    for k, variant in enumerate(variants):
-        mine = [r for r in runs if r['variant'] == variant]
-        if not mine:
-            raise ValueError(f'variants must have recorded runs, got none for {variant}')
-        for j, r in enumerate(sorted(mine, key=lambda r: r['seed'])):
+    for k, (variant, mine) in enumerate(_by_variant(runs, variants)):
+        for j, r in enumerate(mine):
             records = ([r['start']] if r.get('start') else []) + r['history']
             ax.plot([e['epoch'] for e in records], [e[column] for e in records],
                     color=f'C{k}', alpha=0.8, label=variant if j == 0 else None)
