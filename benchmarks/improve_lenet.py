@@ -9,7 +9,8 @@ Fashion-MNIST, on the default devices, once per seed. The variants walk from
 the book's LeNet to lenet_improved one change at a time (activation, pooling,
 width, batch normalisation, a third convolution, the learning-rate schedule),
 then change one knob of lenet_improved at a time: the convolution window, the
-number of dense layers, the initialisation, the learning rate. Every run's
+number of dense layers, the initialisation, the learning rate, and cheaper
+networks (fewer layers or channels, a stride-2 first convolution). Every run's
 per-epoch history, speed and the machine's CPU are saved to --out as they
 finish (a rerun skips the runs already there), and the table goes to
 benchmarks/RESULTS.md by hand.
@@ -33,9 +34,9 @@ OUT = os.path.join(HERE, 'results', 'improve_lenet.json')
 
 # What lenet_improved is, as build() reads it; each variant below changes some of it.
 IMPROVED = dict(act='relu', pool='max', channels=(16, 32), kernel=5, third=64, batchnorm=True,
-                dense=(120, 84), init=None)
+                dense=(120, 84), init=None, stride=1)
 BOOK = dict(act='sigmoid', pool='avg', channels=(6, 16), kernel=5, third=0, batchnorm=False,
-            dense=(120, 84), init=None)
+            dense=(120, 84), init=None, stride=1)
 
 
 def _v(description, lr, schedule=None, **changes):
@@ -72,6 +73,10 @@ VARIANTS = {
     'narrow': _v("lenet_improved with the book's 6, 16 channels", 0.1, 'cosine',
                  channels=(6, 16)),
     'no-bn': _v('lenet_improved without BatchNorm', 0.1, 'cosine', batchnorm=False),
+    'stride-2': _v('lenet_improved, a stride-2 first convolution instead of the first pooling',
+                   0.1, 'cosine', stride=2),
+    'stride-2-narrow': _v('... and 8, 16, 32 channels', 0.1, 'cosine', stride=2, channels=(8, 16),
+                          third=32),
 }
 
 
@@ -89,18 +94,21 @@ def build(spec):
     k, bn, act = spec['kernel'], spec['batchnorm'], spec['act']
     net = nn.HybridSequential()
 
-    def conv(channels, kernel, padding):
+    def conv(channels, kernel, padding, strides=1):
         # As lenet_improved: BatchNorm between the convolution and its activation
         if bn:
-            net.add(nn.Conv2D(channels, kernel, padding=padding, weight_initializer=w_init),
+            net.add(nn.Conv2D(channels, kernel, strides, padding, weight_initializer=w_init),
                     nn.BatchNorm(), nn.Activation(act))
         else:
-            net.add(nn.Conv2D(channels, kernel, padding=padding, activation=act,
+            net.add(nn.Conv2D(channels, kernel, strides, padding, activation=act,
                               weight_initializer=w_init))
 
     c1, c2 = spec['channels']
-    conv(c1, k, k // 2)                     # keeps 28x28, as the book's padding 2 for 5x5
-    net.add(Pool(pool_size=2, strides=2))
+    # Padding k // 2 keeps 28x28 (the book's 2 for 5x5), which the pooling halves;
+    # stride 2 halves it in the convolution itself, so no pooling follows
+    conv(c1, k, k // 2, spec.get('stride', 1))
+    if spec.get('stride', 1) == 1:
+        net.add(Pool(pool_size=2, strides=2))
     conv(c2, k, 0)
     net.add(Pool(pool_size=2, strides=2))
     if spec['third']:
