@@ -47,10 +47,10 @@ def lenet_improved():
 
     The book's two 5x5 convolutions widened to 16 and 32 channels, a third
     3x3 convolution of 64 channels on the 5x5 maps; each convolution followed
-    by BatchNorm then ReLU; max pooling; ReLU in the dense layers. It is
-    trained with lr 0.1 decaying on a cosine per epoch (MODEL_LR,
-    MODEL_LR_SCHEDULE); the variants tried on the way and their accuracies
-    are in benchmarks/RESULTS.md.
+    by BatchNorm then ReLU; max pooling; ReLU in the dense layers. Train it
+    with lr 0.1 decaying on a cosine per epoch (train_ch5's
+    lr_schedule='cosine'); the variants tried on the way and their
+    accuracies are in benchmarks/RESULTS.md.
     """
     net = nn.HybridSequential()
     net.add(nn.Conv2D(channels=16, kernel_size=5, padding=2), nn.BatchNorm(),
