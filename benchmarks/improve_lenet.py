@@ -106,8 +106,8 @@ def build(spec):
     c1, c2 = spec['channels']
     # Padding k // 2 keeps 28x28 (the book's 2 for 5x5), which the pooling halves;
     # stride 2 halves it in the convolution itself, so no pooling follows
-    conv(c1, k, k // 2, spec.get('stride', 1))
-    if spec.get('stride', 1) == 1:
+    conv(c1, k, k // 2, spec['stride'])
+    if spec['stride'] == 1:
         net.add(Pool(pool_size=2, strides=2))
     conv(c2, k, 0)
     net.add(Pool(pool_size=2, strides=2))

@@ -398,17 +398,25 @@ def history_results(history):
     return {'loss': last.train_loss, 'train_acc': last.train_acc, 'test_acc': last.test_acc}
 
 
-def _results_cell(nb):
-    """The cell the runner appends to display the Results that nb's metadata names, or None."""
-    import nbformat
+def _result_names(nb):
+    """{result name: History variable} from nb's metadata d2l_ch6.results ({} if none); ValueError if malformed."""
     names = nb.metadata.get('d2l_ch6', {}).get('results')
     if not names:
-        return None
+        return {}
     if not isinstance(names, dict) or not all(
             isinstance(k, str) and k.isidentifier() and isinstance(v, str) and v.isidentifier()
             for k, v in names.items()):
         raise ValueError('notebook metadata d2l_ch6.results must map result names to variable '
                          f'names, got {names!r}')
+    return names
+
+
+def _results_cell(nb):
+    """The cell the runner appends to display the Results that nb's metadata names, or None."""
+    import nbformat
+    names = _result_names(nb)
+    if not names:
+        return None
     args = ''.join(f'{k}=_h({v}), ' for k, v in names.items())
     return nbformat.v4.new_code_cell(
         'from d2l_ch6.notebooks import Results as _R, history_results as _h, quick as _q\n'

@@ -26,7 +26,8 @@ import re
 import shutil
 import sys
 
-from .notebooks import _read_results, _section_key, format_results, read_summary
+from .notebooks import (_read_results, _result_names, _section_key, format_results,
+                        read_summary)
 
 __all__ = ['build_site', 'check_site', 'add_site_parser', 'SiteError', 'BrowserUnavailable']
 
@@ -164,7 +165,7 @@ def _status(nb):
 
 def _trains_lenet(nb):
     """Return a filter for the cell that trains the History nb's metadata reports as 'lenet' (its curves)."""
-    name = nb.metadata.get('d2l_ch6', {}).get('results', {}).get('lenet')
+    name = _result_names(nb).get('lenet')
     if not name:
         return lambda source: False
     assignment = re.compile(rf'^{re.escape(name)}\s*=\s*train_ch5\(', re.MULTILINE)
