@@ -2,11 +2,29 @@
 
 Importing it switches MXNet to its NumPy interface (``npx.set_np()``), as every
 section of the chapter does. MXNet's engine settings for training reach the
-process before mxnet loads, whatever is imported first (``d2l_ch6/_env.py``).
+process before mxnet loads (``d2l_ch6/_env.py``), and so do the numpy names
+mxnet 1.9.1 reads that a newer numpy removed (``d2l_ch6_startup.py``): from
+the startup hook, whatever is imported first, or here, before mxnet is imported.
 """
 from . import _env  # noqa: F401  (the settings, where no startup hook set them)
 
-from mxnet import npx as _npx
+import d2l_ch6_startup as _startup  # noqa: E402
+import numpy as _numpy  # noqa: E402
+
+_startup.check_numpy(_numpy)
+_startup.restore_numpy_names(_numpy)
+_startup.provide_distutils()
+
+try:
+    from mxnet import npx as _npx
+except ModuleNotFoundError as e:
+    if e.name != 'mxnet':
+        raise
+    raise ModuleNotFoundError(
+        'd2l_ch6 needs mxnet 1.9.1: pip install --no-deps mxnet==1.9.1 (CPU; mxnet-cu112==1.9.1 '
+        "for CUDA 11.2). --no-deps: mxnet 1.9.1's metadata asks for numpy<2, which would "
+        'replace your numpy (and has no wheel for Python 3.13); d2l_ch6 runs it on numpy 2',
+        name='mxnet') from None
 
 _npx.set_np()
 

@@ -156,3 +156,14 @@ def checked(check):
             return fn(*bound.args, **bound.kwargs)
         return wrapper
     return decorate
+
+
+def shown(value):
+    """Return repr(value) with numpy scalars as the Python numbers they hold (numpy 2 writes np.int64(10))."""
+    def plain(v):
+        if type(v).__module__ == 'numpy' and getattr(v, 'ndim', None) == 0 and hasattr(v, 'item'):
+            return v.item()
+        if isinstance(v, (list, tuple)):
+            return type(v)(plain(x) for x in v)
+        return v
+    return repr(plain(value))

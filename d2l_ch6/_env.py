@@ -4,14 +4,15 @@ MXNet reads its threading settings once, when the library loads, so a
 setting made after ``import mxnet`` does nothing. They reach every process in
 two ways, neither of which asks anything of a reader:
 
-* a startup hook, ``d2l_ch6_env.pth`` in the virtual environment's
-  site-packages (``make setup`` installs it with ``install_startup_hook``):
-  Python runs it when it starts, before any import, so the command line, the
+* a startup hook, ``d2l_ch6_startup.pth`` in the environment's
+  site-packages (a wheel ships it; ``make setup`` installs it for the editable
+  install with ``install_startup_hook``): Python runs it when it starts,
+  before any import (``d2l_ch6_startup.install``), so the command line, the
   notebook runner's kernels, a notebook opened by hand in Jupyter (its kernel
   is this environment's Python) and a reader's own script all start with
   them, whatever they import first;
-* ``import d2l_ch6``, for an install without the hook, sets them when mxnet
-  is not loaded yet (if it is, it logs how to install the hook).
+* ``import d2l_ch6``, in a process started without the hook, sets them when
+  mxnet is not loaded yet (if it is, it logs how to install the hook).
 
 They are defaults: a value already in the environment wins, and
 ``D2L_CH6_ENV_DEFAULTS=0`` switches them off (the benchmark does so to run the
@@ -37,29 +38,12 @@ import sys
 import sysconfig
 import tempfile
 
-DEFAULTS = {
-    'OMP_NUM_THREADS': '1',
-    'MXNET_CPU_WORKER_NTHREADS': '1',
-    'MXNET_CPU_TEMP_COPY': '16',
-    'MXNET_EXEC_BULK_EXEC_TRAIN': '0',
-}
-SWITCH = 'D2L_CH6_ENV_DEFAULTS'
-MARK = 'D2L_CH6_ENV_SET'      # 'hook:NAME,NAME' or 'import:NAME,...': who set which
-HOOK_FILE = 'd2l_ch6_env.pth'
+import d2l_ch6_startup
+from d2l_ch6_startup import HOOK_FILE, MARK, SWITCH, ENGINE_DEFAULTS as DEFAULTS
+
+OLD_HOOK_FILES = ('d2l_ch6_env.pth',)   # written by earlier versions of make setup
 
 log = logging.getLogger(__name__)
-
-
-def _set_defaults(environ, who):
-    """Set each default the environment lacks and mark them as set by who; return their names."""
-    if environ.get(SWITCH, '1') == '0':
-        return []
-    names = [name for name in DEFAULTS if name not in environ]
-    for name in names:
-        environ[name] = DEFAULTS[name]
-    if names:
-        environ[MARK] = f'{who}:' + ','.join(names)
-    return names
 
 
 def apply(environ=os.environ):
@@ -72,29 +56,24 @@ def apply(environ=os.environ):
                     '_env.install_startup_hook()"` (make setup does), or set them in the shell',
                     ', '.join(f'{k}={DEFAULTS[k]}' for k in missing))
         return []
-    return _set_defaults(environ, 'import')
+    return d2l_ch6_startup.set_engine_defaults(environ, 'import')
 
 
 def hook_line():
-    """Return the .pth line that sets the defaults when Python starts (no import of d2l_ch6)."""
-    code = (f'e = os.environ\n'
-            f'd = {DEFAULTS!r}\n'
-            f"n = [k for k in d if k not in e] if e.get({SWITCH!r}, '1') != '0' else []\n"
-            f'e.update({{k: d[k] for k in n}})\n'
-            f"if n: e[{MARK!r}] = 'hook:' + ','.join(n)\n")
-    # site runs a .pth line that starts with import; exec gives the code a namespace of its own
-    return f"import os; exec({code!r}, {{'os': os}})\n"
+    """Return the .pth line that prepares Python for mxnet at startup (d2l_ch6_startup.install)."""
+    return d2l_ch6_startup.HOOK_LINE + '\n'
 
 
 def install_startup_hook(site_dir=None):
-    """Write d2l_ch6_env.pth into site_dir (this environment's site-packages); return its path."""
+    """Write d2l_ch6_startup.pth into site_dir (this environment's site-packages); return its path."""
     folder = pathlib.Path(site_dir or sysconfig.get_paths()['purelib'])
     path = folder / HOOK_FILE
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{HOOK_FILE}.')
     with os.fdopen(fd, 'w') as f:
-        f.write('# d2l-ch6: MXNet engine defaults, set before any import (d2l_ch6/_env.py)\n')
-        f.write(hook_line())
+        f.write(d2l_ch6_startup.HOOK_TEXT)
     os.replace(tmp, path)
+    for old in OLD_HOOK_FILES:
+        (folder / old).unlink(missing_ok=True)
     return path
 
 

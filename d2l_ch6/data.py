@@ -17,6 +17,8 @@ import zlib
 import numpy as onp
 from mxnet import np
 
+from ._checks import shown
+
 __all__ = ['DataError', 'DataIter', 'find_data_dir', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'load_data_mnist', 'load_fashion_mnist_arrays',
            'load_mnist_5k_arrays', 'locate_data_dir', 'read_idx', 'show_images',
@@ -286,7 +288,7 @@ def _download(folder):
 
 def _check_batch_size(batch_size):
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, onp.integer)):
-        raise ValueError(f'batch_size must be a positive int, got {batch_size!r} '
+        raise ValueError(f'batch_size must be a positive int, got {shown(batch_size)} '
                          f'of type {type(batch_size).__name__}')
     if batch_size < 1:
         raise ValueError(f'batch_size must be a positive int, got {batch_size}')
@@ -307,11 +309,11 @@ def _check_resize(resize):
     else:
         raise TypeError(f'{expected}, got {type(resize).__name__} {resize!r}')
     if len(size) != 2:
-        raise ValueError(f'{expected}, got {len(size)} values {resize!r}')
+        raise ValueError(f'{expected}, got {len(size)} values {shown(resize)}')
     if not all(_is_int(s) for s in size):
-        raise TypeError(f'{expected}, got {resize!r}')
+        raise TypeError(f'{expected}, got {shown(resize)}')
     if not all(s > 0 for s in size):
-        raise ValueError(f'{expected}, got {resize!r}')
+        raise ValueError(f'{expected}, got {shown(resize)}')
     return tuple(int(s) for s in size)
 
 
@@ -501,7 +503,7 @@ def get_fashion_mnist_labels(labels):
     for v in values.reshape(-1):
         i = int(v)
         if i != v or not 0 <= i < NUM_CLASSES:
-            raise ValueError(f'labels must be integers in 0..{NUM_CLASSES - 1}, got {v!r}')
+            raise ValueError(f'labels must be integers in 0..{NUM_CLASSES - 1}, got {shown(v)}')
         out.append(TEXT_LABELS[i])
     return out
 

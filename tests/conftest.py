@@ -1,5 +1,6 @@
 """Shared fixtures: the real Fashion-MNIST folder, quiet, seeded tests, and the graded cases."""
 import pathlib
+import re
 
 import d2l_ch6  # noqa: F401  (first: its MXNet environment defaults, then npx.set_np())
 
@@ -99,3 +100,21 @@ class QuickRun:
 def quick_run(tmp_path_factory):
     """The session's QuickRun, writing to one temporary OUT folder (OUT/notebooks/...)."""
     return QuickRun(tmp_path_factory.mktemp('quick_run'))
+
+
+# numpy 2 writes a scalar's repr as np.float64(2.4) where numpy 1 wrote 2.4: nothing a
+# user sees may read so. A passing test whose printed output or log has one fails.
+NUMPY2_SCALAR_REPR = re.compile(r'\bnp\.(?:float|int|uint|bool|complex|str_|bytes_)\w*\(')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == 'call' and report.passed:
+        text = '\n'.join((report.capstdout, report.capstderr, report.caplog))
+        found = NUMPY2_SCALAR_REPR.search(text)
+        if found:
+            report.outcome = 'failed'
+            report.longrepr = ('numpy 2 scalar repr in what the test printed or logged: '
+                               f'...{text[max(0, found.start() - 120):found.end() + 60]}...')
