@@ -17,16 +17,29 @@ import importlib
 import importlib.metadata
 import os
 import pathlib
+import platform
 import shutil
 import site
 import sys
 import tempfile
 
+# standard library only: it prepares numpy for mxnet, and the doctor reports what it did
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # run as a file
+import d2l_ch6_startup  # noqa: E402
+del sys.path[0]
+
 __all__ = ['Check', 'run_checks', 'format_report', 'add_doctor_parser', 'CHECKS']
 
-SUPPORTED_PYTHON = ((3, 8), (3, 11))  # as setup.cfg's python_requires and the Makefile
-MXNET_VERSION, NUMPY_VERSION = '1.9.1', '1.23.5'
+SUPPORTED_PYTHON = ((3, 11), (3, 13))  # as setup.cfg's python_requires and the Makefile
+MXNET_VERSION = '1.9.1'
+NUMPY_TESTED = d2l_ch6_startup.NUMPY_TESTED
+# the oldest numpy with a wheel for a Python (older ones pip compiles from source)
+NUMPY_FIRST_WHEEL = {(3, 11): (1, 23), (3, 12): (1, 26), (3, 13): (2, 1)}
 CUDA_RUNTIME = (11, 2)  # mxnet-cu112
+CUDNN_LIBRARY = 'libcudnn.so.8'
+# mxnet-cu112 1.9.1 carries kernels for these compute capabilities, and no PTX
+GPU_ARCHS = ((5, 0), (8, 6))
+CPU_BUILD = 'pip uninstall -y mxnet-cu112 && pip install --no-deps mxnet==1.9.1 (make setup)'
 STATUSES = ('ok', 'warn', 'fail')
 
 
@@ -42,6 +55,11 @@ class Check:
 def _python_range():
     (a, b), (c, d) = SUPPORTED_PYTHON
     return f'{a}.{b}-{c}.{d}'
+
+
+def _numpy_range():
+    (a, b), (c, d) = NUMPY_TESTED
+    return f'{a}.{b} to {c}.{d}'
 
 
 # --- small probes, one place each, so that tests can simulate what they see -------
@@ -68,13 +86,19 @@ def _version_tuple(text):
 
 
 def _startup_hook():
-    """Return the path of d2l_ch6's interpreter startup hook (d2l_ch6_env.pth), or None."""
+    """Return the path of d2l_ch6's interpreter startup hook (d2l_ch6_startup.pth), or None."""
     dirs = list(site.getsitepackages()) if hasattr(site, 'getsitepackages') else []
     for folder in dirs:
-        path = pathlib.Path(folder) / 'd2l_ch6_env.pth'
+        path = pathlib.Path(folder) / d2l_ch6_startup.HOOK_FILE
         if path.is_file():
             return path
     return None
+
+
+def _platform():
+    """Return (system, machine, on Colab) of this interpreter."""
+    colab = 'COLAB_RELEASE_TAG' in os.environ or 'google.colab' in sys.modules
+    return platform.system(), platform.machine(), colab
 
 
 def _cpu_flags(path='/proc/cpuinfo'):
@@ -102,6 +126,52 @@ def _cuda_runtime_version():
     return version.value // 1000, version.value % 1000 // 10
 
 
+def _cuda_library(name):
+    """Return None when the shared library name loads, else the loader's error text."""
+    import ctypes
+    try:
+        ctypes.CDLL(name)
+    except OSError as e:
+        return str(e)
+    return None
+
+
+def _gpu_probe():
+    """Run one convolution on gpu(0) in a child process; return None or the error's last line.
+
+    A child, because an unsupported GPU architecture can abort the process
+    instead of raising (mxnet-cu112 has no kernels for it).
+    """
+    import subprocess
+    code = ('from mxnet import np, npx, gpu; from mxnet.gluon import nn; npx.set_np(); '
+            'net = nn.Conv2D(1, 3); net.initialize(ctx=gpu(0)); '
+            'print(float(net(np.ones((1, 1, 5, 5), ctx=gpu(0))).sum()))')
+    try:
+        out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                             timeout=300)
+    except subprocess.TimeoutExpired:
+        return 'no answer within 300 s'
+    if out.returncode == 0:
+        return None
+    lines = [line for line in (out.stderr or '').splitlines() if line.strip()]
+    return lines[-1] if lines else f'exit status {out.returncode}'
+
+
+def _gpu_compute_capability():
+    """Return gpu(0)'s compute capability (major, minor) from the CUDA runtime, or None."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL('libcudart.so.11.0')
+    except OSError:
+        return None
+    major, minor = ctypes.c_int(), ctypes.c_int()
+    # cudaDevAttrComputeCapabilityMajor = 75, ...Minor = 76
+    if (lib.cudaDeviceGetAttribute(ctypes.byref(major), 75, 0) != 0
+            or lib.cudaDeviceGetAttribute(ctypes.byref(minor), 76, 0) != 0):
+        return None
+    return major.value, minor.value
+
+
 def _nvidia_gpus():
     """Return how many NVIDIA GPUs the kernel driver lists (0 without the driver)."""
     folder = pathlib.Path('/proc/driver/nvidia/gpus')
@@ -118,17 +188,19 @@ def _kernel_spec():
 # --- the checks -----------------------------------------------------------------
 
 def check_python(version_info=None, executable=None):
-    """Check that the interpreter is one the pinned numpy and mxnet support."""
+    """Check that the interpreter is one that the package is tested on (3.11-3.13)."""
     v = tuple(version_info or sys.version_info)[:3]
     where = executable or sys.executable
     text = '.'.join(map(str, v))
     if SUPPORTED_PYTHON[0] <= v[:2] <= SUPPORTED_PYTHON[1]:
         return Check('python', 'ok', f'{text} at {where} (supported: {_python_range()})')
-    return Check('python', 'fail', f'{text} at {where}: not supported (mxnet {MXNET_VERSION} '
-                 f'needs numpy {NUMPY_VERSION}, which has no build for 3.12 or later)',
+    why = ('past its end of life and no longer tested' if v[:2] < SUPPORTED_PYTHON[0]
+           else 'not tested yet')
+    return Check('python', 'fail', f'{text} at {where}: not supported ({why}; supported: '
+                 f'{_python_range()})',
                  f'recreate the environment with Python {_python_range()}: rm -rf .venv && '
-                 'make setup (it finds python3.11 ... python3.8 or pyenv\'s; or '
-                 'make setup PYTHON=/path/to/python3.11)')
+                 'make setup (it finds the newest of python3.13 ... python3.11 or pyenv\'s; '
+                 'or make setup PYTHON=/path/to/python3.13)')
 
 
 def check_mxnet():
@@ -141,19 +213,23 @@ def check_mxnet():
                      'the other one first')
     if not (cpu or gpu):
         return Check('mxnet', 'fail', 'neither mxnet nor mxnet-cu112 is installed',
-                     'make setup (or make setup MXNET=mxnet-cu112 for a GPU)')
+                     'make setup (or make setup MXNET=mxnet-cu112 for a GPU); or pip install '
+                     f'--no-deps mxnet=={MXNET_VERSION}')
     dist, version = ('mxnet', cpu) if cpu else ('mxnet-cu112', gpu)
     build = 'CPU build' if cpu else 'CUDA 11.2 build'
     try:
+        d2l_ch6_startup.restore_numpy_names()
         _import('mxnet')
     except Exception as e:  # noqa: BLE001  (whatever breaks the import is the finding)
         numpy = _dist_version('numpy')
-        hint = (f'; numpy {numpy} is installed and mxnet {MXNET_VERSION} breaks on numpy '
-                f'>= 1.24' if numpy and _version_tuple(numpy) >= (1, 24) else '')
+        hint = (f'; numpy {numpy} is outside the numpy {_numpy_range()} d2l-ch6 runs it with'
+                if numpy and not NUMPY_TESTED[0] <= _version_tuple(numpy)[:2] <= NUMPY_TESTED[1]
+                else '')
         return Check('mxnet', 'fail', f'{dist} {version} ({build}) is installed but does not '
                      f'import: {type(e).__name__}: {e}{hint}',
-                     f'pip install numpy=={NUMPY_VERSION} {dist}=={MXNET_VERSION} into this '
-                     'environment (make setup does)')
+                     f'make setup; or pip install "numpy>={NUMPY_TESTED[0][0]}.'
+                     f'{NUMPY_TESTED[0][1]},<{NUMPY_TESTED[1][0]}.{NUMPY_TESTED[1][1] + 1}" and '
+                     f'pip install --no-deps {dist}=={MXNET_VERSION} into this environment')
     if version != MXNET_VERSION:
         return Check('mxnet', 'warn', f'{dist} {version} ({build}) imports, but the chapter '
                      f'is tested with {MXNET_VERSION}', f'pip install {dist}=={MXNET_VERSION} '
@@ -161,24 +237,57 @@ def check_mxnet():
     return Check('mxnet', 'ok', f'{dist} {version} ({build}), imports')
 
 
-def check_numpy():
-    """Check numpy's version (< 1.24, which mxnet 1.9.1 needs) and that it imports."""
+def check_numpy(version_info=None):
+    """Check numpy's version (numpy 1.26 to 2.4 with a wheel for this Python) and the restored names."""
     version = _dist_version('numpy')
     if version is None:
         return Check('numpy', 'fail', 'numpy is not installed', 'make setup')
-    if _version_tuple(version) >= (1, 24):
-        return Check('numpy', 'fail', f'numpy {version}: mxnet {MXNET_VERSION} uses names '
-                     'numpy 1.24 removed (np.bool, ...) and breaks',
-                     f'pip install numpy=={NUMPY_VERSION} (make setup pins it)')
+    want = (f'pip install "numpy>={NUMPY_TESTED[0][0]}.{NUMPY_TESTED[0][1]},'
+            f'<{NUMPY_TESTED[1][0]}.{NUMPY_TESTED[1][1] + 1}"')
+    v = _version_tuple(version)[:2]
+    if not NUMPY_TESTED[0] <= v <= NUMPY_TESTED[1]:
+        return Check('numpy', 'fail', f'numpy {version}: d2l-ch6 runs mxnet {MXNET_VERSION} with '
+                     f'numpy {_numpy_range()} only', f'{want} (make setup does)')
     try:
-        _import('numpy')
+        numpy = _import('numpy')
     except Exception as e:  # noqa: BLE001
         return Check('numpy', 'fail', f'numpy {version} does not import: {e}',
-                     f'pip install --force-reinstall numpy=={NUMPY_VERSION}')
-    if version != NUMPY_VERSION:
-        return Check('numpy', 'warn', f'numpy {version}; the chapter is tested with '
-                     f'{NUMPY_VERSION}', f'pip install numpy=={NUMPY_VERSION}')
-    return Check('numpy', 'ok', f'numpy {version} (< 1.24, as mxnet {MXNET_VERSION} needs)')
+                     f'pip install --force-reinstall numpy=={version}')
+    d2l_ch6_startup.restore_numpy_names(numpy)
+    restored = d2l_ch6_startup.restored_names()
+    py = tuple(version_info or sys.version_info)[:2]
+    first = NUMPY_FIRST_WHEEL.get(py)
+    names = (f'; restored for mxnet: {", ".join(restored)}' if restored
+             else '; mxnet needs no restored names with it')
+    if first and v < first:
+        return Check('numpy', 'warn', f'numpy {version} has no wheel for Python {py[0]}.{py[1]}: '
+                     f'it was compiled here, and this pair is not tested{names}',
+                     f'pip install "numpy>={first[0]}.{first[1]},<{NUMPY_TESTED[1][0]}.'
+                     f'{NUMPY_TESTED[1][1] + 1}"')
+    return Check('numpy', 'ok', f'numpy {version} (tested: {_numpy_range()}){names}')
+
+
+def check_platform():
+    """Check the system and processor: mxnet 1.9.1 has wheels for Linux and Intel macOS only."""
+    system, machine, colab = _platform()
+    if system == 'Linux' and machine in ('x86_64', 'aarch64'):
+        if colab:
+            return Check('platform', 'ok', f'Google Colab (Linux {machine}): the CPU build '
+                         f'(mxnet) runs; the GPU build (mxnet-cu112) cannot load Colab\'s '
+                         'CUDA 12 and cuDNN 9 (it needs CUDA 11.2 and cuDNN 8)')
+        return Check('platform', 'ok', f'Linux {machine} (mxnet {MXNET_VERSION} has wheels)')
+    if system == 'Darwin' and machine == 'x86_64':
+        return Check('platform', 'ok', 'macOS x86_64 (mxnet has wheels; on Apple Silicon this '
+                     'is Rosetta)')
+    if system == 'Darwin':
+        return Check('platform', 'fail', f'macOS {machine}: mxnet {MXNET_VERSION} has no native '
+                     'Apple Silicon wheel', 'use an x86_64 Python under Rosetta 2 (arch -x86_64),'
+                     ' or conda\'s osx-64 environment')
+    if system == 'Windows':
+        return Check('platform', 'fail', f'Windows: mxnet has had no Windows wheel since '
+                     '1.7.0.post2', 'use WSL2 (Ubuntu) and make setup there')
+    return Check('platform', 'fail', f'{system} {machine}: mxnet {MXNET_VERSION} has wheels '
+                 'for Linux x86_64/aarch64 and macOS x86_64 only', 'use one of those')
 
 
 def check_onednn():
@@ -265,12 +374,28 @@ def check_gpus():
         return Check('gpu', 'fail', f'mxnet-cu112 needs CUDA runtime >= 11.2, libcudart gives '
                      f'{runtime[0]}.{runtime[1]}', 'install the CUDA 11.2 runtime, or make setup '
                      '(CPU build)')
+    cudnn = _cuda_library(CUDNN_LIBRARY)
+    if cudnn is not None:
+        return Check('gpu', 'fail', f'mxnet-cu112 needs cuDNN 8 ({CUDNN_LIBRARY}), which does '
+                     f'not load: {cudnn}', 'install cuDNN 8 for CUDA 11 and add it to '
+                     f'LD_LIBRARY_PATH, or use the CPU build: {CPU_BUILD}')
     if n == 0:
         return Check('gpu', 'fail', f'mxnet-cu112 with CUDA {runtime[0]}.{runtime[1]} sees no '
                      f'GPU{error}', 'check the driver (nvidia-smi) and CUDA_VISIBLE_DEVICES, or '
-                     'use the CPU build: make setup')
-    return Check('gpu', 'ok', f'{n} GPU(s), CUDA runtime {runtime[0]}.{runtime[1]} '
-                 '(mxnet-cu112)')
+                     f'use the CPU build: {CPU_BUILD}')
+    failure = _gpu_probe()
+    if failure is not None:
+        cc = _gpu_compute_capability()
+        if cc is not None and not GPU_ARCHS[0] <= cc <= GPU_ARCHS[1]:
+            return Check('gpu', 'fail', f'gpu(0) has compute capability {cc[0]}.{cc[1]}; '
+                         f'mxnet-cu112 {MXNET_VERSION} has kernels for {GPU_ARCHS[0][0]}.'
+                         f'{GPU_ARCHS[0][1]} to {GPU_ARCHS[1][0]}.{GPU_ARCHS[1][1]} only (no '
+                         f'Hopper): a convolution there fails ({failure})',
+                         f'use the CPU build: {CPU_BUILD}')
+        return Check('gpu', 'fail', f'a convolution on gpu(0) fails: {failure}',
+                     f'check CUDA 11.2 and cuDNN 8, or use the CPU build: {CPU_BUILD}')
+    return Check('gpu', 'ok', f'{n} GPU(s), CUDA runtime {runtime[0]}.{runtime[1]}, cuDNN 8, '
+                 'a convolution on gpu(0) runs (mxnet-cu112)')
 
 
 def check_data():
@@ -326,9 +451,9 @@ def check_build_dir(out='build'):
     return Check('build', 'ok', f'{folder.absolute()} is writable')
 
 
-CHECKS = (check_python, check_mxnet, check_numpy, check_onednn, check_engine_settings, check_cpu,
+CHECKS = (check_python, check_platform, check_mxnet, check_numpy, check_onednn, check_engine_settings, check_cpu,
           check_gpus, check_data, check_kernel, check_build_dir)
-_NAMES = {check_python: 'python', check_mxnet: 'mxnet', check_numpy: 'numpy',
+_NAMES = {check_python: 'python', check_platform: 'platform', check_mxnet: 'mxnet', check_numpy: 'numpy',
           check_onednn: 'oneDNN', check_engine_settings: 'engine', check_cpu: 'cpu',
           check_gpus: 'gpu', check_data: 'data', check_kernel: 'kernel', check_build_dir: 'build'}
 
