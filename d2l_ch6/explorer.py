@@ -40,7 +40,7 @@ from .convolutions import pad_zeros
 from .padding_stride import comp_conv2d, conv_output_shape
 
 __all__ = ['ExplorerSettings', 'ExplorerView', 'explorer_view', 'explorer_strip',
-           'conv_explorer', 'ConvExplorer']
+           'conv_explorer', 'ConvExplorer', 'CONTROLS', 'site_description']
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,17 @@ SOURCES = {'grid': 'integer grid', 'image': 'Fashion-MNIST image'}
 MAX_N = 28  # slider bounds: up to a whole Fashion-MNIST image
 MAX_K, MAX_P, MAX_S, MAX_D = 7, 4, 4, 3
 GRID_N = 8  # the largest grid kept when switching back from the image
+# The sliders, in the order both explorers show them: the notebook widget (ConvExplorer) and
+# the site's JavaScript one (site_assets/explorer.js, fed by site_description()).
+CONTROLS = [  # (setting, label, min, max)
+    ('n', 'input size n', 1, MAX_N),
+    ('k', 'kernel / window k', 1, MAX_K),
+    ('p', 'padding p (per side)', 0, MAX_P),
+    ('s', 'stride s', 1, MAX_S),
+    ('d', 'dilation d', 1, MAX_D),
+    ('row', 'output cell: row', 0, MAX_N),
+    ('col', 'output cell: column', 0, MAX_N),
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -281,6 +292,26 @@ def explorer_view(settings=None, fn=None, pool_fn=None, **changes):
                         f'your function agrees with Gluon in all {view.Y.size} cells.')
     view.message = message.strip()
     return view
+
+
+def site_description():
+    """Return what the site's JavaScript explorer draws from, as JSON-ready data (the package's addition).
+
+    The controls, modes, inputs and bounds of the notebook widget, and the
+    Fashion-MNIST test image 0 resized to every n (``_image_input``, the
+    widget's own input), or why there is none. The JavaScript computes the
+    rest the way ``explorer_view`` does; tests/test_explorer.py compares the
+    two, and both with Gluon's layers.
+    """
+    images, error = None, ''
+    try:
+        images = {str(n): [round(float(v), 6) for v in _image_input(n, 0).ravel()]
+                  for n in range(1, MAX_N + 1)}
+    except (OSError, ValueError) as e:  # no data here: the site says why
+        error = str(e)
+    return {'controls': [dict(zip(('name', 'label', 'min', 'max'), c)) for c in CONTROLS],
+            'modes': MODES, 'sources': SOURCES, 'gridN': GRID_N, 'maxN': MAX_N,
+            'images': images, 'imageError': error}
 
 
 # --- the static figure ----------------------------------------------------------------
