@@ -171,7 +171,7 @@ def join_math_lines(source):
     its lines does the same for nbconvert. Code spans and fenced blocks are left
     alone, and so is maths holding a TeX comment (%), which a join would extend.
     """
-    parts = re.split(r'(```.*?```|~~~.*?~~~|`[^`\n]*`)', source, flags=re.DOTALL)
+    parts = re.split(r'(```.*?```|~~~.*?~~~|`[^`]*`)', source, flags=re.DOTALL)
     for i in range(0, len(parts), 2):  # the even parts are outside code
         parts[i] = _MATH.sub(lambda m: m.group(0) if re.search(r'(?<!\\)%', m.group(2))
                              else m.group(1) + ' '.join(m.group(2).splitlines())
