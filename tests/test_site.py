@@ -283,11 +283,16 @@ def test_the_executed_chapter_in_chromium(chromium, quick_run, fashion_dir):
         assert report[f'{path.stem}.html']['equations'] > 0, path.stem
     screens = sorted((index.parent / 'screens').glob('*.png'))
     assert len(screens) == 7 and all(p.read_bytes()[:4] == b'\x89PNG' for p in screens)
-    # The explorer's static figure and the note for its widget are on the 6.3 and 6.5 pages.
+    # The live explorer (where the widget was) and its static figure are on the 6.3 and 6.5
+    # pages, and the explorer on the index; the check saw each of them start.
     for stem in ('6.3-padding-and-stride', '6.5-pooling'):
         text = (index.parent / f'{stem}.html').read_text()
-        assert 'An interactive widget was here' in text
+        assert text.count('class="d2l-explorer"') == 1 and 'An interactive widget' not in text
         assert text.count('<img') >= 3
+        assert report[f'{stem}.html']['explorers'] == 1
+    assert report['index.html']['explorers'] == 1
+    assert 'data-settings="{&quot;n&quot;: 4, &quot;k&quot;: 3, &quot;p&quot;: 1, &quot;s&quot;: 2' \
+        in (index.parent / '6.5-pooling.html').read_text()      # the 6.5 widget's own start
     lenet = next(p for p in find_notebooks() if p.stem.startswith('6.6'))
     cell = next(i for i, c in enumerate(nbformat.read(lenet, as_version=4).cells)
                 if '\nhistory = train_ch5(' in c.source)    # the book LeNet's curves
