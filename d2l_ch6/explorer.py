@@ -355,13 +355,30 @@ def _draw_grid(ax, A, highlight=(), bad=None, numbers=True, title='', padding=0)
     ax.set_yticks([])
 
 
-def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
-    """Draw settings as input-over-output columns; return the figure (the package's addition, section 6.3).
+def _mark_windows(ax, view):
+    """Dot the first tap of every window on the padded input; write the kernel's weights in the chosen one."""
+    st = view.settings
+    h, w = view.Y.shape
+    starts = [(i * st.s, j * st.s) for i in range(h) for j in range(w)]
+    # in the cell's top-left corner, clear of its number
+    ax.scatter([c - .3 for _, c in starts], [r - .3 for r, _ in starts], s=9, c='tab:orange',
+               marker='o', zorder=3, label=f'{h * w} window starts')
+    if view.K is not None and view.padded.shape[0] <= 12:
+        for (r, c), weight in zip(view.window, view.K.ravel()):
+            ax.text(c + .45, r + .45, f'x{weight:g}', ha='right', va='bottom', fontsize=5,
+                    color='#c25f00')
 
-    Each column: the padded input with the window outlined, above the output
-    and the formula. settings: a list of ExplorerSettings or of dicts of their
-    fields. The static fallback of ``conv_explorer`` for headless notebooks and the site;
-    impossible settings are drawn as their message.
+
+def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
+    """Draw settings as columns of padded input, kernel and output; return the figure (the package's addition, section 6.3).
+
+    Each column: the padded input with a dot where every window starts and
+    the chosen output cell's window outlined (for cross-correlation with the
+    kernel's weights in its cells), the kernel (or the pooling window's size
+    and rule), and the output with the chosen cell and the formula.
+    settings: a list of ExplorerSettings or of dicts of their fields. The
+    static fallback of ``conv_explorer`` for headless notebooks; impossible
+    settings are drawn as their message.
     """
     import matplotlib.pyplot as plt
     if isinstance(settings, (ExplorerSettings, dict)) or not hasattr(settings, '__iter__'):
@@ -370,24 +387,35 @@ def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
     settings = [s if isinstance(s, ExplorerSettings) else ExplorerSettings(**s) for s in settings]
     if not settings:
         raise ValueError('settings must hold at least one setting, got an empty list')
-    fig, axes = plt.subplots(2, len(settings), figsize=(scale * len(settings), scale * 2.1),
-                             squeeze=False, layout='constrained')
+    fig, axes = plt.subplots(3, len(settings), figsize=(scale * len(settings), scale * 2.7),
+                             squeeze=False, layout='constrained',
+                             gridspec_kw={'height_ratios': [1, 0.45, 1]})
     for col, st in enumerate(settings):
         view = explorer_view(st, fn=fn, pool_fn=pool_fn)
         small = view.padded.shape[0] <= 12
         _draw_grid(axes[0, col], view.padded, view.window, numbers=small, padding=st.p,
                    title=f'{_title(st)}\npadded input {view.padded.shape[0]}x{view.padded.shape[1]}')
-        ax = axes[1, col]
+        kernel_ax, ax = axes[1, col], axes[2, col]
+        if view.K is not None:
+            _draw_grid(kernel_ax, view.K, numbers=st.k <= 7,
+                       title=f'kernel {st.k}x{st.k}' + (f', taps {st.d} apart' if st.d > 1 else ''))
+        else:
+            kernel_ax.axis('off')
+            rule = 'largest' if st.mode == 'max' else 'average'
+            kernel_ax.text(0.5, 0.5, f'window {st.k}x{st.k}:\nits {rule} value', ha='center',
+                           va='center', fontsize=8, transform=kernel_ax.transAxes)
         if not view.ok:
             ax.axis('off')
             ax.text(0.5, 0.5, _wrap(view.message, 28), ha='center', va='center', fontsize=8,
                     color='darkred', transform=ax.transAxes)
             continue
+        _mark_windows(axes[0, col], view)
         h, w = view.Y.shape
         cell = [(min(st.row, h - 1), min(st.col, w - 1))]
         formula = view.formula.rsplit(': ', 1)[-1]
         _draw_grid(ax, view.Y, cell, view.mismatch, numbers=max(h, w) <= 12,
-                   title=f'output {h}x{w}\n{_wrap(formula, 34)}')
+                   title=f'output {h}x{w} ({h * w} window{"s" if h * w != 1 else ""})\n'
+                         f'{_wrap(formula, 34)}')
     return fig
 
 

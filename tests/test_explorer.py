@@ -272,18 +272,32 @@ def test_widget_marks_a_wrong_student_function():
 # --- the static figure -----------------------------------------------------------------------
 
 def test_explorer_strip_draws_each_setting(tmp_path):
-    """Each setting is a column: padded input over output; an impossible one shows its message."""
+    """Each setting is a column: padded input (every window's start dotted), kernel, output; impossible: message."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig = explorer_strip([dict(n=5, k=3, p=1, s=2), ExplorerSettings(n=4, k=2, mode='max'),
                           dict(n=3, k=5)])
     axes = fig.axes
-    assert len(axes) == 6
-    assert axes[0].get_title().endswith('padded input 7x7')
-    assert 'output 3x3' in axes[3].get_title() and '= 3' in axes[3].get_title()
-    assert 'output 3x3' in axes[4].get_title()
-    assert any('larger than the padded input' in ' '.join(t.get_text().split()) for t in axes[5].texts)
+    assert len(axes) == 9
+    inputs, kernels, outputs = axes[0:3], axes[3:6], axes[6:9]
+    assert inputs[0].get_title().endswith('padded input 7x7')
+    assert 'output 3x3' in outputs[0].get_title() and '= 3' in outputs[0].get_title()
+    assert 'output 3x3' in outputs[1].get_title()
+    assert any('larger than the padded input' in ' '.join(t.get_text().split())
+               for t in outputs[2].texts)
+    # every window's first tap: stride 2 on the 7x7 padded input, rows and columns 0, 2, 4
+    dots = onp.asarray(inputs[0].collections[0].get_offsets()) + .3   # drawn in the corner
+    assert_allclose(sorted(map(tuple, dots.tolist())),
+                    [(c, r) for c in (0.0, 2.0, 4.0) for r in (0.0, 2.0, 4.0)], atol=1e-9)
+    assert len(inputs[1].collections[0].get_offsets()) == 9      # 3x3 max-pooling windows
+    # the kernel: the book's 0..8 grid, drawn with its numbers, and its weights in the window
+    assert kernels[0].get_title() == 'kernel 3x3'
+    assert_allclose(kernels[0].images[0].get_array(), onp.arange(9).reshape(3, 3))
+    assert [t.get_text() for t in kernels[0].texts] == [str(i) for i in range(9)]
+    assert [t.get_text() for t in inputs[0].texts if t.get_text().startswith('x')] == [
+        f'x{i}' for i in range(9)]
+    assert 'its largest value' in kernels[1].texts[0].get_text()
     path = tmp_path / 'strip.png'
     fig.savefig(path)
     plt.close(fig)
@@ -318,9 +332,10 @@ def test_widget_in_a_kernel_updates_over_comm_messages():
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)
-        code = ('import json\nfrom d2l_ch6 import conv_explorer\nw = conv_explorer()\n'
+        code = ('import json, ipywidgets\nfrom d2l_ch6 import conv_explorer\nw = conv_explorer()\n'
                 'display(w)\nprint(json.dumps({"k": w.controls["k"].model_id, '
-                '"formula": w.formula.model_id, "gluon": w.gluon.model_id, "box": w.model_id}))')
+                '"formula": w.formula.model_id, "gluon": w.gluon.model_id, "box": w.model_id, '
+                '"ipywidgets": ipywidgets.__version__}))')
         msg_id = kc.execute(code)
         opened, shown, ids = {}, [], None  # model states as the front end holds them
         while True:
@@ -341,6 +356,8 @@ def test_widget_in_a_kernel_updates_over_comm_messages():
                 pytest.fail('\n'.join(content['traceback']))
             elif kind == 'status' and content['execution_state'] == 'idle':
                 break
+        import ipywidgets
+        assert ids['ipywidgets'] == ipywidgets.__version__  # the kernel runs the version under test
         view = shown[0]['application/vnd.jupyter.widget-view+json']
         assert view['model_id'] == ids['box']
         assert opened[ids['k']]['_model_name'] == 'IntSliderModel' and opened[ids['k']]['value'] == 3
