@@ -515,20 +515,14 @@ class ConvExplorer(widgets.VBox):
             return widgets.IntSlider(value=value, min=lo, max=max(hi, value), description=label,
                                      style=style, layout=layout, continuous_update=True)
 
-        self.controls = {
-            'n': slider(st.n, 1, MAX_N, 'input size n'),
-            'k': slider(st.k, 1, MAX_K, 'kernel / window k'),
-            'p': slider(st.p, 0, MAX_P, 'padding p (per side)'),
-            's': slider(st.s, 1, MAX_S, 'stride s'),
-            'd': slider(st.d, 1, MAX_D, 'dilation d'),
-            'mode': widgets.ToggleButtons(options=[(v, k) for k, v in MODES.items()],
-                                    value=st.mode, style={'button_width': '130px'}),
-            'source': widgets.Dropdown(options=[(v, k) for k, v in SOURCES.items()],
-                                 value=st.source, description='input',
-                                 style=style, layout=layout),
-            'row': slider(st.row, 0, MAX_N, 'output cell: row'),
-            'col': slider(st.col, 0, MAX_N, 'output cell: column'),
-        }
+        self.controls = {name: slider(getattr(st, name), lo, hi, label)  # CONTROLS, as the site's
+                         for name, label, lo, hi in CONTROLS}
+        self.controls['mode'] = widgets.ToggleButtons(
+            options=[(v, k) for k, v in MODES.items()], value=st.mode,
+            style={'button_width': '130px'})
+        self.controls['source'] = widgets.Dropdown(
+            options=[(v, k) for k, v in SOURCES.items()], value=st.source, description='input',
+            style=style, layout=layout)
         self.grids = widgets.HTML()
         self.formula = widgets.HTML()
         self.gluon = widgets.HTML()

@@ -87,7 +87,7 @@ TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 <div class="jp-Cell jp-MarkdownCell jp-Notebook-cell">
 <div class="jp-Cell-inputWrapper"><div class="jp-InputArea jp-Cell-inputArea">
 <div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput" data-mime-type="text/markdown">
-{{ cell.source | markdown2html | d2l_clean }}
+{{ cell.source | markdown2html | strip_files_prefix | d2l_clean }}
 </div></div></div></div>
 {%- endblock markdowncell %}
 {% block rawcell scoped %}{% endblock rawcell %}
@@ -230,8 +230,7 @@ def _offline_notebook(nb, token):
         if tags is not None:
             cell.metadata['tags'] = [t for t in tags if isinstance(t, str) and _SAFE_TAG.match(t)] \
                 if isinstance(tags, list) else []
-        cell.pop('attachments', None) if cell.cell_type != 'markdown' else None
-        if cell.cell_type == 'markdown':
+        if cell.cell_type == 'markdown':  # its attachments become data: images
             cell.source = join_math_lines(cell.source)
             continue
         for output in cell.get('outputs', []):
@@ -844,6 +843,11 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle
                 first.wait_for_timeout(remaining * 1000)  # keeps every tab's handlers running
             order = []
             for name, page in tabs.items():
+                try:  # a page whose script never returns would hang the probe and screenshot
+                    page.wait_for_function('() => true', timeout=min(LOAD_TIMEOUT_MS, 10_000))
+                except PlaywrightError:
+                    problems[name].append('the page does not respond (a script that never ends?)')
+                    continue
                 info = _probe(page, PlaywrightError)
                 if isinstance(info, str):
                     problems[name].append(info)

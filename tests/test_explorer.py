@@ -602,3 +602,42 @@ def test_site_explorer_agrees_with_gluon(explorer_page, settings, fashion_dir):
         computed += 1
     assert computed > len(settings) // 3     # most settings run; the rest are messages
     assert errors == [] and outside == []
+
+
+def test_widget_and_site_share_one_description():
+    """The widget's sliders are CONTROLS, which the site's explorer gets from site_description()."""
+    import json
+    from d2l_ch6.explorer import CONTROLS, MODES, SOURCES, site_description
+    widget = conv_explorer()
+    for name, label, lo, hi in CONTROLS:
+        control = widget.controls[name]
+        assert (control.description, control.min) == (label, lo), name
+        assert control.max == hi or name in ('row', 'col'), name   # row/col follow the output
+    described = json.loads(json.dumps(site_description()))
+    assert [(c['name'], c['label'], c['min'], c['max']) for c in described['controls']] == \
+        [tuple(c) for c in CONTROLS]
+    assert described['modes'] == MODES and described['sources'] == SOURCES
+
+
+def test_site_description_embeds_the_widgets_image(fashion_dir):
+    """The image for every n is _image_input(n, 0), to 6 decimals; without data, the reason instead."""
+    from d2l_ch6 import explorer
+    described = explorer.site_description()
+    assert sorted(map(int, described['images'])) == list(range(1, explorer.MAX_N + 1))
+    for n in (1, 5, 28):
+        assert_allclose(onp.reshape(described['images'][str(n)], (n, n)),
+                        explorer._image_input(n, 0), atol=1e-6)
+    assert described['imageError'] == ''
+
+
+def test_site_description_without_data(monkeypatch):
+    """No Fashion-MNIST here: no image, and the site says why (the DataError's text)."""
+    from d2l_ch6 import explorer
+    from d2l_ch6.data import DataError
+
+    def missing(n, index):
+        raise DataError('no folder holds the Fashion-MNIST files')
+    monkeypatch.setattr(explorer, '_image_input', missing)
+    described = explorer.site_description()
+    assert described['images'] is None
+    assert described['imageError'] == 'no folder holds the Fashion-MNIST files'

@@ -537,3 +537,16 @@ def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
     assert problems == {'index.html': [], '6.1-hostile.html': []}
     report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
     assert report['6.1-hostile.html']['equations'] == 1
+
+
+def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatch):
+    """A script that loops for ever is that page's problem; the check still ends and reports."""
+    monkeypatch.setattr(sitemod, 'LOAD_TIMEOUT_MS', 4000)
+    site = tmp_path / 'site'
+    site.mkdir()
+    (site / 'index.html').write_text('<!DOCTYPE html><title>i</title><a href="6.1-loop.html">1</a>')
+    (site / '6.1-loop.html').write_text('<!DOCTYPE html><title>l</title>'
+                                        '<script>setTimeout(() => { for (;;) {} }, 500)</script>')
+    problems = sitemod.check_site(site, screens=tmp_path / 'screens', settle=2)
+    assert any('does not respond' in p or 'did not load' in p or 'could not be read' in p
+               for p in problems['6.1-loop.html']), problems
