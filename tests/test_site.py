@@ -550,3 +550,43 @@ def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatc
     problems = sitemod.check_site(site, screens=tmp_path / 'screens', settle=2)
     assert any('does not respond' in p or 'did not load' in p or 'could not be read' in p
                for p in problems['6.1-loop.html']), problems
+
+
+@pytest.mark.parametrize('dirty, clean', [
+    ('<p onclick="x()">a</p>', '<p>a</p>'),
+    ('<script>alert(1)</script>b', 'b'),
+    ('<svg><script>alert(1)</script><p>in svg</p></svg>c', 'c'),
+    ('<style>@import url(http://e/x.css);</style>d', 'd'),
+    ('<script>never closed <p>e</p>', ''),
+    ('<a href=" JaVa\tScRiPt:alert(1)">f</a>', '<a>f</a>'),
+    ('<a href="java&#x0A;script:alert(1)">g</a>', '<a>g</a>'),
+    ('<a href="https://d2l.ai">h</a><a href="#x">i</a><a href="6.2-two.html">j</a>',
+     '<a href="https://d2l.ai">h</a><a href="#x">i</a><a href="6.2-two.html">j</a>'),
+    ('<a href="//evil.invalid/x">k</a>', '<a>k</a>'),
+    ('<img src="data:image/png;base64,AAAA" alt="l">', '<img src="data:image/png;base64,AAAA" alt="l">'),
+    ('<img src="data:text/html,<script>x</script>" alt="m">', 'm'),
+    ('<img src="http://evil.invalid/n.png" alt="n">', 'n'),
+    ('<img src="images/o.png">', ''),
+    ('<div style="color: red">p</div>', '<div style="color: red">p</div>'),
+    ('<div style="background: u\\72l(http://e/q.png)">q</div>', '<div>q</div>'),
+    ('<div style="background-image:url(data:image/png;base64,AA)">r</div>', '<div>r</div>'),
+    ('<div id="ok-id" class="jp-x d2l-explorer">s</div>', '<div id="ok-id" class="jp-x">s</div>'),
+    ('<div id="x y" data-settings="{}">t</div>', '<div>t</div>'),
+    ('<base href="http://e/"><meta http-equiv="refresh" content="0;url=http://e"><link rel=x href=y>u',
+     'u'),
+    ('<form action="http://e"><input name=v value=w><button formaction="http://e">x</button></form>',
+     'x'),
+    ('<!-- <script>alert(1)</script> -->y', 'y'),
+    ('<p title=\'a" onclick="z()\'>z</p>', '<p title="a&quot; onclick=&quot;z()">z</p>'),
+    ('<table><tr><td colspan="2" onmouseover="x">1</td></tr></table>',
+     '<table><tr><td colspan="2">1</td></tr></table>'),
+    ('a < b &amp; c', 'a &lt; b &amp; c'),
+])
+def test_clean_html(dirty, clean):
+    """The allow-list, case by case: what runs or loads goes, text and safe markup stay."""
+    assert sitemod.clean_html(dirty) == clean
+
+
+def test_clean_html_bad_argument():
+    with pytest.raises(TypeError, match='fragment must be a str, got bytes'):
+        sitemod.clean_html(b'<p>')
