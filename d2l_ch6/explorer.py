@@ -40,7 +40,7 @@ from .convolutions import pad_zeros
 from .padding_stride import comp_conv2d, conv_output_shape
 
 __all__ = ['ExplorerSettings', 'ExplorerView', 'explorer_view', 'explorer_strip',
-           'conv_explorer', 'ConvExplorer']
+           'conv_explorer', 'ConvExplorer', 'CONTROLS', 'site_description']
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,17 @@ SOURCES = {'grid': 'integer grid', 'image': 'Fashion-MNIST image'}
 MAX_N = 28  # slider bounds: up to a whole Fashion-MNIST image
 MAX_K, MAX_P, MAX_S, MAX_D = 7, 4, 4, 3
 GRID_N = 8  # the largest grid kept when switching back from the image
+# The sliders, in the order both explorers show them: the notebook widget (ConvExplorer) and
+# the site's JavaScript one (site_assets/explorer.js, fed by site_description()).
+CONTROLS = [  # (setting, label, min, max)
+    ('n', 'input size n', 1, MAX_N),
+    ('k', 'kernel / window k', 1, MAX_K),
+    ('p', 'padding p (per side)', 0, MAX_P),
+    ('s', 'stride s', 1, MAX_S),
+    ('d', 'dilation d', 1, MAX_D),
+    ('row', 'output cell: row', 0, MAX_N),
+    ('col', 'output cell: column', 0, MAX_N),
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -283,6 +294,26 @@ def explorer_view(settings=None, fn=None, pool_fn=None, **changes):
     return view
 
 
+def site_description():
+    """Return what the site's JavaScript explorer draws from, as JSON-ready data (the package's addition).
+
+    The controls, modes, inputs and bounds of the notebook widget, and the
+    Fashion-MNIST test image 0 resized to every n (``_image_input``, the
+    widget's own input), or why there is none. The JavaScript computes the
+    rest the way ``explorer_view`` does; tests/test_explorer.py compares the
+    two, and both with Gluon's layers.
+    """
+    images, error = None, ''
+    try:
+        images = {str(n): [round(float(v), 6) for v in _image_input(n, 0).ravel()]
+                  for n in range(1, MAX_N + 1)}
+    except (OSError, ValueError) as e:  # no data here: the site says why
+        error = str(e)
+    return {'controls': [dict(zip(('name', 'label', 'min', 'max'), c)) for c in CONTROLS],
+            'modes': MODES, 'sources': SOURCES, 'gridN': GRID_N, 'maxN': MAX_N,
+            'images': images, 'imageError': error}
+
+
 # --- the static figure ----------------------------------------------------------------
 
 def _title(st):
@@ -324,13 +355,30 @@ def _draw_grid(ax, A, highlight=(), bad=None, numbers=True, title='', padding=0)
     ax.set_yticks([])
 
 
-def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
-    """Draw settings as input-over-output columns; return the figure (the package's addition, section 6.3).
+def _mark_windows(ax, view):
+    """Dot the first tap of every window on the padded input; write the kernel's weights in the chosen one."""
+    st = view.settings
+    h, w = view.Y.shape
+    starts = [(i * st.s, j * st.s) for i in range(h) for j in range(w)]
+    # in the cell's top-left corner, clear of its number
+    ax.scatter([c - .3 for _, c in starts], [r - .3 for r, _ in starts], s=9, c='tab:orange',
+               marker='o', zorder=3, label=f'{h * w} window starts')
+    if view.K is not None and view.padded.shape[0] <= 12:
+        for (r, c), weight in zip(view.window, view.K.ravel()):
+            ax.text(c + .45, r + .45, f'x{weight:g}', ha='right', va='bottom', fontsize=5,
+                    color='#c25f00')
 
-    Each column: the padded input with the window outlined, above the output
-    and the formula. settings: a list of ExplorerSettings or of dicts of their
-    fields. The static fallback of ``conv_explorer`` for headless notebooks and the site;
-    impossible settings are drawn as their message.
+
+def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
+    """Draw settings as columns of padded input, kernel and output; return the figure (the package's addition, section 6.3).
+
+    Each column: the padded input with a dot where every window starts and
+    the chosen output cell's window outlined (for cross-correlation with the
+    kernel's weights in its cells), the kernel (or the pooling window's size
+    and rule), and the output with the chosen cell and the formula.
+    settings: a list of ExplorerSettings or of dicts of their fields. The
+    static fallback of ``conv_explorer`` for headless notebooks; impossible
+    settings are drawn as their message.
     """
     import matplotlib.pyplot as plt
     if isinstance(settings, (ExplorerSettings, dict)) or not hasattr(settings, '__iter__'):
@@ -339,24 +387,35 @@ def explorer_strip(settings, fn=None, pool_fn=None, scale=2.6):
     settings = [s if isinstance(s, ExplorerSettings) else ExplorerSettings(**s) for s in settings]
     if not settings:
         raise ValueError('settings must hold at least one setting, got an empty list')
-    fig, axes = plt.subplots(2, len(settings), figsize=(scale * len(settings), scale * 2.1),
-                             squeeze=False, layout='constrained')
+    fig, axes = plt.subplots(3, len(settings), figsize=(scale * len(settings), scale * 2.7),
+                             squeeze=False, layout='constrained',
+                             gridspec_kw={'height_ratios': [1, 0.45, 1]})
     for col, st in enumerate(settings):
         view = explorer_view(st, fn=fn, pool_fn=pool_fn)
         small = view.padded.shape[0] <= 12
         _draw_grid(axes[0, col], view.padded, view.window, numbers=small, padding=st.p,
                    title=f'{_title(st)}\npadded input {view.padded.shape[0]}x{view.padded.shape[1]}')
-        ax = axes[1, col]
+        kernel_ax, ax = axes[1, col], axes[2, col]
+        if view.K is not None:
+            _draw_grid(kernel_ax, view.K, numbers=st.k <= 7,
+                       title=f'kernel {st.k}x{st.k}' + (f', taps {st.d} apart' if st.d > 1 else ''))
+        else:
+            kernel_ax.axis('off')
+            rule = 'largest' if st.mode == 'max' else 'average'
+            kernel_ax.text(0.5, 0.5, f'window {st.k}x{st.k}:\nits {rule} value', ha='center',
+                           va='center', fontsize=8, transform=kernel_ax.transAxes)
         if not view.ok:
             ax.axis('off')
             ax.text(0.5, 0.5, _wrap(view.message, 28), ha='center', va='center', fontsize=8,
                     color='darkred', transform=ax.transAxes)
             continue
+        _mark_windows(axes[0, col], view)
         h, w = view.Y.shape
         cell = [(min(st.row, h - 1), min(st.col, w - 1))]
         formula = view.formula.rsplit(': ', 1)[-1]
         _draw_grid(ax, view.Y, cell, view.mismatch, numbers=max(h, w) <= 12,
-                   title=f'output {h}x{w}\n{_wrap(formula, 34)}')
+                   title=f'output {h}x{w} ({h * w} window{"s" if h * w != 1 else ""})\n'
+                         f'{_wrap(formula, 34)}')
     return fig
 
 
@@ -456,20 +515,14 @@ class ConvExplorer(widgets.VBox):
             return widgets.IntSlider(value=value, min=lo, max=max(hi, value), description=label,
                                      style=style, layout=layout, continuous_update=True)
 
-        self.controls = {
-            'n': slider(st.n, 1, MAX_N, 'input size n'),
-            'k': slider(st.k, 1, MAX_K, 'kernel / window k'),
-            'p': slider(st.p, 0, MAX_P, 'padding p (per side)'),
-            's': slider(st.s, 1, MAX_S, 'stride s'),
-            'd': slider(st.d, 1, MAX_D, 'dilation d'),
-            'mode': widgets.ToggleButtons(options=[(v, k) for k, v in MODES.items()],
-                                    value=st.mode, style={'button_width': '130px'}),
-            'source': widgets.Dropdown(options=[(v, k) for k, v in SOURCES.items()],
-                                 value=st.source, description='input',
-                                 style=style, layout=layout),
-            'row': slider(st.row, 0, MAX_N, 'output cell: row'),
-            'col': slider(st.col, 0, MAX_N, 'output cell: column'),
-        }
+        self.controls = {name: slider(getattr(st, name), lo, hi, label)  # CONTROLS, as the site's
+                         for name, label, lo, hi in CONTROLS}
+        self.controls['mode'] = widgets.ToggleButtons(
+            options=[(v, k) for k, v in MODES.items()], value=st.mode,
+            style={'button_width': '130px'})
+        self.controls['source'] = widgets.Dropdown(
+            options=[(v, k) for k, v in SOURCES.items()], value=st.source, description='input',
+            style=style, layout=layout)
         self.grids = widgets.HTML()
         self.formula = widgets.HTML()
         self.gluon = widgets.HTML()

@@ -3,8 +3,9 @@
 ``build_site`` turns the executed notebooks in ``<out>/notebooks/`` (what
 ``d2l-ch6 notebooks --out <out>`` writes) into ``<out>/site/``: one page per
 notebook, converted by nbconvert's lab template with prev / contents / next
-links, and ``index.html`` with the contents, the run's summary table
-(``summary.json`` of the runner), the LeNet training curves of 6.6 and the
+links, and ``index.html``: each section in a sentence or two with its key
+figure, the chapter's headline results in words and the machine behind them,
+the live explorer, the run's table (``summary.json`` of the runner) and the
 Fashion-MNIST sample grid of ``d2l-ch6 data``.
 
 Offline: figures are embedded in the pages, nbconvert's network scripts
@@ -15,72 +16,99 @@ setup`` installs; Django itself is not needed) copied into
 ``<out>/site/mathjax/``. The SVG output draws glyphs as paths: Chromium
 refuses web fonts from ``file://`` pages, so the fonts of the HTML outputs
 would not load when the pages are opened from disk.
-Widgets cannot run without a kernel: their outputs become a note, and the
-notebooks draw a static figure beside them (``explorer_strip``).
+
+The site runs nothing it did not write. Every page carries a
+Content-Security-Policy (``CSP``) that allows only the site's own scripts,
+styles, fonts and images (``data:`` images too), no inline script, no
+connection, frame, form or ``<base>``; and a notebook's Markdown and HTML
+outputs are rewritten through an allow-list (``site_clean.clean_html``),
+``application/javascript`` and other active outputs are dropped, and names
+are escaped wherever they are written into HTML.
+
+Widgets cannot run without a kernel: the explorer's widget becomes the live
+explorer in plain JavaScript (``site_assets/explorer.js``, fed by
+``explorer.site_description``), any other widget a note.
 """
+import ast
 import html
 import json
 import logging
 import pathlib
 import re
+import secrets
 import shutil
 import sys
+from urllib.parse import quote
 
 from .notebooks import (_read_results, _result_names, _section_key, format_results,
                         read_summary)
+from .site_clean import clean_html
 
-__all__ = ['build_site', 'check_site', 'add_site_parser', 'SiteError', 'BrowserUnavailable']
+__all__ = ['build_site', 'check_site', 'add_site_parser', 'SiteError', 'BrowserUnavailable',
+           'CSP']
 
 log = logging.getLogger(__name__)
 
 WIDGET_MIME = 'application/vnd.jupyter.widget-view+json'
 MATHJAX_FILES = ('tex-svg.js', 'input', 'ui', 'a11y')  # the component and what it loads lazily
-# nbconvert's delimiters and options, in MathJax 3's form (its own block is MathJax 2's).
-MATHJAX_HEAD = r"""<script>
-window.MathJax = {
-  tex: {inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']],
-        processEscapes: true, processEnvironments: true, tags: 'ams'},
-  svg: {fontCache: 'global'},
-  startup: {typeset: true}
-};
-</script>
-<script id="MathJax-script" src="mathjax/tex-svg.js"></script>"""
+ASSETS = pathlib.Path(__file__).resolve().parent / 'site_assets'
+# What a page may load: its own files (and data: images and fonts); nothing runs inline, nothing
+# connects, no frame, object, form or <base>. Inline styles stay allowed: nbconvert's lab styles
+# and MathJax's SVG styles are inline, and with img-src and font-src closed they reach nothing.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; font-src 'self' data:; connect-src 'none'; media-src 'none'; "
+       "object-src 'none'; frame-src 'none'; child-src 'none'; worker-src 'none'; "
+       "manifest-src 'none'; base-uri 'none'; form-action 'none'")
+HEAD = f"""<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<link rel="stylesheet" href="assets/d2l.css">
+<script src="assets/mathjax-config.js"></script>
+<script id="MathJax-script" src="mathjax/tex-svg.js"></script>
+<script src="assets/explorer-data.js"></script>
+<script src="assets/explorer.js"></script>"""
 WIDGET_NOTE = ('<p class="d2l-widget-note"><em>An interactive widget was here. Widgets need a '
-               'running kernel: open this notebook in JupyterLab to use it. The static figure '
-               'below shows a few of its settings.</em></p>')
+               'running kernel: open this notebook in JupyterLab to use it.</em></p>')
+EXPLORER_NOTE = ('<p class="d2l-widget-note"><em>The notebook\'s <code>conv_explorer()</code> '
+                 'widget, here without a kernel: the same explorer in plain JavaScript.</em></p>')
+# Outputs the site shows, each through its own filter; any other (application/javascript,
+# text/vnd.mermaid, application/pdf, ...) is dropped and named in a note.
+SHOWN_MIMES = ('text/html', 'text/markdown', 'text/latex', 'text/plain', 'image/png',
+               'image/jpeg', 'image/svg+xml')
 
-# nbconvert's lab template, less its network scripts, plus the navigation bar.
+# nbconvert's lab template, less its network and inline scripts, with every notebook-written
+# HTML through clean_html, plus the site's head and navigation bar.
 TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_requirejs -%}{{ resources.d2l_head }}{%- endblock html_head_js_requirejs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_js_mathjax -%}{{ resources.d2l_mathjax }}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_css -%}<style>{{ resources.d2l_css }}</style>{%- endblock html_head_css -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block body_header -%}{{ super() }}{{ resources.d2l_nav }}{%- endblock body_header -%}
 {% block body_footer %}{{ resources.d2l_nav }}{{ super() }}{% endblock body_footer %}
+{% block markdowncell scoped %}
+<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell">
+<div class="jp-Cell-inputWrapper"><div class="jp-InputArea jp-Cell-inputArea">
+<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput" data-mime-type="text/markdown">
+{{ cell.source | markdown2html | strip_files_prefix | d2l_clean }}
+</div></div></div></div>
+{%- endblock markdowncell %}
+{% block rawcell scoped %}{% endblock rawcell %}
+{% block data_html scoped -%}
+<div class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output {{ extra_class }}" data-mime-type="text/html">
+{{ output.data['text/html'] | d2l_clean }}
+</div>
+{%- endblock data_html %}
+{% block data_markdown scoped -%}
+<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-OutputArea-output {{ extra_class }}" data-mime-type="text/markdown">
+{{ output.data['text/markdown'] | markdown2html | d2l_clean }}
+</div>
+{%- endblock data_markdown %}
+{% block data_svg scoped -%}
+<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
+<img src="data:image/svg+xml;base64,{{ output.data['image/svg+xml'] | text_base64 | escape_html }}">
+</div>
+{%- endblock data_svg %}
+{%- block data_javascript scoped %}{%- endblock -%}
+{%- block data_widget_view scoped %}{%- endblock -%}
 """
-
-CSS = """
-nav.d2l-nav { display: flex; justify-content: space-between; gap: 1em; padding: 0.6em 1em;
-  margin: 0 0 1em 0; background: #f3f6fa; border: 1px solid #d8e0ea; border-radius: 4px;
-  font: 14px sans-serif; }
-nav.d2l-nav a { text-decoration: none; color: #1a5a96; }
-nav.d2l-nav span.d2l-none { color: #999; }
-body.d2l-index { max-width: 980px; margin: 2em auto; padding: 0 1em; font: 15px/1.5 sans-serif;
-  color: #222; }
-table.d2l-summary { border-collapse: collapse; margin: 1em 0; }
-table.d2l-summary th, table.d2l-summary td { border: 1px solid #ccc; padding: 0.3em 0.7em;
-  text-align: left; vertical-align: top; }
-table.d2l-summary td.num { text-align: right; }
-table.d2l-summary td.mode, table.d2l-summary td.ok, table.d2l-summary td.failed { white-space: nowrap; }
-td.failed { color: #b00; font-weight: bold; }
-td.ok { color: #060; }
-figure { margin: 1em 0; }
-figure img { max-width: 100%; border: 1px solid #eee; }
-figcaption { font-size: 13px; color: #555; }
-"""
-
-
 class SiteError(RuntimeError):
     """The site cannot be built: names what is missing and how to make it."""
 
@@ -121,17 +149,113 @@ def _title(nb, stem):
     return stem
 
 
-def _offline_outputs(nb):
-    """Drop widget views (they need a kernel) and the widget state, leaving a note where one was."""
+def _href(name):
+    """Return a file name as an attribute-safe relative URL (quoted, then HTML-escaped)."""
+    return html.escape(quote(name), quote=True)
+
+
+# --- what a notebook may put on a page --------------------------------------------------
+
+_MATH = re.compile(r'(?<![\\$])(\$\$?)(?!\$)(.+?)(?<!\\)\1', re.DOTALL)
+_SAFE_CELL_ID = re.compile(r'^[a-zA-Z0-9_-]{1,64}$')
+_SAFE_TAG = re.compile(r'^[\w-]{1,64}$')
+
+
+def join_math_lines(source):
+    """Return Markdown source with line breaks inside $...$ and $$...$$ made spaces.
+
+    Markdown reads a line that starts with '+', '-', '*', '1.' or '#' as a list
+    or a heading even inside an equation, so an equation broken across lines
+    there ("... = 19\n+ (1 \cdot 1 ...)$", 6.4) came out as a bullet and raw
+    `$`. JupyterLab takes the maths out before Markdown reads the rest; joining
+    its lines does the same for nbconvert. Code spans and fenced blocks are left
+    alone, and so is maths holding a TeX comment (%), which a join would extend.
+    """
+    parts = re.split(r'(```.*?```|~~~.*?~~~|`[^`]*`)', source, flags=re.DOTALL)
+    for i in range(0, len(parts), 2):  # the even parts are outside code
+        parts[i] = _MATH.sub(lambda m: m.group(0) if re.search(r'(?<!\\)%', m.group(2))
+                             else m.group(1) + ' '.join(m.group(2).splitlines())
+                             + m.group(1), parts[i])
+    return ''.join(parts)
+
+
+def _explorer_settings(source):
+    """Return the ExplorerSettings a cell's conv_explorer(...) call starts from (ast only, nothing run)."""
+    from .explorer import ExplorerSettings
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, 'id', getattr(node.func, 'attr', '')) \
+                in ('conv_explorer', 'ConvExplorer'):
+            fields = {}
+            for kw in node.keywords:
+                if kw.arg == 'settings' and isinstance(kw.value, ast.Call):
+                    for inner in kw.value.keywords:
+                        try:
+                            fields[inner.arg] = ast.literal_eval(inner.value)
+                        except ValueError:
+                            pass
+            try:
+                return ExplorerSettings(**fields)
+            except (TypeError, ValueError):
+                return ExplorerSettings()
+    return None
+
+
+def _explorer_div(settings):
+    """Return the element explorer.js turns into the live explorer, starting at settings."""
+    import dataclasses
+    data = {k: v for k, v in dataclasses.asdict(settings).items() if k != 'image_index'}
+    return (f'<div class="d2l-explorer" data-settings="{html.escape(json.dumps(data), quote=True)}">'
+            '<noscript>The explorer needs JavaScript.</noscript></div>')
+
+
+def _offline_notebook(nb, token):
+    """Make nb safe and kernel-free in place; return {slot text: explorer HTML} for the widgets' places.
+
+    Widget views become the live explorer (a conv_explorer call) or a note;
+    outputs of a type the site does not show are dropped with a note; files an
+    output names (metadata 'filenames') are forgotten; cell ids and tags that
+    would not be safe in an attribute are dropped; equations broken across
+    Markdown lines are joined.
+    """
     nb.metadata.pop('widgets', None)
+    slots = {}
     for cell in nb.cells:
+        if 'id' in cell and not _SAFE_CELL_ID.match(str(cell.id)):
+            del cell['id']
+        tags = cell.metadata.get('tags')
+        if tags is not None:
+            cell.metadata['tags'] = [t for t in tags if isinstance(t, str) and _SAFE_TAG.match(t)] \
+                if isinstance(tags, list) else []
+        if cell.cell_type == 'markdown':  # its attachments become data: images
+            cell.source = join_math_lines(cell.source)
+            continue
         for output in cell.get('outputs', []):
+            if isinstance(output.get('metadata'), dict):
+                output.metadata.pop('filenames', None)
             data = output.get('data')
-            if data and WIDGET_MIME in data:
-                data.pop(WIDGET_MIME)
-                data.pop('text/plain', None)  # the widget's repr: "ConvExplorer(children=..."
-                data['text/html'] = WIDGET_NOTE
-    return nb
+            if not data:
+                continue
+            if WIDGET_MIME in data:
+                settings = _explorer_settings(cell.source)
+                data.clear()
+                if settings is None:
+                    data['text/html'] = WIDGET_NOTE
+                else:
+                    slot = f'D2L-EXPLORER-{token}-{len(slots)}'
+                    slots[slot] = EXPLORER_NOTE + _explorer_div(settings)
+                    data['text/html'] = slot
+                continue
+            dropped = sorted(m for m in data if m not in SHOWN_MIMES)
+            for mime in dropped:
+                del data[mime]
+            if dropped and not data:
+                data['text/plain'] = (f'[{", ".join(dropped)}: not shown in the offline site, '
+                                      'which runs nothing a notebook wrote]')
+    return slots
 
 
 def _nav(pages, i):
@@ -142,7 +266,7 @@ def _nav(pages, i):
         name, title = pages[k]
         text = f'&larr; {html.escape(title)}' if arrow_left else f'{html.escape(title)} &rarr;'
         rel = 'prev' if arrow_left else 'next'
-        return f'<a class="d2l-{rel}" rel="{rel}" href="{name}">{text}</a>'
+        return f'<a class="d2l-{rel}" rel="{rel}" href="{_href(name)}">{text}</a>'
     return (f'<nav class="d2l-nav">{link(i - 1, True)}'
             f'<a class="d2l-contents" href="index.html">Contents</a>{link(i + 1, False)}</nav>')
 
@@ -153,6 +277,7 @@ def _exporter():
     exporter = HTMLExporter(template_name='lab',
                             extra_loaders=[jinja2.DictLoader({'d2l_page.html.j2': TEMPLATE})])
     exporter.template_file = 'd2l_page.html.j2'
+    exporter.register_filter('d2l_clean', clean_html)
     exporter.log.setLevel(logging.ERROR)  # not nbconvert's 'Alternative text is missing' per figure
     return exporter
 
@@ -172,91 +297,316 @@ def _trains_lenet(nb):
     return lambda source: assignment.search(source) is not None
 
 
-def _copy_images(nb, cell_filter, folder, prefix):
+def _copy_images(nb, cell_filter, folder, prefix, limit=None):
     """Write the PNG or SVG figures of the cells whose source passes cell_filter; return the file names."""
     import base64
+    import binascii
     names = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != 'code' or not cell_filter(cell.source):
             continue
         for output in cell.get('outputs', []):
+            if limit is not None and len(names) >= limit:
+                return names
             data = output.get('data', {})
             name = f'{prefix}_cell{index:02d}_{len(names) + 1}'
-            if 'image/png' in data:
-                (folder / f'{name}.png').write_bytes(base64.b64decode(data['image/png']))
+            if isinstance(data.get('image/png'), str):
+                try:
+                    png = base64.b64decode(data['image/png'], validate=False)
+                except (binascii.Error, ValueError):
+                    continue
+                (folder / f'{name}.png').write_bytes(png)
                 names.append(f'{name}.png')
-            elif 'image/svg+xml' in data:  # d2l's figures are SVG
+            elif isinstance(data.get('image/svg+xml'), str):  # d2l's figures are SVG
                 (folder / f'{name}.svg').write_text(data['image/svg+xml'], encoding='utf-8')
                 names.append(f'{name}.svg')
     return names
 
 
+# --- the index ------------------------------------------------------------------------
+
+# Each section in a sentence or two (the book's sections 6.1-6.6); a notebook of another
+# section gets its first paragraph.
+SECTION_SUMMARIES = {
+    '6.1': 'Why images need a layer of their own: a dense layer on a megapixel photo needs '
+           'billions of weights, while translation invariance and locality shrink it to one '
+           'small kernel slid over the image, a convolution.',
+    '6.2': 'The cross-correlation behind every convolutional layer, computed by hand '
+           '(<code>corr2d</code>), used to find the vertical edges of an image, and a kernel '
+           'learned from the input and output alone.',
+    '6.3': 'How padding keeps the output as large as the input and how a stride shrinks it: '
+           'the output side is floor((n - k + p + s) / s), formula (6.3.3). The explorer below '
+           'puts every number of it on a slider.',
+    '6.4': 'Colour images have channels: a kernel per input channel, summed, and a stack of '
+           'them per output channel; a 1 x 1 convolution mixes channels at each pixel alone.',
+    '6.5': 'Pooling: the largest or the average value of each window, which makes a network '
+           'less sensitive to where exactly a feature sits and halves the resolution with '
+           'stride 2.',
+    '6.6': 'LeNet, two convolutions with pooling and three dense layers, trained on '
+           'Fashion-MNIST: the chapter put together, with the training curves of the run.',
+}
+RESULT_NAMES = {'lenet': "the book's LeNet on Fashion-MNIST",
+                'lenet_improved': 'the improved LeNet (exercise 6.6.2) on Fashion-MNIST',
+                'lenet_improved_mnist': 'the improved LeNet on MNIST digits (exercise 6.6.3)',
+                'loss': 'loss', 'train_acc': 'train accuracy', 'test_acc': 'test accuracy',
+                'quick': 'quick mode'}
+# The book's LeNet (section 6.6 as printed, and across the book's builds).
+BOOK_LENET = {'loss': 0.477, 'train_acc': 0.820, 'test_acc': 0.812, 'band': (0.70, 0.836)}
+
+
+def _human(key):
+    """Return a results key as words."""
+    return RESULT_NAMES.get(key, str(key).replace('_', ' '))
+
+
+def _first_paragraph(nb):
+    for cell in nb.cells:
+        if cell.cell_type == 'markdown':
+            for block in cell.source.split('\n\n'):
+                if block.strip() and not block.lstrip().startswith('#'):
+                    sentences = re.split(r'(?<=[.!?])\s+', ' '.join(block.split()))
+                    return html.escape(' '.join(sentences[:2]))
+    return ''
+
+
+def _summary_entry(stem, entry):
+    """Check one summary.json entry: a dict with the runner's fields and types; SiteError if not."""
+    where = f'summary.json entry {stem!r}'
+    if not isinstance(entry, dict):
+        raise SiteError(f'{where} must be an object, got {type(entry).__name__}')
+    checks = {'status': (str,), 'seconds': (int, float, type(None)), 'quick': (bool, type(None)),
+              'results': (dict, type(None))}
+    for key, types in checks.items():
+        if key in entry and (not isinstance(entry[key], types) or isinstance(entry[key], bool)
+                             and bool not in types):
+            raise SiteError(f'{where}: {key} must be {" or ".join(t.__name__ for t in types)}, '
+                            f'got {type(entry[key]).__name__} {entry[key]!r}')
+    for name, value in (entry.get('results') or {}).items():
+        if not isinstance(value, (dict, int, float, str, bool, type(None))):
+            raise SiteError(f'{where}: results[{name!r}] must be a number or an object, '
+                            f'got {type(value).__name__}')
+        if isinstance(value, dict) and not all(isinstance(v, (int, float, str, bool, type(None)))
+                                               for v in value.values()):
+            raise SiteError(f'{where}: results[{name!r}] must hold numbers, got {value!r}')
+    return entry
+
+
+def _read_site_summary(out):
+    """Return summary.json as {stem: entry}, checked; SiteError naming the file when it is damaged."""
+    path = pathlib.Path(out) / 'notebooks' / 'summary.json'
+    try:
+        summary = read_summary(out)
+    except ValueError as e:
+        raise SiteError(str(e)) from None
+    if not isinstance(summary, dict):
+        raise SiteError(f'{path} must hold an object {{notebook: run}}, got '
+                        f'{type(summary).__name__}: run `d2l-ch6 notebooks --out {out}` again')
+    try:
+        return {str(stem): _summary_entry(stem, entry) for stem, entry in summary.items()}
+    except SiteError as e:
+        raise SiteError(f'{path}: {e}: run `d2l-ch6 notebooks --out {out}` again') from None
+
+
+def _entry(nb, summary, stem):
+    entry = summary.get(stem)
+    if entry is None:  # executed by another runner: read what the notebook holds
+        entry = {'status': _status(nb), 'seconds': None, 'results': _read_results(nb),
+                 'quick': None}
+    return entry
+
+
+def _format_results(results):
+    parts = []
+    for name, value in results.items():
+        if name == 'quick':
+            continue
+        if isinstance(value, dict):
+            inner = ', '.join(f'{_human(k)} {v:.3f}' if isinstance(v, float) else
+                              f'{_human(k)} {v}' for k, v in value.items())
+            parts.append(f'{_human(name)}: {inner}')
+        else:
+            parts.append(f'{_human(name)} {value}')
+    return '; '.join(parts)
+
+
 def _summary_rows(notebooks, summary):
     rows = []
     for stem, title, nb in notebooks:
-        entry = summary.get(stem)
-        if entry is None:  # executed by another runner: read what the notebook holds
-            entry = {'status': _status(nb), 'seconds': None, 'results': _read_results(nb),
-                     'quick': None}
-        seconds = '' if entry.get('seconds') is None else f'{entry["seconds"]:.1f}'
+        entry = _entry(nb, summary, stem)
+        seconds = '' if entry.get('seconds') is None else f'{float(entry["seconds"]):.1f}'
         mode = {True: 'quick', False: 'full size'}.get(entry.get('quick'), '')
-        results = format_results(entry['results'], skip=('quick',)) \
-            if entry.get('results') else ''                 # the mode has its own column
+        results = _format_results(entry['results']) if entry.get('results') else ''
         status = entry.get('status', 'unknown')
-        rows.append(f'<tr><td><a href="{stem}.html">{html.escape(title)}</a></td>'
-                    f'<td class="{html.escape(status)}">{html.escape(status)}</td>'
+        css = status if status in ('ok', 'failed') else 'unknown'
+        rows.append(f'<tr><td><a href="{_href(stem + ".html")}">{html.escape(title)}</a></td>'
+                    f'<td class="{css}">{html.escape(status)}</td>'
                     f'<td class="mode">{mode}</td><td class="num">{seconds}</td>'
                     f'<td>{html.escape(results)}</td></tr>')
     return rows
 
 
-def _index_html(notebooks, summary, curves, samples):
-    contents = ''.join(f'<li><a href="{stem}.html">{html.escape(title)}</a></li>'
-                       for stem, title, _ in notebooks)
-    rows = ''.join(_summary_rows(notebooks, summary))
-    figures = []
-    for name in curves:
-        figures.append(f'<figure><img src="images/{name}" alt="LeNet training curves">'
-                       '<figcaption>LeNet training curves: loss, train and test accuracy per epoch '
-                       '(from the executed 6.6 notebook).</figcaption></figure>')
-    if not curves:
-        figures.append('<p>No LeNet training curves: the 6.6 notebook was not executed.</p>')
-    if samples:
-        figures.append(f'<figure><img src="images/{samples}" alt="Fashion-MNIST samples">'
-                       '<figcaption>The first Fashion-MNIST training images with their labels '
-                       '(<code>d2l-ch6 data</code>).</figcaption></figure>')
+def _cpu():
+    """Return this machine's CPU model and core count, as words."""
+    import os
+    model = ''
+    try:
+        for line in pathlib.Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'):
+                model = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import platform
+    return f'{model or platform.processor() or platform.machine()}, {os.cpu_count()} cores'
+
+
+def _device_of(nb):
+    """Return the device of 6.6's training as its closing line prints it ('... examples/sec on X')."""
+    for cell in nb.cells:
+        for output in cell.get('outputs', []):
+            text = output.get('text', '') if output.get('output_type') == 'stream' else ''
+            match = re.search(r'examples/sec on (.+)', text if isinstance(text, str) else '')
+            if match:
+                return match.group(1).strip()
+    return None
+
+
+def _pct(x):
+    return f'{100 * float(x):.1f}%'
+
+
+def _headline(notebooks, summary):
+    """Return the chapter's headline results in words (HTML)."""
+    lenet = next(((stem, nb) for stem, _, nb in notebooks if stem.startswith('6.6')), None)
+    items = []
+    if lenet is None:
+        items.append('<li>The 6.6 notebook was not executed: no LeNet results.</li>')
     else:
-        figures.append('<p>No sample grid: run <code>d2l-ch6 data --out OUT</code> first.</p>')
+        stem, nb = lenet
+        entry = _entry(nb, summary, stem)
+        results = entry.get('results') or {}
+        quick = entry.get('quick')
+        book = results.get('lenet')
+        lo, hi = BOOK_LENET['band']
+        if isinstance(book, dict) and isinstance(book.get('test_acc'), (int, float)):
+            acc = float(book['test_acc'])
+            where = ('inside' if lo <= acc <= hi else 'below' if acc < lo else 'above')
+            verdict = (f'{where} the book\'s band of {_pct(lo)}-{_pct(hi)}' if not quick else
+                       'not comparable with the book\'s band: this run was in quick mode '
+                       '(a few epochs on a subset); <code>make run</code> trains it in full')
+            items.append(f'<li><b>The book\'s LeNet</b> (lr 0.9, batch 256, 10 epochs) reached '
+                         f'a test accuracy of <b>{_pct(acc)}</b> in this run, {verdict}. The book '
+                         f'prints loss {BOOK_LENET["loss"]}, train accuracy '
+                         f'{_pct(BOOK_LENET["train_acc"])}, test accuracy '
+                         f'{_pct(BOOK_LENET["test_acc"])}.</li>')
+        mnist = results.get('lenet_improved_mnist')
+        if isinstance(mnist, dict) and isinstance(mnist.get('test_acc'), (int, float)):
+            items.append(f'<li><b>Exercise 6.6.3</b>: the improved LeNet recognises '
+                         f'<b>{_pct(mnist["test_acc"])}</b> of the MNIST test digits in this run'
+                         + (' (quick mode)' if quick else '') + '.</li>')
+        device = _device_of(nb)
+        if results:
+            items.append(f'<li>Measured when the notebooks ran'
+                         + (f' (finished {html.escape(str(entry.get("finished")))})'
+                            if entry.get('finished') else '')
+                         + (f', training on {html.escape(device)}' if device else '')
+                         + f'; the machine that built this site: {html.escape(_cpu())}.</li>')
+    try:
+        from .notebooks import recorded_runs
+        runs = [r for r in recorded_runs('improve_lenet') if r.get('variant') == 'improved']
+    except (OSError, ValueError, KeyError):
+        runs = []
+    if runs:
+        accs = [float(r['test_acc']) for r in runs]
+        cpu = sorted({str(r.get('cpu', '')) for r in runs})
+        dates = sorted({str(r.get('date', '')) for r in runs})
+        items.append(f'<li><b>The improved LeNet</b> (exercise 6.6.2: BatchNorm, ReLU, max pooling, '
+                     f'a third convolution, cosine learning rate) reaches <b>{_pct(min(accs))}-'
+                     f'{_pct(max(accs))}</b> test accuracy on Fashion-MNIST over {len(runs)} seeds '
+                     f'of 10 epochs, recorded by <code>benchmarks/improve_lenet.py</code> on '
+                     f'{html.escape("; ".join(cpu))} ({html.escape(", ".join(dates))}).</li>')
+    return '<ul class="d2l-headline">' + ''.join(items) + '</ul>'
+
+
+def _index_html(notebooks, summary, figures, samples, curves):
+    sections = []
+    for stem, title, nb in notebooks:
+        key = stem.split('-', 1)[0]
+        text = SECTION_SUMMARIES.get(key) or _first_paragraph(nb)
+        figure = figures.get(stem)
+        img = (f'<a href="{_href(stem + ".html")}"><img src="images/{_href(figure)}" '
+               f'alt="{html.escape(title)}: its first figure"></a>' if figure else '')
+        sections.append(f'<section class="d2l-section"><div class="d2l-section-text">'
+                        f'<h3><a href="{_href(stem + ".html")}">{html.escape(title)}</a></h3>'
+                        f'<p>{text}</p></div>{img}</section>')
+    rows = ''.join(_summary_rows(notebooks, summary))
+    extra = []
+    for name in curves:
+        extra.append(f'<figure><img src="images/{_href(name)}" alt="LeNet training curves">'
+                     '<figcaption>The book\'s LeNet: loss, train and test accuracy per epoch '
+                     '(from the executed 6.6 notebook).</figcaption></figure>')
+    if not curves:
+        extra.append('<p>No LeNet training curves: the 6.6 notebook was not executed.</p>')
+    if samples:
+        extra.append(f'<figure><img src="images/{_href(samples)}" alt="Fashion-MNIST samples">'
+                     '<figcaption>The first Fashion-MNIST training images with their labels '
+                     '(<code>d2l-ch6 data</code>).</figcaption></figure>')
+    else:
+        extra.append('<p>No sample grid: run <code>d2l-ch6 data --out OUT</code> first.</p>')
+    from .explorer import ExplorerSettings
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Dive into Deep Learning, Chapter 6: Convolutional Neural Networks</title>
-<style>{CSS}</style>
+{HEAD}
 </head>
 <body class="d2l-index">
 <h1>Dive into Deep Learning, Chapter 6: Convolutional Neural Networks</h1>
 <p>The chapter's notebooks as they were executed (MXNet/Gluon edition, package
-<code>d2l_ch6</code>). Every page works offline.</p>
-<h2>Contents</h2>
-<ol class="d2l-contents">{contents}</ol>
+<code>d2l_ch6</code>), readable without Python: every page works offline, and the explorer
+below runs in the page.</p>
+<h2>The chapter's results</h2>
+{_headline(notebooks, summary)}
+<h2>The sections</h2>
+<div class="d2l-sections">{''.join(sections)}</div>
+<h2>Try it: convolution and pooling</h2>
+<p>Move the sliders: the padded input (grey: padding) with the window of the chosen output cell
+outlined and the kernel's weights in its corners, the kernel, the output, formula (6.3.3) with
+the numbers and the Gluon layer that computes it.</p>
+{_explorer_div(ExplorerSettings(n=5, k=3, p=1, s=2))}
+<h2>LeNet and the data</h2>
+{''.join(extra)}
 <h2>The run</h2>
 <table class="d2l-summary">
 <tr><th>notebook</th><th>status</th><th>mode</th><th>seconds</th><th>results</th></tr>
 {rows}
 </table>
-<h2>LeNet and the data</h2>
-{''.join(figures)}
 </body>
 </html>
 """
 
 
+def _copy_assets(site):
+    """Copy the site's own CSS and scripts to site/assets/ and write the explorer's data there."""
+    from .explorer import site_description
+    target = site / 'assets'
+    if target.is_dir():
+        shutil.rmtree(target)
+    target.mkdir()
+    for name in ('d2l.css', 'mathjax-config.js', 'explorer.js'):
+        shutil.copyfile(ASSETS / name, target / name)
+    description = json.dumps(site_description(), separators=(',', ':'))
+    (target / 'explorer-data.js').write_text(
+        f'window.D2L_EXPLORER = {description};\n', encoding='utf-8')
+
+
 def build_site(out='build'):
     """Write <out>/site/ from the executed notebooks in <out>/notebooks/; return index.html's path.
 
-    Raises SiteError when there is no executed notebook or no local MathJax.
+    Raises SiteError when there is no executed notebook, no local MathJax, or a
+    damaged summary.json.
     """
     import nbformat
     out = pathlib.Path(out)
@@ -265,6 +615,7 @@ def build_site(out='build'):
     if not paths:
         raise SiteError(f'no executed notebook in {source}: run `d2l-ch6 notebooks --out {out}` '
                         'first')
+    summary = _read_site_summary(out)
     site = out / 'site'
     site.mkdir(parents=True, exist_ok=True)
     images = site / 'images'
@@ -274,6 +625,7 @@ def build_site(out='build'):
     for old in site.glob('*.html'):
         old.unlink()
     _copy_mathjax(site)
+    _copy_assets(site)
 
     notebooks = []
     for path in paths:
@@ -281,14 +633,20 @@ def build_site(out='build'):
         notebooks.append((path.stem, _title(nb, path.stem), nb))
     pages = [(f'{stem}.html', title) for stem, title, _ in notebooks]
     exporter = _exporter()
-    curves = []
+    curves, figures = [], {}
+    token = secrets.token_hex(8)
     for i, (stem, title, nb) in enumerate(notebooks):
         if stem.startswith('6.6'):
             curves = _copy_images(nb, _trains_lenet(nb), images, 'lenet_curves')
+        key = _copy_images(nb, lambda source: True, images, f'section{i}', limit=1)
+        if key:
+            figures[stem] = key[0]
+        slots = _offline_notebook(nb, token)
         body, _ = exporter.from_notebook_node(
-            _offline_outputs(nb), resources={'metadata': {'name': title},
-                                             'd2l_nav': _nav(pages, i), 'd2l_css': CSS,
-                                             'd2l_mathjax': MATHJAX_HEAD})
+            nb, resources={'metadata': {'name': title}, 'd2l_nav': _nav(pages, i),
+                           'd2l_head': HEAD})
+        for slot, explorer in slots.items():
+            body = body.replace(slot, explorer)
         (site / f'{stem}.html').write_text(body, encoding='utf-8')
         log.info('wrote %s', site / f'{stem}.html')
     samples = None
@@ -296,7 +654,7 @@ def build_site(out='build'):
         samples = 'fashion_mnist_samples.png'
         shutil.copyfile(out / samples, images / samples)
     index = site / 'index.html'
-    index.write_text(_index_html(notebooks, read_summary(out), curves, samples), encoding='utf-8')
+    index.write_text(_index_html(notebooks, summary, figures, samples, curves), encoding='utf-8')
     return index
 
 
@@ -344,24 +702,47 @@ def run_site_command(args):
 # --- checking the site in a real browser ----------------------------------------------
 
 CHROMIUM = '/usr/bin/chromium'  # Debian's; make setup installs it where it can
+# AutomationControlled off: navigator.webdriver is false, so a page that hides its requests
+# from automated browsers shows them here too.
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync', '--no-first-run']
+                 '--disable-component-update', '--disable-sync', '--no-first-run',
+                 '--disable-blink-features=AutomationControlled',
+                 '--force-webrtc-ip-handling-policy=disable_non_proxied_udp']
+SETTLE_SECONDS = 10.0   # how long after its load a page is watched for requests
+LOAD_TIMEOUT_MS = 60_000
+_NOT_WEBDRIVER = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false});"
 
-# Run in each page once it has loaded: what a reader would see go wrong.
+# Run in each page once it has settled: what a reader would see go wrong.
 _PAGE_PROBE = r"""async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-  const images = [...document.images].map(img => ({src: img.src.slice(0, 80), ok: img.complete
-      && img.naturalWidth > 0 && img.naturalHeight > 0}));
-  const markdown = [...document.querySelectorAll('.jp-MarkdownOutput')];
-  const raw = markdown.map(m => m.innerText).join('\n').match(/\$[^$\n]+\$/g) || [];
+  const wait = (ms) => new Promise(r => setTimeout(r, ms));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await Promise.race([MathJax.startup.promise, wait(20000)]);
+  }
+  const images = [...document.images].map(img => ({src: String(img.src).slice(0, 80),
+      ok: img.complete && img.naturalWidth > 0 && img.naturalHeight > 0}));
+  // Raw TeX left in the text a reader sees: any $ (or \( \[) outside code and typeset maths.
+  const raw = [];
+  for (const root of document.querySelectorAll('.jp-MarkdownOutput, .jp-RenderedLatex')) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('code, pre, mjx-container, script, style')) continue;
+      const text = node.textContent;
+      const at = text.search(/\$|\\\(|\\\[/);
+      if (at >= 0) raw.push(text.slice(Math.max(0, at - 20), at + 40).trim());
+    }
+  }
+  const explorers = [...document.querySelectorAll('.d2l-explorer')];
   return {
     title: document.title,
+    url: location.href,
     images: images,
     math: document.querySelectorAll('mjx-container').length,
     mathErrors: document.querySelectorAll('mjx-merror').length,
     rawMath: raw.slice(0, 5),
+    explorers: explorers.length,
+    explorersRunning: explorers.filter(e => e.querySelector('.d2l-ex-input')).length,
     links: [...document.querySelectorAll('a[href]')].map(a => ({href: a.getAttribute('href'),
-        url: a.href, cls: a.className})),
+        url: String(a.href), cls: String(a.className)})),
   };
 }"""
 
@@ -373,22 +754,43 @@ class BrowserUnavailable(RuntimeError):
 def _file_of(url):
     """Return the local path of a file:// URL (without query or fragment), or None."""
     from urllib.parse import unquote, urlsplit
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(str(url))
+    except ValueError:
+        return None
     return pathlib.Path(unquote(parts.path)) if parts.scheme == 'file' else None
 
 
-def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
+def _inside(site, url):
+    """Tell whether url is a file of the site (its folder or below)."""
+    path = _file_of(url)
+    if path is None:
+        return False
+    try:
+        path.resolve().relative_to(site)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle=SETTLE_SECONDS):
     """Open every page of site in headless chromium; return {page: [problems]} and write screenshots.
 
-    Problems: console errors, failed or non-local requests, images with no
-    natural size, equations not typeset (MathJax errors, or raw ``$...$``
-    left in the Markdown), links to missing
-    files, prev/next links out of contents order. screens: folder for one
-    PNG per page and report.json, what each page showed (title, equations
-    typeset, images, links, problems) (default: <site>/screens). Raises BrowserUnavailable when
-    chromium or playwright is missing.
+    Every page is open at once, each watched from before its load until
+    ``settle`` seconds after the last load (default 10), with
+    ``navigator.webdriver`` false. Problems: any request outside the site
+    (the network, WebSockets, files outside the site folder; each is aborted),
+    a page that navigates away or opens a window, console and script errors,
+    images with no natural size, equations not typeset (MathJax errors, or a
+    raw ``$`` left in the text), an explorer that did not start, links to
+    missing files or out of contents order. A page's content never crashes
+    the check: what cannot be read is a problem of that page. screens: folder
+    for one PNG per page and report.json, what each page showed (default:
+    <site>/screens). Raises BrowserUnavailable when chromium or playwright is
+    missing.
     """
     import tempfile
+    import time
     site = pathlib.Path(site).resolve()
     if not (site / 'index.html').is_file():
         raise SiteError(f'no index.html in {site}: run `d2l-ch6 site` first')
@@ -396,6 +798,7 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
         raise BrowserUnavailable(f'{chromium} is missing: install Debian\'s chromium '
                                  '(make setup does as root)')
     try:
+        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise BrowserUnavailable('the python package playwright is missing '
@@ -405,41 +808,62 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
     pages = ['index.html'] + [p.name for p in sorted(site.glob('*.html'), key=_section_key)
                               if p.name != 'index.html']
     problems = {name: [] for name in pages}
-    report = {}
+    report = {name: {} for name in pages}
     with tempfile.TemporaryDirectory(dir=user_data_dir) as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
-            viewport={'width': 1280, 'height': 900})
+            viewport={'width': 1280, 'height': 900}, service_workers='block')
         try:
-            current = []  # the page's problem list, for the event handlers
+            context.add_init_script(_NOT_WEBDRIVER)
+            stray = problems['index.html']
 
-            def route(r):
-                if r.request.url.startswith('file:'):
-                    r.continue_()
-                else:  # nothing may come from the network
-                    current.append(f'request to the network: {r.request.url}')
-                    r.abort()
-
-            context.route('**/*', route)
-            page = context.new_page()
-            page.on('console', lambda m: m.type == 'error' and current.append(
-                f'console error: {m.text}'))
-            page.on('pageerror', lambda e: current.append(f'script error: {e}'))
-            page.on('requestfailed', lambda r: current.append(
-                f'failed request: {r.url} ({r.failure})'))
-            order = []
+            def context_route(r):  # what no page's own route saw (a popup, a worker)
+                stray.append(f'request outside the site (another window or worker): '
+                             f'{r.request.url[:200]}')
+                r.abort()
+            context.route('**/*', context_route)
+            context.route_web_socket('**/*', lambda ws: (stray.append(
+                f'WebSocket outside the site: {ws.url[:200]}'), ws.close()))
+            tabs = {}
             for name in pages:
-                current = problems[name]
-                response = page.goto((site / name).as_uri(), wait_until='load')
-                if response is not None and not response.ok:
-                    current.append(f'load failed: status {response.status}')
-                info = page.evaluate(_PAGE_PROBE)
+                tabs[name] = _open_watched(context, site, name, problems[name])
+            loaded_at = time.monotonic()
+            for name, page in tabs.items():
+                try:
+                    response = page.goto((site / name).as_uri(), wait_until='load',
+                                         timeout=LOAD_TIMEOUT_MS)
+                    if response is not None and not response.ok:
+                        problems[name].append(f'load failed: status {response.status}')
+                except PlaywrightError as e:
+                    problems[name].append(f'the page did not load: {str(e).splitlines()[0]}')
+                loaded_at = time.monotonic()
+            first = next(iter(tabs.values()))
+            remaining = settle - (time.monotonic() - loaded_at)
+            if remaining > 0:
+                first.wait_for_timeout(remaining * 1000)  # keeps every tab's handlers running
+            order = []
+            for name, page in tabs.items():
+                try:  # a page whose script never returns would hang the probe and screenshot
+                    page.wait_for_function('() => true', timeout=min(LOAD_TIMEOUT_MS, 10_000))
+                except PlaywrightError:
+                    problems[name].append('the page does not respond (a script that never ends?)')
+                    continue
+                info = _probe(page, PlaywrightError)
+                if isinstance(info, str):
+                    problems[name].append(info)
+                    continue
                 report[name] = {'title': info['title'], 'equations': info['math'],
-                                'images': len(info['images']), 'links': len(info['links'])}
-                _check_page(site, name, info, current)
+                                'images': len(info['images']), 'links': len(info['links']),
+                                'explorers': info['explorers']}
+                if _file_of(info['url']) != (site / name):
+                    problems[name].append(f'the page navigated away to {info["url"][:200]}')
+                _check_page(site, name, info, problems[name])
                 order.append((name, info['links']))
-                page.screenshot(path=str(screens / f'{pathlib.Path(name).stem}.png'),
-                                full_page=name == 'index.html')
+                try:
+                    page.screenshot(path=str(screens / f'{pathlib.Path(name).stem}.png'),
+                                    full_page=name == 'index.html', timeout=LOAD_TIMEOUT_MS)
+                except PlaywrightError as e:
+                    problems[name].append(f'no screenshot: {str(e).splitlines()[0]}')
             _check_order(pages, order, problems)
         finally:
             context.close()
@@ -449,40 +873,98 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None):
     return problems
 
 
+def _open_watched(context, site, name, current):
+    """Open a tab for page `name` that records into current every request, socket and error."""
+    page = context.new_page()
+    own = site / name
+
+    def route(r):
+        url = r.request.url
+        if _inside(site, url):
+            if r.request.is_navigation_request() and r.request.frame == page.main_frame \
+                    and _file_of(url) != own:
+                current.append(f'the page navigates to {url[:200]}')
+                r.abort()
+                return
+            r.continue_()
+        else:  # nothing may come from the network, nor from files outside the site
+            current.append(f'request outside the site: {url[:200]}')
+            r.abort()
+
+    page.route('**/*', route)
+    page.route_web_socket('**/*', lambda ws: (current.append(
+        f'WebSocket outside the site: {ws.url[:200]}'), ws.close()))
+    page.on('websocket', lambda ws: current.append(f'WebSocket opened: {ws.url[:200]}'))
+    page.on('console', lambda m: m.type == 'error' and current.append(
+        f'console error: {m.text[:300]}'))
+    page.on('pageerror', lambda e: current.append(f'script error: {str(e)[:300]}'))
+    page.on('popup', lambda p: current.append(f'the page opened a window: {p.url[:200]}'))
+    page.on('requestfailed', lambda r: _inside(site, r.url) and current.append(
+        f'failed request: {r.url[:200]} ({r.failure})'))
+    return page
+
+
+def _probe(page, error_class):
+    """Return what _PAGE_PROBE reads from page, checked; or a problem (str) when it cannot be read."""
+    try:
+        info = page.evaluate(_PAGE_PROBE)
+    except error_class as e:
+        return f'the page could not be read: {str(e).splitlines()[0][:300]}'
+    want = {'title': str, 'url': str, 'images': list, 'math': int, 'mathErrors': int,
+            'rawMath': list, 'links': list, 'explorers': int, 'explorersRunning': int}
+    if not isinstance(info, dict) or any(not isinstance(info.get(k), t) for k, t in want.items()):
+        return f'the page could not be read: its probe returned {str(info)[:200]}'
+    ok_link = lambda l: isinstance(l, dict) and all(isinstance(l.get(k), str)  # noqa: E731
+                                                    for k in ('href', 'url', 'cls'))
+    info['links'] = [l for l in info['links'] if ok_link(l)]
+    info['images'] = [i for i in info['images'] if isinstance(i, dict)]
+    return info
+
+
 def _check_page(site, name, info, problems):
-    """Add the problems one page's probe shows: images, equations, links."""
+    """Add the problems one page's probe shows: images, equations, explorers, links."""
     for img in info['images']:
-        if not img['ok']:
-            problems.append(f'image with no natural size: {img["src"]}')
+        if not img.get('ok'):
+            problems.append(f'image with no natural size: {img.get("src")}')
     if info['mathErrors']:
         problems.append(f'{info["mathErrors"]} equations with MathJax errors')
     if info['rawMath']:
         problems.append(f'math left untypeset: {info["rawMath"]}')
+    if info['explorersRunning'] < info['explorers']:
+        problems.append(f'{info["explorers"] - info["explorersRunning"]} of {info["explorers"]} '
+                        'explorers did not start')
     for link in info['links']:
         if link['href'].startswith('#'):
             continue
         path = _file_of(link['url'])
         if path is None:
-            problems.append(f'link leaves the site: {link["href"]}')
+            problems.append(f'link leaves the site: {link["href"][:200]}')
         elif not path.is_file():
-            problems.append(f'link to a missing file: {link["href"]}')
+            problems.append(f'link to a missing file: {link["href"][:200]}')
 
 
 def _check_order(pages, order, problems):
     """Check that next/prev links follow the contents and that every page links to the index."""
     chapters = pages[1:]
     links = dict(order)
-    contents = [pathlib.Path(_file_of(l['url'])).name for l in links['index.html']
+
+    def target(link):
+        path = _file_of(link['url'])
+        return path.name if path is not None else link['url'][:200]
+
+    contents = [target(l) for l in links.get('index.html', [])
                 if 'd2l' not in l['cls'] and _file_of(l['url'])]
     seen = list(dict.fromkeys(c for c in contents if c in chapters))
-    if seen != chapters:
+    if 'index.html' in links and seen != chapters:
         problems['index.html'].append(f'contents list {seen}, pages are {chapters}')
     for i, name in enumerate(chapters):
+        if name not in links:
+            continue  # unreadable: already a problem of its own
         got = {}
         for l in links[name]:
             for rel in ('prev', 'next', 'contents'):
                 if f'd2l-{rel}' in l['cls'].split():
-                    got.setdefault(rel, set()).add(pathlib.Path(_file_of(l['url'])).name)
+                    got.setdefault(rel, set()).add(target(l))
         want = {'contents': {'index.html'}}
         if i > 0:
             want['prev'] = {chapters[i - 1]}

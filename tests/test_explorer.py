@@ -272,18 +272,32 @@ def test_widget_marks_a_wrong_student_function():
 # --- the static figure -----------------------------------------------------------------------
 
 def test_explorer_strip_draws_each_setting(tmp_path):
-    """Each setting is a column: padded input over output; an impossible one shows its message."""
+    """Each setting is a column: padded input (every window's start dotted), kernel, output; impossible: message."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig = explorer_strip([dict(n=5, k=3, p=1, s=2), ExplorerSettings(n=4, k=2, mode='max'),
                           dict(n=3, k=5)])
     axes = fig.axes
-    assert len(axes) == 6
-    assert axes[0].get_title().endswith('padded input 7x7')
-    assert 'output 3x3' in axes[3].get_title() and '= 3' in axes[3].get_title()
-    assert 'output 3x3' in axes[4].get_title()
-    assert any('larger than the padded input' in ' '.join(t.get_text().split()) for t in axes[5].texts)
+    assert len(axes) == 9
+    inputs, kernels, outputs = axes[0:3], axes[3:6], axes[6:9]
+    assert inputs[0].get_title().endswith('padded input 7x7')
+    assert 'output 3x3' in outputs[0].get_title() and '= 3' in outputs[0].get_title()
+    assert 'output 3x3' in outputs[1].get_title()
+    assert any('larger than the padded input' in ' '.join(t.get_text().split())
+               for t in outputs[2].texts)
+    # every window's first tap: stride 2 on the 7x7 padded input, rows and columns 0, 2, 4
+    dots = onp.asarray(inputs[0].collections[0].get_offsets()) + .3   # drawn in the corner
+    assert_allclose(sorted(map(tuple, dots.tolist())),
+                    [(c, r) for c in (0.0, 2.0, 4.0) for r in (0.0, 2.0, 4.0)], atol=1e-9)
+    assert len(inputs[1].collections[0].get_offsets()) == 9      # 3x3 max-pooling windows
+    # the kernel: the book's 0..8 grid, drawn with its numbers, and its weights in the window
+    assert kernels[0].get_title() == 'kernel 3x3'
+    assert_allclose(kernels[0].images[0].get_array(), onp.arange(9).reshape(3, 3))
+    assert [t.get_text() for t in kernels[0].texts] == [str(i) for i in range(9)]
+    assert [t.get_text() for t in inputs[0].texts if t.get_text().startswith('x')] == [
+        f'x{i}' for i in range(9)]
+    assert 'its largest value' in kernels[1].texts[0].get_text()
     path = tmp_path / 'strip.png'
     fig.savefig(path)
     plt.close(fig)
@@ -318,9 +332,10 @@ def test_widget_in_a_kernel_updates_over_comm_messages():
     kc.start_channels()
     try:
         kc.wait_for_ready(timeout=60)
-        code = ('import json\nfrom d2l_ch6 import conv_explorer\nw = conv_explorer()\n'
+        code = ('import json, ipywidgets\nfrom d2l_ch6 import conv_explorer\nw = conv_explorer()\n'
                 'display(w)\nprint(json.dumps({"k": w.controls["k"].model_id, '
-                '"formula": w.formula.model_id, "gluon": w.gluon.model_id, "box": w.model_id}))')
+                '"formula": w.formula.model_id, "gluon": w.gluon.model_id, "box": w.model_id, '
+                '"ipywidgets": ipywidgets.__version__}))')
         msg_id = kc.execute(code)
         opened, shown, ids = {}, [], None  # model states as the front end holds them
         while True:
@@ -341,6 +356,8 @@ def test_widget_in_a_kernel_updates_over_comm_messages():
                 pytest.fail('\n'.join(content['traceback']))
             elif kind == 'status' and content['execution_state'] == 'idle':
                 break
+        import ipywidgets
+        assert ids['ipywidgets'] == ipywidgets.__version__  # the kernel runs the version under test
         view = shown[0]['application/vnd.jupyter.widget-view+json']
         assert view['model_id'] == ids['box']
         assert opened[ids['k']]['_model_name'] == 'IntSliderModel' and opened[ids['k']]['value'] == 3
@@ -405,3 +422,222 @@ def test_widget_shows_an_unexpected_failure_instead_of_going_stale(monkeypatch):
     w.controls['k'].value = 2
     assert 'the explorer failed: RuntimeError: engine on fire' in w.message.value
     assert not w._busy
+
+
+# --- the site's JavaScript explorer, in chromium ------------------------------------------
+# The explorer of the offline site (d2l_ch6/site_assets/explorer.js) is driven in Debian's
+# chromium: sliders moved, the mode and the input switched; what it shows is read from the
+# page (shape, formula, Gluon line, message, the grids' cell values) and compared with
+# explorer_view and with Gluon's own layers, built from the line the page shows.
+
+# Set a setting the way a reader does (input first: it resets n), then read everything back.
+_JS_SET_AND_READ = r"""([settingsList]) => {
+  const root = document.querySelector('div.d2l-explorer');
+  const grid = (cls) => {
+    const t = root.querySelector('.' + cls + ' table');
+    return t ? [...t.rows].map(r => [...r.cells].map(c => Number(c.dataset.value))) : null;
+  };
+  const read = () => ({
+    shape: root.querySelector('.d2l-ex-shape').textContent,
+    formula: root.querySelector('.d2l-ex-formula').textContent,
+    gluon: root.querySelector('.d2l-ex-gluon').textContent,
+    message: root.querySelector('.d2l-ex-message').textContent,
+    padded: grid('d2l-ex-input'), K: grid('d2l-ex-kernel'), Y: grid('d2l-ex-output'),
+    window: [...root.querySelectorAll('.d2l-ex-input td.d2l-ex-win')].map(
+        td => [Number(td.dataset.i), Number(td.dataset.j)]),
+    values: Object.fromEntries([...root.querySelectorAll('input[type=range]')].map(
+        i => [i.dataset.name, Number(i.value)])),
+    mode: root.querySelector('button[aria-pressed=true]').dataset.mode,
+    source: root.querySelector('select').value,
+    dDisabled: root.querySelector('input[data-name=d]').disabled,
+  });
+  const out = [];
+  for (const st of settingsList) {
+    const select = root.querySelector('select');
+    if (select.value !== st.source) {
+      select.value = st.source; select.dispatchEvent(new Event('change'));
+    }
+    root.querySelector(`button[data-mode=${st.mode}]`).click();
+    for (const name of ['n', 'k', 'p', 's', 'd', 'row', 'col']) {
+      const input = root.querySelector(`input[data-name=${name}]`);
+      input.value = st[name]; input.dispatchEvent(new Event('input'));
+    }
+    out.push(read());
+  }
+  return out;
+}"""
+
+
+_JS_READ = _JS_SET_AND_READ.replace('return out;', 'return read();')  # reads, sets nothing
+
+
+@pytest.fixture(scope='module')
+def explorer_page(tmp_path_factory):
+    """The 6.3 page of a site built from a notebook made for the test, open in chromium."""
+    import pathlib
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from d2l_ch6 import site as sitemod
+    if not pathlib.Path(sitemod.CHROMIUM).is_file():
+        pytest.skip(f'{sitemod.CHROMIUM} is missing: make setup installs Debian\'s chromium')
+    sync_api = pytest.importorskip('playwright.sync_api', reason='playwright is missing')
+    out = tmp_path_factory.mktemp('explorer_site')
+    (out / 'notebooks').mkdir()
+    widget = new_output('display_data', data={
+        'application/vnd.jupyter.widget-view+json': {'model_id': 'a', 'version_major': 2,
+                                                     'version_minor': 0}})
+    nb = new_notebook(cells=[new_markdown_cell('# 6.3 Padding and Stride'),
+                             new_code_cell('conv_explorer(fn=corr2d)', outputs=[widget])])
+    nbformat.write(nb, out / 'notebooks' / '6.3-padding-and-stride.ipynb')
+    site = sitemod.build_site(out).parent
+    outside = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=sitemod.CHROMIUM, headless=True,
+                                     args=sitemod.CHROMIUM_ARGS)
+        page = browser.new_page(viewport={'width': 1280, 'height': 1000})
+        errors = []
+        page.on('pageerror', lambda e: errors.append(str(e)))
+        page.on('console', lambda m: m.type == 'error' and errors.append(m.text))
+        page.route('**/*', lambda r: r.continue_() if r.request.url.startswith('file:')
+                   else (outside.append(r.request.url), r.abort()))
+        page.goto((site / '6.3-padding-and-stride.html').as_uri())
+        page.wait_for_selector('div.d2l-explorer .d2l-ex-input')
+        yield page, errors, outside, site
+        browser.close()
+
+
+def page_settings(state):
+    """The ExplorerSettings the page's controls hold."""
+    v = state['values']
+    return ExplorerSettings(n=v['n'], k=v['k'], p=v['p'], s=v['s'], d=v['d'], mode=state['mode'],
+                            source=state['source'], row=v['row'], col=v['col'])
+
+
+def assert_page_matches_python(state):
+    """The page's texts, padded input, window and output are explorer_view's for its settings."""
+    st = page_settings(state)
+    view = explorer_view(st)
+    assert state['formula'] == view.formula, st
+    assert state['gluon'] == view.gluon, st
+    assert state['message'] == view.message, st
+    assert_allclose(onp.array(state['padded'], dtype=float), view.padded, atol=1e-5,
+                    equal_nan=True, err_msg=str(st))
+    if view.ok:
+        assert state['shape'] == f'output {view.Y.shape[0]}x{view.Y.shape[1]}', st
+        assert sorted(map(tuple, state['window'])) == sorted(view.window), st
+        assert_allclose(state['Y'], view.Y, rtol=1e-5, atol=1e-4, err_msg=str(st))
+    else:
+        assert state['Y'] is None and state['shape'] == 'no output: this setting cannot run', st
+    return st, view
+
+
+def test_site_explorer_sliders_move_the_drawing(explorer_page):
+    """Each slider moved by the keyboard changes its value, and the page shows explorer_view's numbers."""
+    page, errors, outside, _ = explorer_page
+    page.evaluate(_JS_SET_AND_READ, [[dict(n=5, k=3, p=0, s=1, d=1, row=0, col=0, mode='corr',
+                                           source='grid')]])
+    for name, key, expected in [('n', 'ArrowRight', 6), ('k', 'ArrowLeft', 2),
+                                ('p', 'ArrowRight', 1), ('s', 'ArrowRight', 2),
+                                ('d', 'ArrowRight', 2), ('row', 'ArrowRight', 1),
+                                ('col', 'ArrowRight', 1)]:
+        page.focus(f'div.d2l-explorer input[data-name={name}]')
+        page.keyboard.press(key)
+        state = page.evaluate(_JS_READ, [[]])
+        assert state['values'][name] == expected, (name, state['values'])
+        st, view = assert_page_matches_python(state)
+    # n=6, k=2, p=1, s=2, d=2: k' = 3, floor((6 - 3 + 2 + 2) / 2) = 3
+    assert state['formula'].endswith('floor(7 / 2) = 3') and state['shape'] == 'output 3x3'
+    page.click('div.d2l-explorer button[data-mode=max]')  # pooling: d must be 1, and is said so
+    state = page.evaluate(_JS_READ, [[]])
+    assert state['dDisabled'] and state['message'].startswith("Gluon's pooling layers have no dilation")
+    assert_page_matches_python(state)
+    assert errors == [] and outside == []
+
+
+GRID_SETTINGS = [dict(n=n, k=k, p=p, s=s, d=d, mode=mode, source='grid', row=1, col=2)
+                 for n, k, p, s, d, mode in itertools.product(
+                     (1, 3, 5, 8), (1, 2, 3, 4), (0, 1, 2), (1, 2, 3), (1, 2), ('corr', 'max', 'avg'))]
+IMAGE_SETTINGS = [dict(n=n, k=k, p=p, s=s, d=d, mode=mode, source='image', row=3, col=1)
+                  for n, k, p, s, d, mode in itertools.product(
+                      (28, 7), (3, 5), (0, 2), (1, 2), (1, 3), ('corr', 'max', 'avg'))]
+
+
+def gluon_reference(line, X, K):
+    """Run the layer the page names (its weights the page's kernel, no bias) on X; return (h, w)."""
+    from mxnet import init
+    layer = eval(line)
+    if isinstance(layer, nn.Conv2D):
+        layer = eval(line[:-1] + ', use_bias=False, in_channels=1)')
+        layer.initialize(init.Constant(onp.asarray(K, dtype='float32').reshape(
+            (1, 1) + onp.shape(K)).tolist()))
+    else:
+        layer.initialize()
+    return layer(np.array(X, dtype='float32').reshape((1, 1) + X.shape))[0, 0].asnumpy()
+
+
+@pytest.mark.parametrize('settings', [GRID_SETTINGS, IMAGE_SETTINGS], ids=['grid', 'image'])
+def test_site_explorer_agrees_with_gluon(explorer_page, settings, fashion_dir):
+    """Over a grid of settings the page's output values are those of Gluon's Conv2D/MaxPool2D/AvgPool2D.
+
+    The page's input is the book's grid or the embedded Fashion-MNIST image
+    (equal to the widget's, explorer._image_input); impossible settings show
+    explorer_view's message and no output.
+    """
+    from d2l_ch6.explorer import _image_input
+    page, errors, outside, _ = explorer_page
+    states = page.evaluate(_JS_SET_AND_READ, [settings])
+    computed = 0
+    for wanted, state in zip(settings, states):
+        st, view = assert_page_matches_python(state)
+        assert (st.n, st.k, st.p, st.s, st.d, st.mode) == tuple(
+            wanted[k] for k in ('n', 'k', 'p', 's', 'd', 'mode'))
+        if not view.ok:
+            continue
+        n, p = st.n, st.p
+        X = onp.array(state['padded'], dtype=float)[p:p + n, p:p + n]
+        expected_X = onp.arange(n * n).reshape(n, n) if st.source == 'grid' else _image_input(n, 0)
+        assert_allclose(X, expected_X, atol=1e-6)
+        Y = gluon_reference(state['gluon'], expected_X, state['K'] if st.mode == 'corr' else None)
+        assert_allclose(state['Y'], Y, rtol=1e-5, atol=1e-4, err_msg=str(st))
+        computed += 1
+    assert computed > len(settings) // 3     # most settings run; the rest are messages
+    assert errors == [] and outside == []
+
+
+def test_widget_and_site_share_one_description():
+    """The widget's sliders are CONTROLS, which the site's explorer gets from site_description()."""
+    import json
+    from d2l_ch6.explorer import CONTROLS, MODES, SOURCES, site_description
+    widget = conv_explorer()
+    for name, label, lo, hi in CONTROLS:
+        control = widget.controls[name]
+        assert (control.description, control.min) == (label, lo), name
+        assert control.max == hi or name in ('row', 'col'), name   # row/col follow the output
+    described = json.loads(json.dumps(site_description()))
+    assert [(c['name'], c['label'], c['min'], c['max']) for c in described['controls']] == \
+        [tuple(c) for c in CONTROLS]
+    assert described['modes'] == MODES and described['sources'] == SOURCES
+
+
+def test_site_description_embeds_the_widgets_image(fashion_dir):
+    """The image for every n is _image_input(n, 0), to 6 decimals; without data, the reason instead."""
+    from d2l_ch6 import explorer
+    described = explorer.site_description()
+    assert sorted(map(int, described['images'])) == list(range(1, explorer.MAX_N + 1))
+    for n in (1, 5, 28):
+        assert_allclose(onp.reshape(described['images'][str(n)], (n, n)),
+                        explorer._image_input(n, 0), atol=1e-6)
+    assert described['imageError'] == ''
+
+
+def test_site_description_without_data(monkeypatch):
+    """No Fashion-MNIST here: no image, and the site says why (the DataError's text)."""
+    from d2l_ch6 import explorer
+    from d2l_ch6.data import DataError
+
+    def missing(n, index):
+        raise DataError('no folder holds the Fashion-MNIST files')
+    monkeypatch.setattr(explorer, '_image_input', missing)
+    described = explorer.site_description()
+    assert described['images'] is None
+    assert described['imageError'] == 'no folder holds the Fashion-MNIST files'

