@@ -1,7 +1,10 @@
 #!/bin/sh
 # The quick suite (pytest -m "not slow") on every supported Python that make setup's
-# search finds other than DEFAULT (the version .venv has), each in .venv-3.X with its
-# default numpy, then on the newest Python with the newest numpy the package accepts.
+# search finds other than DEFAULT (the version .venv has), each in its own .venv-3.X:
+# the oldest of them with the newest numpy the package accepts, the others with their
+# default numpy (1.26.4 before 3.13). With .venv's numpy 2.1.3 on 3.13, three Pythons
+# cover numpy 1.26, 2.1 and 2.4. With fewer Pythons found, the last one found also
+# runs with the newest numpy, so that it is tested all the same.
 #
 #   scripts/test-range.sh DEFAULT      e.g. 3.13
 #
@@ -22,14 +25,22 @@ run() {   # run LABEL VENV PYTHON NUMPY
   echo "== make test-range: $1 passed in $(( $(date +%s) - start )) s"
 }
 
-newest=''
-sh scripts/find-python.sh --all > .venv-range.txt
-while read -r version path; do
-  [ -n "$newest" ] || newest="$version $path"
-  [ "$version" = "$default" ] && continue
-  run "Python $version" ".venv-$version" "$path" ''
-done < .venv-range.txt
-rm -f .venv-range.txt
+others=$(sh scripts/find-python.sh --all | while read -r version path; do
+  [ "$version" = "$default" ] || echo "$version $path"
+done)
+count=$(printf '%s\n' "$others" | grep -c . || true)
+i=0
+printf '%s\n' "$others" | while read -r version path; do
+  [ -n "$version" ] || continue
+  i=$((i + 1))
+  if [ "$i" -eq "$count" ] && [ "$count" -ge 2 ]; then
+    run "Python $version, numpy $newest_numpy" ".venv-$version" "$path" "$newest_numpy"
+  else
+    run "Python $version" ".venv-$version" "$path" ''
+  fi
+done
 
-set -- $newest
-run "Python $1, numpy $newest_numpy" ".venv-$1-numpy$newest_numpy" "$2" "$newest_numpy"
+if [ "$count" -lt 2 ]; then
+  set -- $(sh scripts/find-python.sh --all | tail -n 1)
+  run "Python $1, numpy $newest_numpy" ".venv-$1-numpy$newest_numpy" "$2" "$newest_numpy"
+fi
