@@ -5,10 +5,16 @@ out here (d2l's train_ch5, as printed in the book); a run on one device for the
 data-parallel run; an uninterrupted run for a resumed one.
 """
 import dataclasses
+import fcntl
 import io
 import json
+import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 
 import matplotlib
 
@@ -21,10 +27,11 @@ from mxnet import autograd, gluon, init, np  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-from d2l_ch6 import data, devices, training  # noqa: E402
+from d2l_ch6 import bookkeeping, data, devices, training  # noqa: E402
 from d2l_ch6.lenet import MODEL_LR, MODEL_LR_SCHEDULE, lenet, lenet_improved  # noqa: E402
 from d2l_ch6.reporting import EpochRecord  # noqa: E402
-from d2l_ch6.training import (History, Reporter, TqdmReporter,  # noqa: E402
+from d2l_ch6.training import (AnimatorReporter, History, Reporter,  # noqa: E402
+                              SummaryReporter, TqdmReporter,
                               evaluate_accuracy_gpu, format_summary, get_reporter,
                               load_checkpoint, plot_history, train_ch5)
 from conftest import assert_same_params, iters, params_of  # noqa: E402
@@ -211,8 +218,8 @@ def test_measuring_epoch_0_leaves_the_run_unchanged(small, monkeypatch):
         train_iter, test_iter = iters(small)
         return train_ch5(lenet(), train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=None, seed=4)
     measured = run()
-    monkeypatch.setattr(training, '_untrained', lambda model, tr, te, ctxs:
-                        History(devices.ctx_str(ctxs)))
+    monkeypatch.setattr(bookkeeping.Bookkeeper, '_untrained',
+                        lambda books: History(devices.ctx_str(books.model.ctxs)))
     plain = run()
     assert plain.start is None and measured.start is not None
     assert measured.column('train_loss') == plain.column('train_loss')
@@ -320,7 +327,10 @@ def test_evaluation_refuses_to_score_non_finite_outputs(small):
     ({'ctx': 0}, TypeError, r"ctx must be a Context, a list of them, .* got int 0"),
     ({'ctx': []}, ValueError, r'ctx must name at least one device, got an empty list'),
     ({'ctx': [mx.cpu(0), mx.cpu(0)]}, ValueError, 'ctx must not repeat a device'),
-    ({'reporter': 'tensorboard'}, ValueError, "reporter must be 'auto', 'animator', 'tqdm', "),
+    ({'reporter': 'tensorboard'}, ValueError, r"reporter must be 'auto', one of \['animator', "
+                                              r"'none', 'summary', 'tqdm'\], None or a Reporter, "
+                                              r"got 'tensorboard'"),
+    ({'reporter': 3}, TypeError, r"reporter must be 'auto', .* got int 3"),
     ({'resume': True}, ValueError, 'resume=True needs checkpoint_dir, got None'),
     ({'resume': 'yes'}, TypeError, "resume must be True or False, got str 'yes'"),
     ({'lr_schedule': 'step'}, ValueError, "lr_schedule must be None, 'cosine' or a callable"),
@@ -417,13 +427,86 @@ def test_tqdm_reporter_prints_the_books_closing_lines(small):
     assert 'epoch 1/1' in bar.getvalue() and '8/8' in bar.getvalue()
 
 
-def test_get_reporter():
+def test_get_reporter(monkeypatch):
     assert type(get_reporter(None)) is Reporter and type(get_reporter('none')) is Reporter
     assert isinstance(get_reporter('tqdm'), TqdmReporter)
+    assert type(get_reporter('summary')) is SummaryReporter
     mine = Reporter()
     assert get_reporter(mine) is mine
-    if not sys.stderr.isatty():
-        assert type(get_reporter('auto')) is Reporter
+    monkeypatch.setattr(sys.stderr, 'isatty', lambda: False)
+    assert type(get_reporter('auto')) is SummaryReporter        # a script, a pipe, a test
+    monkeypatch.setattr(sys.stderr, 'isatty', lambda: True)
+    assert type(get_reporter('auto')) is TqdmReporter           # a terminal
+
+
+SCRIPT = """
+import numpy as onp
+from d2l_ch6 import DataIter, lenet, train_ch5
+rng = onp.random.default_rng(0)
+X = rng.uniform(size=(64, 1, 28, 28)).astype('float32')
+y = rng.integers(0, 10, 64)
+train_ch5(lenet(), DataIter(X, y, 32), DataIter(X, y, 32), 1, 0.9, ctx='cpu', seed=0{})
+"""
+
+
+@pytest.mark.parametrize('reporter, lines', [('', 2), (', reporter=None', 0)])
+def test_a_script_prints_the_books_closing_lines(tmp_path, reporter, lines):
+    """python script.py with the README's call prints the book's two lines; reporter=None nothing."""
+    script = tmp_path / 'script.py'
+    script.write_text(SCRIPT.format(reporter))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    assert len(printed) == lines
+    if lines:
+        assert re.fullmatch(r'loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}', printed[0])
+        assert re.fullmatch(r'\d+\.\d examples/sec on cpu\(0\)', printed[1])
+
+
+def test_a_terminal_shows_a_progress_bar_and_the_closing_lines(tmp_path):
+    """In a terminal (stderr a tty), 'auto' draws a tqdm bar, then prints the two lines."""
+    script = tmp_path / 'script.py'
+    script.write_text(SCRIPT.format(''))
+    pid, fd = pty.fork()
+    if pid == 0:                                   # the child: stdin, stdout, stderr the pty
+        fcntl.ioctl(2, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 100, 0, 0))  # 100 columns
+        os.execv(sys.executable, [sys.executable, str(script)])
+    out = b''
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:                            # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert os.waitpid(pid, 0)[1] == 0, out
+    text = out.decode()
+    assert 'epoch 1/1' in text and '2/2' in text
+    assert re.search(r'loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}', text)
+    assert re.search(r'examples/sec on cpu\(0\)', text)
+
+
+class Drawn(list):
+    """An Animator stand-in that records each add (a redraw)."""
+
+    def add(self, x, y):
+        self.append((x, y))
+
+
+def test_the_animator_draws_at_epoch_ends_and_at_most_every_redraw_seconds(monkeypatch):
+    from d2l_ch6 import reporting
+    clock = [0.0]
+    monkeypatch.setattr(reporting.time, 'perf_counter', lambda: clock[0])
+    rep = AnimatorReporter(redraw_seconds=5.0)
+    rep.num_batches, rep.drawn, rep.animator = 100, 0.0, Drawn()
+    for i, t in ((49, 1.0), (99, 4.0), (149, 6.0), (199, 7.0)):
+        clock[0] = t
+        rep.sync(0, i, 2.0, 0.1)
+    assert rep.animator == [(1.5, (2.0, 0.1, None))]              # at 6 s, 5 s after start
+    record = EpochRecord(1, 1.0, 0.5, 0.6, 0.9, 10, 10, 1.0, 1.0)
+    rep.epoch_end(record)                                            # always drawn
+    assert rep.animator[-1] == (1, (1.0, 0.5, 0.6))
 
 
 def test_plot_history():
