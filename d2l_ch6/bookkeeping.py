@@ -26,7 +26,7 @@ from mxnet import autograd
 
 from . import devices
 from .checkpoint import Checkpointer, InterruptGuard, Position, run_spec
-from .model import Metric, TrainMetric, eval_stats
+from .model import Accuracy, TrainMetric
 from .reporting import EpochRecord, History, get_reporter
 
 __all__ = ['Bookkeeper', 'evaluate']
@@ -34,15 +34,14 @@ __all__ = ['Bookkeeper', 'evaluate']
 log = logging.getLogger(__name__)
 
 
-def evaluate(model, data):
-    """Return model's accuracy on device data: right predictions over examples (Book section 6.6.2)."""
-    metric = Metric(('right', 'non-finite'), 'the evaluated data')
+def evaluate(net, data):
+    """Return net's accuracy on device data: right predictions over examples (Book section 6.6.2)."""
+    metric = Accuracy(data)            # right predictions, examples
     with autograd.predict_mode():
         for i, batch in enumerate(data.batches()):
-            for X, y in batch.parts:
-                metric.queue(i, eval_stats(model, X, y, data.checked), X.shape[0])
-    metric.read()
-    return metric.mean('right')
+            for X, y in batch.parts:   # one part per device
+                metric.add(i, net(X), X, y)
+    return metric.accuracy()
 
 
 class Bookkeeper:

@@ -250,7 +250,12 @@ def _is_array_iter(it):
 
 
 def device_data(data_iter, ctxs, name):
-    """Return data_iter's batches on ctxs: num_batches and batches(start) -> Batches of an epoch."""
+    """Return data_iter's batches on ctxs: num_batches and batches(start) -> Batches of an epoch.
+
+    data_iter may already be DeviceData (train_ch5's test data): it is returned as it is.
+    """
+    if isinstance(data_iter, DeviceData):
+        return data_iter
     if data_iter is None or isinstance(data_iter, (str, bytes)) \
             or not hasattr(data_iter, '__iter__'):
         raise TypeError(f'{name} must be an iterable of (X, y) batches, such as '

@@ -21,7 +21,7 @@ from mxnet.gluon import nn
 from . import _channel_pad
 from ._checks import reason
 
-__all__ = ['Model', 'Metric', 'TrainMetric', 'SYNC_EVERY', 'call', 'eval_stats']
+__all__ = ['Model', 'Metric', 'TrainMetric', 'Accuracy', 'SYNC_EVERY', 'call']
 
 SYNC_EVERY = 50   # batches between two reads of the device-side sums
 
@@ -101,15 +101,6 @@ def call(f, X, *args):
             raise
         raise ValueError(f'net cannot compute on a batch X of shape {tuple(X.shape)} (for a CNN: '
                          f'batch, channels, height, width): MXNet says: {reason(e)}') from None
-
-
-def eval_stats(model, X, y, checked=False):
-    """[right predictions, non-finite outputs] (+ [bad X, bad y] unless checked) of one part."""
-    y_hat = call(model, X)                                                   # (b, q)
-    bad_out = np.logical_not(np.isfinite(y_hat)).any(axis=1)            # (b,)
-    right = _right(y_hat, y) * np.logical_not(bad_out)                   # NaN rows are not right
-    stats = [_count(right), _count(bad_out)]
-    return np.stack(stats if checked else stats + _input_checks(X, y, y_hat))
 
 
 class Metric:
@@ -205,3 +196,29 @@ class TrainMetric(Metric):
         stats = [l.sum(), _count(_right(y_hat, y))]
         self.queue(i, np.stack(stats + _input_checks(X, y, y_hat) if self.check_inputs
                                else stats), y.shape[0])
+
+
+class Accuracy(Metric):
+    """Right predictions and examples of an evaluation, as the book's Accumulator(2) sums them.
+
+    An example whose outputs are not finite is not right: any raises an
+    error naming its batch. data: the device data evaluated; unless its
+    inputs were checked on arrival (a DataIter's), each part's images and
+    labels are checked too.
+    """
+
+    def __init__(self, data):
+        super().__init__(('right', 'non-finite'), 'the evaluated data')
+        self.checked = data.checked
+
+    def add(self, i, y_hat, X, y):
+        """Queue one part of batch i: its right predictions and non-finite outputs, on its device."""
+        bad_out = np.logical_not(np.isfinite(y_hat)).any(axis=1)                    # (b,)
+        stats = [_count(_right(y_hat, y) * np.logical_not(bad_out)), _count(bad_out)]
+        self.queue(i, np.stack(stats if self.checked else stats + _input_checks(X, y, y_hat)),
+                   y.shape[0])
+
+    def accuracy(self):
+        """Read what is queued and return right predictions over examples."""
+        self.read()
+        return self.mean('right')

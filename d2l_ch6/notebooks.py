@@ -21,9 +21,11 @@ nbclient, nbformat and ipykernel are imported only when notebooks are run, so
 that a notebook can import ``quick`` and ``Results`` cheaply.
 """
 import argparse
+import ast
 import base64
 import dataclasses
 import fnmatch
+import inspect
 import json
 import logging
 import math
@@ -31,6 +33,7 @@ import numbers
 import os
 import pathlib
 import sys
+import textwrap
 import time
 
 __all__ = ['NotebookError', 'NotebookResult', 'Results', 'RESULTS_MIME', 'QUICK_ENV',
@@ -71,10 +74,34 @@ class Results(dict):
 
 
 def show_source(obj):
-    """Return a module function's or class's source as highlighted Markdown, for a notebook to display."""
-    import inspect
+    """Return a function's or class's source as the book would print it: highlighted Markdown for a notebook.
+
+    What the package adds to check arguments stays out of sight: decorators
+    (``@checked(...)``) and statements that only call a ``_check...``
+    function. The code that runs is the same; only the listing is shorter.
+    """
     from IPython.display import Markdown
-    return Markdown(f'```python\n{inspect.getsource(obj).rstrip()}\n```')
+    return Markdown(f'```python\n{book_source(obj)}\n```')
+
+
+def book_source(obj):
+    """Return obj's source without its decorators and its argument-check statements (see show_source)."""
+    lines = textwrap.dedent(inspect.getsource(inspect.unwrap(obj))).splitlines()
+    hidden = set()
+    for node in ast.walk(ast.parse('\n'.join(lines))):
+        if getattr(node, 'decorator_list', None):         # a def's or class's decorators
+            hidden.update(range(node.decorator_list[0].lineno - 1, node.lineno - 1))
+        if _is_check(node):
+            hidden.update(range(node.lineno - 1, node.end_lineno))
+    return '\n'.join(line for i, line in enumerate(lines) if i not in hidden).rstrip()
+
+
+def _is_check(statement):
+    """True for a statement that only calls a check: `_check_args(x)` or `_checks.check_int(...)`."""
+    func = getattr(statement.value, 'func', None) if isinstance(statement, ast.Expr) else None
+    name = getattr(func, 'id', None) or getattr(func, 'attr', None) or ''
+    owner = getattr(getattr(func, 'value', None), 'id', None)
+    return name.startswith('_check') or owner == '_checks'
 
 
 RESULTS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'benchmarks' / 'results'

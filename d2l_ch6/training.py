@@ -10,6 +10,7 @@ and the data on them (``d2l_ch6.devices``), net as a fast graph there and the
 metric's sums (``d2l_ch6.model``), and the run's records, epoch 0,
 checkpoints, Ctrl-C and reporter (``d2l_ch6.bookkeeping``).
 """
+import functools
 import math
 import numbers
 
@@ -19,10 +20,11 @@ from mxnet import autograd, gluon, init
 from mxnet.gluon import nn
 
 from . import _checks, devices
+from ._checks import checked
 from .bookkeeping import Bookkeeper, evaluate
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint  # noqa: F401
 from .devices import cpu_contexts, resolve_ctx, try_all_gpus, try_gpu  # noqa: F401
-from .model import Model
+from .model import Model, call
 from .reporting import (AnimatorReporter, EpochRecord, History, Reporter,  # noqa: F401
                         SummaryReporter, TqdmReporter, format_summary, get_reporter,
                         plot_history)
@@ -33,22 +35,34 @@ __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'evaluate_a
            'load_checkpoint', 'CheckpointError', 'CHECKPOINT_FILE']
 
 
+def _check_evaluate_args(net, ctx, device):
+    """Return {'net', 'ctx', 'device'} to evaluate with; raise on bad arguments.
+
+    ctx: the devices to evaluate on (device is its other name). net: train_ch5's
+    Model as it is, or net wrapped so that an MXNet error (a net that cannot
+    take X) becomes a ValueError naming X's shape, as in train_ch5.
+    """
+    if isinstance(net, Model):          # train_ch5's net, on its devices
+        return {'net': net, 'ctx': net.ctxs, 'device': None}
+    if device is not None:
+        if ctx is not None:
+            raise TypeError('pass ctx or device (its name in later editions), not both')
+        ctx = device
+    ctxs = _checked_net_ctxs(net, ctx)
+    return {'net': functools.partial(call, net), 'ctx': ctxs, 'device': None}
+
+
+@checked(_check_evaluate_args)
 def evaluate_accuracy_gpu(net, data_iter, ctx=None, *, device=None):
     """Compute the accuracy for a model on a dataset using a GPU (Book section 6.6.2).
 
     ctx None: the devices of net's first parameter, as in the book (all of
     them, when it lives on several); or a context, a list of them, 'cpu',
     'gpu' or 'all', on which net must live. device: the later editions' name
-    for ctx. In train_ch5, net is its Model and data_iter already on its devices.
+    for ctx.
     """
-    if isinstance(net, Model) and isinstance(data_iter, devices.DeviceData):
-        return evaluate(net, data_iter)
-    if device is not None:
-        if ctx is not None:
-            raise TypeError('pass ctx or device (its name in later editions), not both')
-        ctx = device
-    ctxs = _checked_net_ctxs(net, ctx)
-    return evaluate(net, devices.device_data(data_iter, ctxs, 'data_iter'))
+    data = devices.device_data(data_iter, ctx, 'data_iter')    # each batch split over ctx
+    return evaluate(net, data)
 
 
 def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter='auto',
@@ -70,7 +84,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     _check_train_args(net, num_epochs, lr, seed, lr_schedule, resume, checkpoint_dir,
                       pad_channels, hybridize)
     if seed is not None:
-        _seed_everything(seed, train_iter)
+        seed_everything(seed, train_iter)
     train_data = devices.device_data(train_iter, ctxs, 'train_iter')   # on the devices
     test_data = devices.device_data(test_iter, ctxs, 'test_iter')
     net.initialize(force_reinit=True, ctx=ctxs, init=init.Xavier())
@@ -80,7 +94,7 @@ def train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx=None, *, reporter=
     with Bookkeeper(model, loss, trainer, train_iter, train_data, test_data, num_epochs, lr,
                     lr_schedule, seed, checkpoint_dir, resume, reporter) as books:
         for epoch in books.epochs():
-            trainer.set_learning_rate(_epoch_lr(lr_schedule, lr, epoch, num_epochs))
+            trainer.set_learning_rate(epoch_lr(lr_schedule, lr, epoch, num_epochs))
             metric = books.train_metric(epoch)        # loss sum, right, examples
             for i, batch in books.batches(epoch, metric):
                 for X, y in batch.parts:              # one part per device
@@ -105,7 +119,7 @@ def cosine_lr(lr, epoch, num_epochs):
     return lr * (1 + math.cos(math.pi * epoch / num_epochs)) / 2
 
 
-def _epoch_lr(lr_schedule, lr, epoch, num_epochs):
+def epoch_lr(lr_schedule, lr, epoch, num_epochs):
     """The learning rate of 0-based epoch under lr_schedule (None: the book's constant lr)."""
     if lr_schedule is None:
         return lr
@@ -117,7 +131,7 @@ def _epoch_lr(lr_schedule, lr, epoch, num_epochs):
     return float(rate)
 
 
-def _seed_everything(seed, train_iter):
+def seed_everything(seed, train_iter):
     """Seed MXNet (initialisation), numpy (a DataLoader's shuffling) and a DataIter's own rng."""
     mx.random.seed(seed)
     onp.random.seed(seed)
