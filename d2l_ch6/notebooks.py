@@ -9,8 +9,11 @@ included, to ``<out>/notebooks/`` and the figures also as files beside it, and r
 run (status, seconds, results) in ``<out>/notebooks/summary.json``, which
 ``d2l-ch6 site`` reads.
 
-Quick mode is an environment variable, ``D2L_CH6_QUICK=1``, passed to the
-kernels; a notebook asks ``quick()`` and shortens its training. A notebook
+Quick mode shortens a notebook without a cell of its own: its metadata maps
+cell tags to code (``{"d2l_ch6": {"quick": {"data": "num_epochs = 3"}}}``),
+which the runner runs right after the tagged cell and removes before writing
+the executed notebook; the kernels also get ``D2L_CH6_QUICK=1``, which
+``quick()`` reads, so the results say how they were made. A notebook
 hands numbers to this runner without a cell of its own: its metadata names
 the histories to report (``{"d2l_ch6": {"results": {"lenet": "history"}}}``),
 and the runner appends a cell that displays them as ``Results(...)`` for the
@@ -320,9 +323,11 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     path = pathlib.Path(path)
     seconds = check_timeout(timeout)
     nb = nbformat.read(path, as_version=4)
+    runners = _quick_cells(nb) if quick else []     # the runner's cells, hidden from the reader
     results_cell = _results_cell(nb)
     if results_cell is not None:
         nb.cells.append(results_cell)
+        runners.append(results_cell)
     env = dict(os.environ)
     env.pop(QUICK_ENV, None)
     if quick:
@@ -348,11 +353,11 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
             evalue = (f'the cell ran longer than the timeout of {seconds} s per cell; give it '
                       'more time with --timeout SECONDS (run_notebook(..., timeout=...))')
         source = nb.cells[index].source if 0 <= index < len(nb.cells) else ''
+        index -= sum(1 for cell in nb.cells[:max(index, 0)] if _is_runners(cell, runners))
         error = NotebookError(path.name, index, ename, evalue, source, getattr(e, 'traceback', ''))
     seconds = time.perf_counter() - start
     results = _read_results(nb)
-    if nb.cells and nb.cells[-1] is results_cell:
-        nb.cells.pop()                     # the runner's, not the reader's
+    nb.cells = [cell for cell in nb.cells if not _is_runners(cell, runners)]
     output = out_dir / path.name
     nbformat.write(nb, output)
     figures = _write_figures(nb, out_dir / f'{path.stem}_files')
@@ -448,6 +453,35 @@ def _results_cell(nb):
     return nbformat.v4.new_code_cell(
         'from d2l_ch6.notebooks import Results as _R, history_results as _h, quick as _q\n'
         f'_R({args}quick=_q())')
+
+
+def _is_runners(cell, runners):
+    return any(cell is runner for runner in runners)
+
+
+def _quick_cells(nb):
+    """Put quick mode's cells after the cells they follow; return them (the runner removes them).
+
+    nb's metadata d2l_ch6.quick maps a cell tag to code that shortens the
+    run, executed right after the cell with that tag (as papermill injects
+    parameters), so that no cell a reader reads asks which mode it is in.
+    """
+    import nbformat
+    quick_code = nb.metadata.get('d2l_ch6', {}).get('quick') or {}
+    if not isinstance(quick_code, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in quick_code.items()):
+        raise ValueError('notebook metadata d2l_ch6.quick must map cell tags to code, got '
+                         f'{quick_code!r}')
+    cells = []
+    for tag, code in quick_code.items():
+        where = [i for i, c in enumerate(nb.cells) if tag in c.metadata.get('tags', [])]
+        if len(where) != 1:
+            raise ValueError(f'notebook metadata d2l_ch6.quick names the cell tag {tag!r}, '
+                             f'which {len(where)} cells have: it must be exactly one')
+        cell = nbformat.v4.new_code_cell(code)
+        nb.cells.insert(where[0] + 1, cell)
+        cells.append(cell)
+    return cells
 
 
 def _read_results(nb):

@@ -299,6 +299,51 @@ def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypat
     assert nbrun.read_summary(tmp_path / 'absent') == {}
 
 
+def test_quick_mode_runs_hidden_cells_after_the_tagged_ones_and_removes_them(tmp_path):
+    """Metadata d2l_ch6.quick: code run right after the tagged cell in quick mode, never written."""
+    path = write_notebook(tmp_path / '6.9-sizes.ipynb', 'num_epochs = 10', 'print(num_epochs)',
+                          '1 / 0 if num_epochs == 3 else None')
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].metadata['tags'] = ['data']
+    nb.metadata['d2l_ch6'] = {'quick': {'data': 'num_epochs = 3'}}
+    nbformat.write(nb, path)
+    full = nbrun.run_notebook(path, out=tmp_path / 'full', quick=False)
+    written = nbformat.read(full.output, as_version=4)
+    assert [c.source for c in written.cells] == [c.source for c in nb.cells]
+    assert written.cells[1].outputs[0]['text'] == '10\n'
+    with pytest.raises(nbrun.NotebookError) as failed:
+        nbrun.run_notebook(path, out=tmp_path / 'quick', quick=True)
+    assert failed.value.cell_index == 2          # the reader's numbering, without the hidden cell
+    written = nbformat.read(tmp_path / 'quick' / 'notebooks' / path.name, as_version=4)
+    assert [c.source for c in written.cells] == [c.source for c in nb.cells]
+    assert written.cells[1].outputs[0]['text'] == '3\n'
+
+
+@pytest.mark.parametrize('quick_code, message', [
+    (['num_epochs = 3'], 'd2l_ch6.quick must map cell tags to code'),
+    ({'data': 3}, 'd2l_ch6.quick must map cell tags to code'),
+    ({'absent': 'x = 1'}, "names the cell tag 'absent', which 0 cells have"),
+])
+def test_quick_mode_metadata_that_is_wrong_is_named(tmp_path, quick_code, message):
+    path = write_notebook(tmp_path / '6.9-bad.ipynb', 'x = 0')
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata['d2l_ch6'] = {'quick': quick_code}
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nbrun.run_notebook(path, out=tmp_path / 'out', quick=True)
+
+
+READER_PLUMBING = ('quick', 'D2L_CH6', 'benchmarks/', '%env', 'os.environ')
+
+
+@pytest.mark.parametrize('stem', list(SECTIONS))
+def test_no_cell_a_reader_reads_shows_plumbing(stem):
+    """No quick-mode branch, environment variable or benchmarks/ path in any cell's text."""
+    for i, cell in enumerate(nbformat.read(notebook_path(stem), as_version=4).cells):
+        for plumbing in READER_PLUMBING:
+            assert plumbing not in cell.source, (stem, i, plumbing)
+
+
 def test_find_notebooks_by_section_stem_and_glob(tmp_path):
     """Names select notebooks by section number, stem or glob, always in section order."""
     for stem in ('6.10-ten', '6.2-two', '6.1-one', '6.9-nine'):
