@@ -6,14 +6,11 @@ final parameters to --out. Checkpoints go to --checkpoint-dir (default
 OUT/checkpoint) after every epoch and on Ctrl-C; --resume continues there.
 """
 import json
-import logging
 import pathlib
 import sys
 import time
 
 __all__ = ['add_train_parser', 'run_train']
-
-log = logging.getLogger(__name__)
 
 
 def add_train_parser(subparsers):

@@ -32,7 +32,6 @@ import inspect
 import json
 import logging
 import math
-import numbers
 import os
 import pathlib
 import sys
@@ -287,12 +286,8 @@ def _kernel_manager_class():
 
 def check_timeout(timeout):
     """Return timeout as whole seconds for nbclient, rounded up; raise unless it is a positive number."""
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(f'timeout must be a positive number of seconds, '
-                        f'got {type(timeout).__name__} {timeout!r}')
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f'timeout must be a positive number of seconds, got {timeout!r}')
-    return math.ceil(timeout)  # nbclient takes whole seconds
+    from ._checks import check_seconds
+    return math.ceil(check_seconds('timeout', timeout))  # nbclient takes whole seconds
 
 
 def prepare_out_dir(out):

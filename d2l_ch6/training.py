@@ -124,10 +124,11 @@ def epoch_lr(lr_schedule, lr, epoch, num_epochs):
     if lr_schedule is None:
         return lr
     rate = cosine_lr(lr, epoch, num_epochs) if lr_schedule == 'cosine' else lr_schedule(epoch)
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not math.isfinite(rate) \
-            or rate < 0:
-        raise ValueError(f'lr_schedule must give a finite learning rate >= 0, got {rate!r} '
-                         f'for epoch {epoch}')
+    want = f'lr_schedule must give a finite learning rate >= 0 for epoch {epoch}'
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+        raise TypeError(f'{want}, got {type(rate).__name__} {rate!r}')
+    if not math.isfinite(rate) or rate < 0:
+        raise ValueError(f'{want}, got {rate!r}')
     return float(rate)
 
 

@@ -313,9 +313,10 @@ def test_exercise_6_5_6_lse_pool_limits_and_monotone():
     (min_pool2d, (5,), ValueError, 'pool_size must fit inside the padded X'),
     (max_pool_from_conv_relu, ((0, 2),), ValueError, r'pool_size\[0\] must be an integer >= 1'),
     (max_pool_from_conv_relu, (2, (1, 0)), ValueError, r'strides\[1\] must be an integer >= 1'),
-    (lse_pool2d, (2, 0.0), ValueError, 'temperature must be a positive finite number'),
-    (lse_pool2d, (2, -1.0), ValueError, 'temperature must be a positive finite number'),
-    (lse_pool2d, (2, float('inf')), ValueError, 'temperature must be a positive finite'),
+    (lse_pool2d, (2, 0.0), ValueError, 'temperature must be a finite number > 0, got 0.0'),
+    (lse_pool2d, (2, -1.0), ValueError, 'temperature must be a finite number > 0, got -1.0'),
+    (lse_pool2d, (2, float('inf')), ValueError, 'temperature must be a finite number > 0, got inf'),
+    (lse_pool2d, (2, '1'), TypeError, "temperature must be a finite number > 0, got str '1'"),
     (max_vs_avg_pooling, (5,), ValueError, 'pool_size must fit inside the padded X'),
 ])
 def test_exercise_functions_bad_input(fn, args, err, msg):

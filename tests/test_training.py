@@ -336,7 +336,9 @@ def test_evaluation_refuses_to_score_non_finite_outputs(small):
     ({'lr_schedule': 'step'}, ValueError, "lr_schedule must be None, 'cosine' or a callable"),
     ({'lr_schedule': 3}, TypeError, "lr_schedule must be None, 'cosine' or a callable"),
     ({'lr_schedule': lambda epoch: -0.1}, ValueError, 'lr_schedule must give a finite learning '
-                                                      'rate >= 0, got -0.1 for epoch 0'),
+                                                      'rate >= 0 for epoch 0, got -0.1'),
+    ({'lr_schedule': lambda epoch: '0.1'}, TypeError, 'lr_schedule must give a finite learning '
+                                                      "rate >= 0 for epoch 0, got str '0.1'"),
     ({'pad_channels': 'yes'}, TypeError, "pad_channels must be True or False, got str 'yes'"),
     ({'pad_channels': 8}, TypeError, 'pad_channels must be True or False, got int 8'),
     ({'seed': 'abc'}, TypeError, "seed must be an integer >= 0 and <= 4294967295, got str 'abc'"),
