@@ -581,3 +581,22 @@ def test_training_on_a_gpu(small):
     net.initialize(ctx=mx.gpu(0))
     expected = (net(np.array(X, ctx=mx.gpu(0))).asnumpy().argmax(axis=1) == y).mean()
     assert evaluate_accuracy_gpu(net, test_iter) == pytest.approx(expected, abs=1e-9)
+
+
+# ------------------------------------------------------- the loop's text
+
+def test_train_ch5_reads_as_the_books_loop():
+    """At most 30 lines of body, the book's lines in the book's order (section 6.6.2)."""
+    from d2l_ch6.notebooks import book_source
+    lines = book_source(train_ch5).splitlines()
+    body = lines[next(i for i, line in enumerate(lines[1:], 1) if line.strip().endswith('"""')
+                      and i > 1) + 1:]
+    assert len(body) <= 30, len(body)
+    code = [line.split('#')[0].strip() for line in body]
+    order = ['for epoch in', 'for i, batch in', 'with autograd.record():', 'y_hat = model(X)',
+             'l = loss(y_hat, y)', 'l.backward()', 'trainer.step(', 'test_acc = evaluate_accuracy_gpu(',
+             'return']
+    where = [next(i for i, line in enumerate(code) if line.startswith(start)) for start in order]
+    assert where == sorted(where), dict(zip(order, where))
+    metric = next(i for i, line in enumerate(code) if line.startswith('metric.add('))
+    assert where[5] < metric < where[7]          # the metric after backward, before the test
