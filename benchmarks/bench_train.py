@@ -8,8 +8,9 @@ Each measurement runs in a fresh process, the two loops alternating, so that
 both see the same machine:
 
 * book: the book's loop as d2l writes it (d2l.load_data_fashion_mnist itself,
-  over Gluon's FashionMNIST dataset with only its download replaced, and the
-  body of d2l.train_ch6, the book's train_ch5, without the Animator): a Gluon
+  over Gluon's FashionMNIST dataset with only its download replaced, and
+  benchmarks/book_loop.py, d2l.train_ch6's body, the book's train_ch5, without
+  the Animator, which the tests compare train_ch5 with too): a Gluon
   DataLoader with Compose([ToTensor()]) and 4 workers, the net not hybridized,
   a float() per batch, test accuracy once per epoch. It runs with MXNet's own
   defaults (d2l_ch6's environment defaults switched off), as a reader would.
@@ -45,7 +46,7 @@ def book_run(epochs, lr, batch_size):
     start = time.perf_counter()
     from d2l import mxnet as d2l
     import numpy as onp
-    from mxnet import autograd, gluon, init, nd, np, npx
+    from mxnet import gluon, nd, np, npx
     from mxnet.gluon import nn
     from mxnet.util import is_np_array
     npx.set_np()
@@ -81,33 +82,14 @@ def book_run(epochs, lr, batch_size):
             nn.Dense(84, activation='sigmoid'),
             nn.Dense(10))
     device = d2l.try_gpu()
-    net.initialize(force_reinit=True, ctx=device, init=init.Xavier())
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    records = []
-    for epoch in range(epochs):
-        t0 = time.perf_counter()
-        metric = d2l.Accumulator(3)
-        for X, y in train_iter:
-            X, y = X.as_in_ctx(device), y.as_in_ctx(device)
-            with autograd.record():
-                y_hat = net(X)
-                l = loss(y_hat, y)
-            l.backward()
-            trainer.step(X.shape[0])
-            metric.add(l.sum(), d2l.accuracy(y_hat, y), X.shape[0])
-        t1 = time.perf_counter()
-        test_acc = d2l.evaluate_accuracy_gpu(net, test_iter)
-        t2 = time.perf_counter()
-        records.append({'epoch': epoch + 1, 'train_loss': metric[0] / metric[2],
-                        'train_acc': metric[1] / metric[2], 'test_acc': test_acc,
-                        'num_examples': metric[2], 'train_seconds': t1 - t0,
-                        'seconds': t2 - t0})
+    sys.path.insert(0, HERE)
+    from book_loop import book_train_ch5
+    records = book_train_ch5(net, train_iter, test_iter, epochs, lr, device)
     return {'loop': 'book', 'ctx': str(device), 'records': records,
             'total_seconds': time.perf_counter() - start}
 
 
-def ours_run(epochs, lr, batch_size, ctx, model, pad_channels, root=ROOT):
+def ours_run(epochs, lr, batch_size, ctx, model, pad_channels, seed, root=ROOT):
     """d2l_ch6's data and train_ch5, from the checkout in root; per-epoch records."""
     start = time.perf_counter()
     sys.path.insert(0, root)
@@ -117,7 +99,7 @@ def ours_run(epochs, lr, batch_size, ctx, model, pad_channels, root=ROOT):
     from d2l_ch6.training import train_ch5
     train_iter, test_iter = load_data_fashion_mnist(batch_size)
     history = train_ch5(get_model(model), train_iter, test_iter, epochs, lr, ctx=ctx,
-                        reporter=None, pad_channels=pad_channels)
+                        reporter=None, pad_channels=pad_channels, seed=seed)
     loop = 'train_ch5' if root == ROOT else f'train_ch5@{os.path.basename(root)}'
     return {'loop': loop, 'ctx': history.ctx, 'records': history.to_dict()['epochs'],
             'env': _env.effective(), 'total_seconds': time.perf_counter() - start}
@@ -128,7 +110,7 @@ def child(args):
         result = book_run(args.epochs, args.lr, args.batch_size)
     else:
         result = ours_run(args.epochs, args.lr, args.batch_size, args.ctx, args.model,
-                          not args.no_pad_channels,
+                          not args.no_pad_channels, args.seed,
                           os.path.abspath(args.compare) if args.child == 'other' else ROOT)
     print('RESULT ' + json.dumps(result))
 
@@ -141,7 +123,7 @@ def spawn(which, args):
         env = _env.without_defaults(env)
     cmd = [sys.executable, os.path.abspath(__file__), '--child', which, '--epochs',
            str(args.epochs), '--lr', str(args.lr), '--batch-size', str(args.batch_size),
-           '--ctx', args.ctx, '--model', args.model]
+           '--ctx', args.ctx, '--model', args.model, '--seed', str(args.seed)]
     if args.compare:
         cmd += ['--compare', args.compare]
     if args.no_pad_channels:
@@ -168,6 +150,9 @@ def report(runs):
                 + f" examples/s; total {r['total_seconds']:.1f} s; after {last['epoch']} epochs "
                 f"loss {last['train_loss']:.3f}, train acc {last['train_acc']:.3f}, "
                 f"test acc {last['test_acc']:.3f}")
+        if loop != 'book':   # seeded: the same digits in every round, and before and after
+            lines.append(f'{loop:9s} train losses: ' + ', '.join(
+                repr(rec['train_loss']) for rec in mine[0]['records']))
         lines.append(f'{loop:9s} median end-to-end throughput: {medians[loop]:.0f} examples/s')
     total = {loop: statistics.median(r['total_seconds'] for r in runs if r['loop'] == loop)
              for loop in medians}
@@ -204,6 +189,9 @@ def main(argv=None):
     p.add_argument('--ctx', default='all',
                    help="train_ch5's ctx: cpu, gpu or all (default: all)")
     p.add_argument('--model', default='lenet', help="train_ch5's model (default: lenet)")
+    p.add_argument('--seed', type=int, default=0,
+                   help="train_ch5's seed, so that two checkouts' losses can be compared to the "
+                        'last digit (default: 0)')
     p.add_argument('--no-pad-channels', action='store_true',
                    help="run train_ch5 with pad_channels=False (default: padded)")
     p.add_argument('--compare', default=None,

@@ -29,8 +29,8 @@ except ModuleNotFoundError as e:
 _npx.set_np()
 
 # Section modules in book order; their public names are re-exported below.
-# (`lenet` is then the function lenet(), as the book's readers call it; the
-# module stays importable as d2l_ch6.lenet.)
+# (`d2l_ch6.lenet` is then the function lenet(), as the book's readers call it, and so is
+# `import d2l_ch6.lenet as m`; `from d2l_ch6.lenet import lenet_improved` still reads the module.)
 from . import (convolutions, padding_stride, channels, pooling,  # noqa: E402
                lenet as _lenet_module, training, data, editions, explorer)
 

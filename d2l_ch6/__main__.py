@@ -13,8 +13,6 @@ from .exercises import add_exercises_parser
 from .notebooks import add_notebooks_parser
 from .site import add_site_parser
 
-log = logging.getLogger('d2l_ch6')
-
 
 def add_data_parser(subparsers):
     """Register `data`: find, verify and preview Fashion-MNIST."""

@@ -11,7 +11,7 @@ import numbers
 import re
 
 __all__ = ['check_array', 'check_ndim', 'check_2d', 'check_kernel_fits',
-           'check_int', 'check_pair', 'check_real', 'check_bool', 'reason',
+           'check_int', 'check_pair', 'check_real', 'check_seconds', 'check_bool', 'reason',
            'check_numeric', 'check_loop_size', 'checked']
 
 # The book's loops (corr2d, pool2d) take one Python step per output element;
@@ -86,6 +86,19 @@ def check_real(name, value, minimum, inclusive=True):
                         f'got {type(value).__name__} {value!r}')
     if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
         raise ValueError(f'{name} must be a finite number {op} {minimum}, got {value!r}')
+    return float(value)
+
+
+def check_seconds(name, value):
+    """Raise unless ``value`` is a positive, finite number of seconds; return it as a float.
+
+    The one check of a time limit (a notebook cell's, a grading case's, a file's).
+    """
+    want = f'{name} must be a positive number of seconds'
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f'{want}, got {type(value).__name__} {value!r}')
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f'{want}, got {value!r}')
     return float(value)
 
 

@@ -9,7 +9,6 @@ crash leaves the previous checkpoint or the new one. A resume that differs in
 any of these, or finds a damaged file, is refused with a ``CheckpointError``
 that names the file or the setting. A live run holds a lock on the folder.
 """
-import contextlib
 import dataclasses
 import errno
 import hashlib
@@ -182,13 +181,11 @@ class Position:
     totals: Optional[list] = None       # [loss sum, right, examples] of the epoch's first batches
     rng_state: Optional[dict] = None    # the data's shuffling rng at the epoch's start
 
-    @classmethod
-    def of_epoch(cls, at, epoch, data_iter):
-        """Return where epoch starts (at, when a resume stopped inside it), with data_iter's rng state now."""
-        at = at if epoch == at.epoch else cls(epoch)
+    def of_epoch(self, epoch, data_iter):
+        """Return where 0-based epoch starts (here, when a resume stopped inside it), with data_iter's rng state now."""
         rng = getattr(data_iter, 'rng', None)
-        at.rng_state = rng.bit_generator.state if rng is not None else None
-        return at
+        return dataclasses.replace(self if epoch == self.epoch else Position(epoch),
+                                   rng_state=rng.bit_generator.state if rng is not None else None)
 
 
 # -------------------------------------------------------- checkpointer
@@ -371,26 +368,13 @@ class Checkpointer:
         log.info('checkpoint: epoch %d, batch %d in %s', position.epoch, position.batch,
                  self.folder)
 
-    @contextlib.contextmanager
-    def saved_on_interrupt(self, net, trainer, history, at, metric):
-        """On a first Ctrl-C inside, save where the epoch stands (at, plus metric's batches) and re-raise."""
-        try:
-            yield
-        except KeyboardInterrupt as e:
-            if self.folder is not None and not isinstance(e, StopNow):
-                self.save(net, trainer, history, dataclasses.replace(
-                    at, batch=at.batch + metric.batches, totals=metric.read().tolist()))
-                log.warning('interrupted: checkpoint saved in %s; resume=True continues',
-                            self.folder)
-            raise
-
 
 class StopNow(KeyboardInterrupt):
     """A second Ctrl-C: stop at once; the last checkpoint stays as it is."""
 
 
 class InterruptGuard:
-    """Turn the first Ctrl-C into a flag read between batches; a second one stops at once."""
+    """Turn the first Ctrl-C into a flag (flag), read between batches; a second one stops at once."""
 
     def __init__(self):
         self.flag, self.previous = False, None
@@ -406,11 +390,6 @@ class InterruptGuard:
         self.flag = True
         log.warning('interrupted: finishing the current batch and saving a checkpoint '
                     '(Ctrl-C again to stop at once)')
-
-    def check(self):
-        """Raise KeyboardInterrupt if Ctrl-C was pressed since the guard began."""
-        if self.flag:
-            raise KeyboardInterrupt
 
     def __exit__(self, *exc):
         if self.previous is not None:

@@ -6,14 +6,11 @@ final parameters to --out. Checkpoints go to --checkpoint-dir (default
 OUT/checkpoint) after every epoch and on Ctrl-C; --resume continues there.
 """
 import json
-import logging
 import pathlib
 import sys
 import time
 
 __all__ = ['add_train_parser', 'run_train']
-
-log = logging.getLogger(__name__)
 
 
 def add_train_parser(subparsers):
@@ -108,7 +105,7 @@ def run_train(args):
     from .checkpoint import check_output_dir
     from .data import locate_data_dir
     from .lenet import MODEL_LR, MODEL_LR_SCHEDULE, get_model
-    from .training import TqdmReporter, Reporter, train_ch5
+    from .training import SummaryReporter, TqdmReporter, train_ch5
 
     lr = args.lr if args.lr is not None else MODEL_LR[args.model]
     lr_schedule = MODEL_LR_SCHEDULE[args.model] if args.lr_schedule == 'model' \
@@ -124,7 +121,7 @@ def run_train(args):
         net = get_model(args.model)
         start = time.perf_counter()
         history = train_ch5(net, train_iter, test_iter, args.epochs, lr, ctx=args.device,
-                            reporter=Reporter() if args.no_progress else TqdmReporter(),
+                            reporter=SummaryReporter() if args.no_progress else TqdmReporter(),
                             seed=args.seed, checkpoint_dir=checkpoint_dir,
                             resume=args.resume, lr_schedule=lr_schedule)
     except KeyboardInterrupt:
@@ -141,9 +138,6 @@ def run_train(args):
         print(f'd2l-ch6: {e}', file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
-    if args.no_progress:
-        from .training import format_summary
-        print('\n'.join(format_summary(history)))
     try:
         _write_outputs(out, args, lr, net, history, seconds)
     except OSError as e:

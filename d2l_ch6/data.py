@@ -288,8 +288,8 @@ def _download(folder):
 
 def _check_batch_size(batch_size):
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, onp.integer)):
-        raise ValueError(f'batch_size must be a positive int, got {shown(batch_size)} '
-                         f'of type {type(batch_size).__name__}')
+        raise TypeError(f'batch_size must be a positive int, got {type(batch_size).__name__} '
+                        f'{shown(batch_size)}')
     if batch_size < 1:
         raise ValueError(f'batch_size must be a positive int, got {batch_size}')
 

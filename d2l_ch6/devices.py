@@ -1,4 +1,4 @@
-"""The devices train_ch5 runs on, the data on them and the net's graphs there (the package's addition).
+"""The devices train_ch5 runs on and the data on them (the package's addition).
 
 The book's ``train_ch5`` (section 6.6.2) moves each batch to one device and
 calls ``net``. This module does the same for a list of devices, behind a few
@@ -8,34 +8,26 @@ calls, so that the loop keeps the book's shape:
   exists, otherwise the CPU contexts, at most ``MAX_CPU_CONTEXTS``);
 * ``device_data``: a data iterator's batches as ``Batch``es, each split over
   the devices exactly as ``gluon.utils.split_and_load`` splits it; a
-  ``DataIter``'s arrays go to the devices once (CPU contexts share one copy);
-* ``Model``: net and its loss as hybridized graphs on those devices, on
-  zero-padded channels where oneDNN runs them faster (``_channel_pad``); it
-  also makes devices that got no examples of a batch contribute nothing;
-* ``Metric``: each batch's loss, right predictions and input checks summed on
-  the devices and read every ``SYNC_EVERY`` batches, not after each one.
+  ``DataIter``'s arrays go to the devices once (CPU contexts share one copy).
+
+The net and its loss on those devices, and the sums of an epoch's metrics,
+are ``d2l_ch6.model``'s.
 """
 import dataclasses
-import math
 import os
 from typing import List, Tuple
 
 import mxnet as mx
 import numpy as onp
-from mxnet import autograd, np
-from mxnet.gluon import nn
-
-from . import _channel_pad
-from ._checks import reason
+from mxnet import np
 
 __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'MAX_CPU_CONTEXTS',
-           'Batch', 'device_data', 'Model', 'Metric', 'SYNC_EVERY']
+           'Batch', 'DeviceData', 'device_data']
 
 # One context per core: on 2 cores, 4 or 8 contexts were slower than 2 (benchmarks/RESULTS.md,
 # "CPU contexts"). The cap keeps at least 64 examples per context at the book's batch of 256
 # on a machine with many cores; it is not measured there (no such machine was at hand).
 MAX_CPU_CONTEXTS = 4
-SYNC_EVERY = 50   # batches between two reads of the device-side sums
 
 
 # ----------------------------------------------------------------- contexts
@@ -134,7 +126,11 @@ def _check_examples(X, what):
                          f'channels, height, width), got shape {tuple(X.shape)}')
 
 
-class _ArrayData:
+class DeviceData:
+    """A data iterator's batches on the devices: num_batches, and batches(start) for an epoch."""
+
+
+class _ArrayData(DeviceData):
     """A DataIter's arrays, checked, then copied once to each device's home; batches gathered there."""
 
     def __init__(self, it, ctxs, name):
@@ -198,7 +194,7 @@ class _ArrayData:
             yield Batch(parts, b)
 
 
-class _IterData:
+class _IterData(DeviceData):
     """Any iterable of (X, y) batches, each split over the devices as it comes."""
 
     def __init__(self, it, ctxs, name):
@@ -254,7 +250,12 @@ def _is_array_iter(it):
 
 
 def device_data(data_iter, ctxs, name):
-    """Return data_iter's batches on ctxs: num_batches and batches(start) -> Batches of an epoch."""
+    """Return data_iter's batches on ctxs: num_batches and batches(start) -> Batches of an epoch.
+
+    data_iter may already be DeviceData (train_ch5's test data): it is returned as it is.
+    """
+    if isinstance(data_iter, DeviceData):
+        return data_iter
     if data_iter is None or isinstance(data_iter, (str, bytes)) \
             or not hasattr(data_iter, '__iter__'):
         raise TypeError(f'{name} must be an iterable of (X, y) batches, such as '
@@ -262,188 +263,3 @@ def device_data(data_iter, ctxs, name):
     if hasattr(data_iter, '__len__') and len(data_iter) == 0:
         raise ValueError(f'{name} must yield at least one batch, got an empty iterator')
     return (_ArrayData if _is_array_iter(data_iter) else _IterData)(data_iter, ctxs, name)
-
-
-# ------------------------------------------------------------------- graphs
-
-def _count(mask):
-    return mask.astype('float32').sum()
-
-
-def _right(y_hat, y):
-    """Right predictions as a boolean per example (Book section 3.6 accuracy)."""
-    return y_hat.argmax(axis=1).astype('float32') == y
-
-
-def _checks(F, X, y, y_hat):
-    """[non-finite image values, labels that are not a class index of y_hat] of one part."""
-    max_class = F.npx.arange_like(y_hat, axis=1).max()
-    bad_y = _count(y < 0) + _count(y > max_class) + _count(y != F.np.floor(y))
-    return [_count(F.np.logical_not(F.np.isfinite(X))), bad_y]
-
-
-def _loss_stats(F, net, loss, X, y, check_inputs):
-    """Per-example losses, and [loss sum, right] (+ [bad X, bad y] with check_inputs) of one part."""
-    y_hat = net(X)                                                       # (b, q)
-    l = loss(y_hat, y)                                                   # (b,)
-    stats = [l.sum(), _count(_right(y_hat, y))]
-    return l, F.np.stack(stats + _checks(F, X, y, y_hat) if check_inputs else stats)
-
-
-class _LossStats(nn.HybridBlock):
-    """net and its loss as one graph: per-example losses and the part's statistics."""
-
-    def __init__(self, net, loss, check_inputs, **kwargs):
-        super().__init__(**kwargs)
-        self.net, self.loss, self._check_inputs = net, loss, check_inputs
-        self._shapes_known = False
-
-    def forward(self, X, y):
-        # shapes known before the graph is built; checked once, not per batch
-        self._shapes_known = self._shapes_known or _channel_pad.complete_init(self.net, X)
-        return super().forward(X, y)
-
-    def hybrid_forward(self, F, X, y):
-        return _loss_stats(F, self.net, self.loss, X, y, self._check_inputs)
-
-
-class Model:
-    """net and its loss on the devices: hybridized, channel-padded where it pays, or eager.
-
-    datas: the training data, then any other: a DataIter's labels are
-    checked against the net's outputs once here (its images were on
-    arrival), other iterables' images and labels in the graph, batch by batch.
-    """
-
-    def __init__(self, net, loss, ctxs, pad_channels, hybridize, datas):
-        self.net, self.ctxs = net, ctxs
-        sample = datas[0].sample()
-        if sample is not None:
-            with autograd.predict_mode():     # also ends deferred initialisation
-                num_outputs = call(net, sample).shape[1]
-            for data in datas:
-                data.validate(num_outputs)
-        check_inputs = not datas[0].checked
-        self._params = [p for p in net.collect_params().values() if p.grad_req != 'null']
-        self.models = [net]
-        if hybridize and isinstance(net, nn.HybridBlock):
-            if pad_channels and _channel_pad.pays(net, ctxs):
-                self.models = [_channel_pad.ChannelPadded(net)]
-                if 0 in self.models[0].plan:   # an image-pairing graph for the batches it takes
-                    self.models.insert(0, _channel_pad.ChannelPadded(net, pair_images=True))
-            self.trains = [_LossStats(m, loss, check_inputs) for m in self.models]
-            for block in self.models + self.trains:
-                block.hybridize(static_alloc=True, static_shape=True)
-        else:
-            self.trains = [lambda X, y: _loss_stats(mx.nd, net, loss, X, y, check_inputs)]
-
-    def _pick(self, X):
-        return next(i for i, m in enumerate(self.models)
-                    if not hasattr(m, 'accepts') or m.accepts(X))
-
-    def __call__(self, X):
-        """Return net(X), on the graph that suits X."""
-        return call(self.models[self._pick(X)], X)
-
-    def loss_stats(self, X, y):
-        """Return per-example losses and [loss sum, right, bad X, bad y] of one part, recorded."""
-        return call(self.trains[self._pick(X)], X, y)
-
-    def backward(self, losses):
-        """Backpropagate the parts' losses; devices that got no part get zero gradients.
-
-        Trainer.step sums every device's gradient; an idle device would add
-        the stale one of the previous batch (and MXNet warns of it).
-        """
-        idle = self.ctxs[len(losses):]
-        if idle:
-            with autograd.record():
-                losses = losses + [sum((p.data(c) * 0).sum() for p in self._params)
-                                   for c in idle]
-        autograd.backward(losses)
-
-
-def call(f, X, *args):
-    """Return f(X, *args); an MXNet error (a net that cannot take X) becomes a ValueError naming X's shape."""
-    try:
-        return f(X, *args)
-    except (mx.base.MXNetError, ValueError) as e:   # Gluon wraps a failed deferred init
-        if not isinstance(e, mx.base.MXNetError) and 'MXNetError' not in str(e):
-            raise
-        raise ValueError(f'net cannot compute on a batch X of shape {tuple(X.shape)} (for a CNN: '
-                         f'batch, channels, height, width): MXNet says: {reason(e)}') from None
-
-
-def eval_stats(model, X, y, checked=False):
-    """[right predictions, non-finite outputs] (+ [bad X, bad y] unless checked) of one part."""
-    y_hat = call(model, X)                                                   # (b, q)
-    bad_out = np.logical_not(np.isfinite(y_hat)).any(axis=1)            # (b,)
-    right = _right(y_hat, y) * np.logical_not(bad_out)                   # NaN rows are not right
-    stats = [_count(right), _count(bad_out)]
-    return np.stack(stats if checked else stats + _checks(mx.nd, X, y, y_hat))
-
-
-# ------------------------------------------------------------------ metrics
-
-class Metric:
-    """Per-batch statistics left on the devices, summed in float64 every SYNC_EVERY batches.
-
-    add() queues one batch's per-part stats; every SYNC_EVERY batches, and at
-    read(), they are read at once and checked: a non-finite image value, a
-    label that is not a class, a non-finite output or loss raises an error
-    naming the batch. totals: the sums so far, with the example count last.
-    """
-
-    def __init__(self, columns, what, totals=None):
-        self.columns, self.what = columns, what      # e.g. ('loss', 'right'), 'epoch 3'
-        self.totals = onp.array(totals if totals is not None else [0.] * (len(columns) + 1))
-        self.pending = []                            # (batch number, size, per-part stats)
-        self.batches = 0                             # batches added
-
-    def add(self, i, stats, size):
-        """Queue batch i's stats; return True when this call read the device sums."""
-        self.pending.append((i, size, stats))
-        self.batches += 1
-        if len(self.pending) < SYNC_EVERY:
-            return False
-        self.read()
-        return True
-
-    def read(self):
-        """Read and check the queued stats, one read per device; return the totals."""
-        if not self.pending:
-            return self.totals
-        width = self.pending[0][2][0].shape[0]      # the columns, then any input checks
-        rows = onp.zeros((len(self.pending), width))                    # (batches, width)
-        for j in range(max(len(stats) for _, _, stats in self.pending)):  # device j's parts
-            which = [n for n, (_, _, stats) in enumerate(self.pending) if len(stats) > j]
-            rows[which] += np.stack([self.pending[n][2][j] for n in which]).asnumpy()
-        for (i, _, _), row in zip(self.pending, rows):
-            self._check(i, row)
-        self.totals[:-1] += rows[:, :len(self.columns)].sum(axis=0)
-        self.totals[-1] += sum(size for _, size, _ in self.pending)
-        self.pending.clear()
-        return self.totals
-
-    def _check(self, i, row):
-        first, second, bad_X, bad_y = row if len(row) == 4 else (*row, 0, 0)
-        where = f'{self.what}, batch {i + 1}'
-        if bad_X:
-            raise ValueError(f'the images of {where} hold {int(bad_X)} non-finite values '
-                             '(NaN or inf): the data must be finite')
-        if bad_y:
-            raise ValueError(f'the labels of {where} hold {int(bad_y)} values that are not a '
-                             "class index of the net's outputs (an integer from 0 to the "
-                             'number of outputs - 1)')
-        if self.columns[0] == 'loss' and not math.isfinite(first):
-            raise FloatingPointError(f'training loss is {first} at {where}, with finite images '
-                                     'and valid labels: the learning rate is probably too '
-                                     'high; try a lower one')
-        if self.columns[1] == 'non-finite' and second:
-            raise FloatingPointError(f'net gives non-finite outputs for {int(second)} examples '
-                                     f'of {where}: they cannot be scored')
-
-    def mean(self, column):
-        """Return the running mean of a column over the examples read so far."""
-        n = self.totals[-1]
-        return self.totals[self.columns.index(column)] / n if n else math.nan

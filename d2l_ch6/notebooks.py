@@ -9,8 +9,11 @@ included, to ``<out>/notebooks/`` and the figures also as files beside it, and r
 run (status, seconds, results) in ``<out>/notebooks/summary.json``, which
 ``d2l-ch6 site`` reads.
 
-Quick mode is an environment variable, ``D2L_CH6_QUICK=1``, passed to the
-kernels; a notebook asks ``quick()`` and shortens its training. A notebook
+Quick mode shortens a notebook without a cell of its own: its metadata maps
+cell tags to code (``{"d2l_ch6": {"quick": {"data": "num_epochs = 3"}}}``),
+which the runner runs right after the tagged cell and removes before writing
+the executed notebook; the kernels also get ``D2L_CH6_QUICK=1``, which
+``quick()`` reads, so the results say how they were made. A notebook
 hands numbers to this runner without a cell of its own: its metadata names
 the histories to report (``{"d2l_ch6": {"results": {"lenet": "history"}}}``),
 and the runner appends a cell that displays them as ``Results(...)`` for the
@@ -21,16 +24,18 @@ nbclient, nbformat and ipykernel are imported only when notebooks are run, so
 that a notebook can import ``quick`` and ``Results`` cheaply.
 """
 import argparse
+import ast
 import base64
 import dataclasses
 import fnmatch
+import inspect
 import json
 import logging
 import math
-import numbers
 import os
 import pathlib
 import sys
+import textwrap
 import time
 
 __all__ = ['NotebookError', 'NotebookResult', 'Results', 'RESULTS_MIME', 'QUICK_ENV',
@@ -71,10 +76,34 @@ class Results(dict):
 
 
 def show_source(obj):
-    """Return a module function's or class's source as highlighted Markdown, for a notebook to display."""
-    import inspect
+    """Return a function's or class's source as the book would print it: highlighted Markdown for a notebook.
+
+    What the package adds to check arguments stays out of sight: decorators
+    (``@checked(...)``) and statements that only call a ``_check...``
+    function. The code that runs is the same; only the listing is shorter.
+    """
     from IPython.display import Markdown
-    return Markdown(f'```python\n{inspect.getsource(obj).rstrip()}\n```')
+    return Markdown(f'```python\n{book_source(obj)}\n```')
+
+
+def book_source(obj):
+    """Return obj's source without its decorators and its argument-check statements (see show_source)."""
+    lines = textwrap.dedent(inspect.getsource(inspect.unwrap(obj))).splitlines()
+    hidden = set()
+    for node in ast.walk(ast.parse('\n'.join(lines))):
+        if getattr(node, 'decorator_list', None):         # a def's or class's decorators
+            hidden.update(range(node.decorator_list[0].lineno - 1, node.lineno - 1))
+        if _is_check(node):
+            hidden.update(range(node.lineno - 1, node.end_lineno))
+    return '\n'.join(line for i, line in enumerate(lines) if i not in hidden).rstrip()
+
+
+def _is_check(statement):
+    """True for a statement that only calls a check: `_check_args(x)` or `_checks.check_int(...)`."""
+    func = getattr(statement.value, 'func', None) if isinstance(statement, ast.Expr) else None
+    name = getattr(func, 'id', None) or getattr(func, 'attr', None) or ''
+    owner = getattr(getattr(func, 'value', None), 'id', None)
+    return name.startswith('_check') or owner == '_checks'
 
 
 RESULTS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'benchmarks' / 'results'
@@ -257,12 +286,8 @@ def _kernel_manager_class():
 
 def check_timeout(timeout):
     """Return timeout as whole seconds for nbclient, rounded up; raise unless it is a positive number."""
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
-        raise TypeError(f'timeout must be a positive number of seconds, '
-                        f'got {type(timeout).__name__} {timeout!r}')
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f'timeout must be a positive number of seconds, got {timeout!r}')
-    return math.ceil(timeout)  # nbclient takes whole seconds
+    from ._checks import check_seconds
+    return math.ceil(check_seconds('timeout', timeout))  # nbclient takes whole seconds
 
 
 def prepare_out_dir(out):
@@ -293,9 +318,11 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     path = pathlib.Path(path)
     seconds = check_timeout(timeout)
     nb = nbformat.read(path, as_version=4)
+    runners = _quick_cells(nb) if quick else []     # the runner's cells, hidden from the reader
     results_cell = _results_cell(nb)
     if results_cell is not None:
         nb.cells.append(results_cell)
+        runners.append(results_cell)
     env = dict(os.environ)
     env.pop(QUICK_ENV, None)
     if quick:
@@ -321,11 +348,11 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
             evalue = (f'the cell ran longer than the timeout of {seconds} s per cell; give it '
                       'more time with --timeout SECONDS (run_notebook(..., timeout=...))')
         source = nb.cells[index].source if 0 <= index < len(nb.cells) else ''
+        index -= sum(1 for cell in nb.cells[:max(index, 0)] if _is_runners(cell, runners))
         error = NotebookError(path.name, index, ename, evalue, source, getattr(e, 'traceback', ''))
     seconds = time.perf_counter() - start
     results = _read_results(nb)
-    if nb.cells and nb.cells[-1] is results_cell:
-        nb.cells.pop()                     # the runner's, not the reader's
+    nb.cells = [cell for cell in nb.cells if not _is_runners(cell, runners)]
     output = out_dir / path.name
     nbformat.write(nb, output)
     figures = _write_figures(nb, out_dir / f'{path.stem}_files')
@@ -421,6 +448,35 @@ def _results_cell(nb):
     return nbformat.v4.new_code_cell(
         'from d2l_ch6.notebooks import Results as _R, history_results as _h, quick as _q\n'
         f'_R({args}quick=_q())')
+
+
+def _is_runners(cell, runners):
+    return any(cell is runner for runner in runners)
+
+
+def _quick_cells(nb):
+    """Put quick mode's cells after the cells they follow; return them (the runner removes them).
+
+    nb's metadata d2l_ch6.quick maps a cell tag to code that shortens the
+    run, executed right after the cell with that tag (as papermill injects
+    parameters), so that no cell a reader reads asks which mode it is in.
+    """
+    import nbformat
+    quick_code = nb.metadata.get('d2l_ch6', {}).get('quick') or {}
+    if not isinstance(quick_code, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in quick_code.items()):
+        raise ValueError('notebook metadata d2l_ch6.quick must map cell tags to code, got '
+                         f'{quick_code!r}')
+    cells = []
+    for tag, code in quick_code.items():
+        where = [i for i, c in enumerate(nb.cells) if tag in c.metadata.get('tags', [])]
+        if len(where) != 1:
+            raise ValueError(f'notebook metadata d2l_ch6.quick names the cell tag {tag!r}, '
+                             f'which {len(where)} cells have: it must be exactly one')
+        cell = nbformat.v4.new_code_cell(code)
+        nb.cells.insert(where[0] + 1, cell)
+        cells.append(cell)
+    return cells
 
 
 def _read_results(nb):

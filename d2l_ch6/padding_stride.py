@@ -5,7 +5,6 @@ Two conventions meet here. The book's formulas count padding in TOTAL rows
 bottom. Gluon's ``nn.Conv2D(padding=...)`` counts padding PER SIDE: padding
 ``(a, b)`` adds a rows on top and a on the bottom, so p_h = 2a and p_w = 2b.
 """
-import logging
 
 from mxnet import npx
 from mxnet.gluon import nn
@@ -15,8 +14,6 @@ from ._checks import check_int, check_ndim, check_pair, checked
 __all__ = ['comp_conv2d', 'conv_output_shape', 'gluon_padding_to_total',
            # Exercises 6.3
            'last_example_output_shape', 'conv1d_strided', 'conv_cost']
-
-log = logging.getLogger(__name__)
 
 
 def _check_comp_conv2d_args(conv2d, X):

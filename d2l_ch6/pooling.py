@@ -11,15 +11,13 @@ the exercise functions take Gluon's batched (B, c, h, w) input and its
 per-side ``padding`` and ``strides`` (``strides=None`` means the window, as
 in ``nn.MaxPool2D``).
 """
-import logging
-import numbers
 
 import numpy as onp
 from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
 from ._checks import (check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair,
-                      checked)
+                      check_real, checked)
 from .channels import _check_padded_fit, _window_index
 from .padding_stride import conv_output_shape
 
@@ -28,7 +26,6 @@ __all__ = ['pool2d', 'pool2d_fast',
            'avg_pool_as_conv', 'max_pool_from_conv_relu', 'pool_cost', 'max_vs_avg_pooling',
            'min_pool2d', 'lse_pool2d']
 
-log = logging.getLogger(__name__)
 
 MODES = ('max', 'avg')
 
@@ -247,9 +244,7 @@ def lse_pool2d(X, pool_size, temperature, strides=None):
     """
     pool_size, strides, padding = _layer_args(pool_size, strides, 0)
     _check_batch(X, pool_size, padding)
-    if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
-            or not temperature > 0 or not onp.isfinite(temperature)):
-        raise ValueError(f'temperature must be a positive finite number, got {temperature!r}')
+    temperature = check_real('temperature', temperature, 0, inclusive=False)
     W = _windows(X, pool_size, strides)  # (B, c, h', w', p_h * p_w)
     M = W.max(axis=-1, keepdims=True)
     lse = np.log(np.exp((W - M) / temperature).mean(axis=-1))

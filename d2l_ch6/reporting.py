@@ -2,15 +2,17 @@
 
 The book's ``train_ch5`` (section 6.6.2) animates its curves and prints two
 lines at the end. Here the numbers are kept (``EpochRecord``, ``History``)
-and how they are shown is a parameter: d2l's Animator in a notebook, a tqdm
-bar in a terminal, nothing in tests.
+and how they are shown is a parameter. By default (``'auto'``) the book's two
+closing lines are printed wherever train_ch5 runs, after d2l's Animator in a
+notebook or a tqdm bar in a terminal; ``None`` shows nothing.
 """
 import dataclasses
 import math
 import sys
+import time
 
 __all__ = ['EpochRecord', 'History', 'format_summary', 'plot_history', 'Reporter',
-           'TqdmReporter', 'AnimatorReporter', 'get_reporter']
+           'SummaryReporter', 'TqdmReporter', 'AnimatorReporter', 'get_reporter']
 
 
 @dataclasses.dataclass
@@ -145,7 +147,7 @@ def plot_history(history, ax=None):
 
 
 class Reporter:
-    """Receive train_ch5's progress and show nothing, as tests want (the package's addition)."""
+    """Receive train_ch5's progress and show nothing: reporter=None (the package's addition)."""
 
     def start(self, num_epochs, num_batches, first_epoch):
         """Training starts (first_epoch > 0 after resume)."""
@@ -166,11 +168,26 @@ class Reporter:
         """Release the display (also after an error or interruption)."""
 
 
-class TqdmReporter(Reporter):
-    """Show a tqdm bar per epoch and print the closing lines, for terminals (the package's addition)."""
+class SummaryReporter(Reporter):
+    """Print the book's closing lines when training ends, as a script wants (Book section 6.6.2).
+
+    out: where to print them (None: sys.stdout as it is at the end).
+    """
+
+    def __init__(self, out=None):
+        self.out = out
+
+    def finish(self, history):
+        for line in format_summary(history):
+            print(line, file=self.out or sys.stdout)
+
+
+class TqdmReporter(SummaryReporter):
+    """Show a tqdm bar per epoch, then print the closing lines, for terminals (the package's addition)."""
 
     def __init__(self, file=None, out=None):
-        self.file, self.out, self.bar = file, out, None
+        super().__init__(out)
+        self.file, self.bar = file, None
 
     def start(self, num_epochs, num_batches, first_epoch):
         self.num_epochs, self.num_batches = num_epochs, num_batches
@@ -192,38 +209,45 @@ class TqdmReporter(Reporter):
                                  test_acc=f'{record.test_acc:.3f}')
         self.close()
 
-    def finish(self, history):
-        for line in format_summary(history):
-            print(line, file=self.out or sys.stdout)
-
     def close(self):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
 
 
-class AnimatorReporter(Reporter):
-    """Animate loss and accuracies with d2l's Animator, as the book does (Book section 6.6.2)."""
+class AnimatorReporter(SummaryReporter):
+    """Animate loss and accuracies with d2l's Animator, as the book does, then print the closing lines (Book section 6.6.2).
+
+    Each Animator.add draws the whole figure again, on the Python thread
+    that feeds the devices. The book adds a point every 50 batches; here a
+    running point within an epoch is drawn at most every redraw_seconds
+    (the epoch's end always is), so that drawing does not slow training.
+    """
+
+    def __init__(self, redraw_seconds=5.0, out=None):
+        super().__init__(out)
+        self.redraw_seconds = redraw_seconds
 
     def start(self, num_epochs, num_batches, first_epoch):
         from d2l import mxnet as d2l
         from matplotlib_inline import backend_inline
-        self.num_batches = num_batches
+        self.num_batches, self.drawn = num_batches, time.perf_counter()
         self.animator = d2l.Animator(xlabel='epoch', xlim=[0, num_epochs],
                                      legend=['train loss', 'train acc', 'test acc'])
         # d2l's Animator switches the notebook to SVG; the chapter's figures are PNG
         backend_inline.set_matplotlib_formats('png')
 
     def sync(self, epoch, i, train_loss, train_acc):
-        if self.num_batches:   # None: an iterable without len(), points at epoch ends only
-            self.animator.add(epoch + (i + 1) / self.num_batches, (train_loss, train_acc, None))
+        # num_batches None: an iterable without len(), drawn at epoch ends only
+        if self.num_batches and time.perf_counter() - self.drawn >= self.redraw_seconds:
+            self._add(epoch + (i + 1) / self.num_batches, (train_loss, train_acc, None))
 
     def epoch_end(self, record):
-        self.animator.add(record.epoch, (record.train_loss, record.train_acc, record.test_acc))
+        self._add(record.epoch, (record.train_loss, record.train_acc, record.test_acc))
 
-    def finish(self, history):
-        for line in format_summary(history):
-            print(line)
+    def _add(self, x, y):
+        self.animator.add(x, y)
+        self.drawn = time.perf_counter()
 
 
 def _in_notebook():
@@ -231,23 +255,28 @@ def _in_notebook():
     return shell is not None and type(shell).__name__ == 'ZMQInteractiveShell'
 
 
+REPORTERS = {'animator': AnimatorReporter, 'tqdm': TqdmReporter, 'summary': SummaryReporter,
+             'none': Reporter}
+
+
 def get_reporter(reporter='auto'):
-    """Return the Reporter named 'auto', 'animator', 'tqdm' or 'none' (the package's addition).
+    """Return the Reporter named 'auto', 'animator', 'tqdm', 'summary' or 'none' (the package's addition).
 
     'auto' animates in a notebook, shows a progress bar when stderr is a
-    terminal, and otherwise only logs.
+    terminal, and in any case prints the book's two closing lines at the end;
+    None and 'none' show nothing.
     """
-    if reporter is None or reporter == 'none':
+    if reporter is None:
         return Reporter()
     if isinstance(reporter, Reporter):
         return reporter
     if reporter == 'auto':
-        if _in_notebook():
-            return AnimatorReporter()
-        return TqdmReporter() if sys.stderr.isatty() else Reporter()
-    if reporter == 'animator':
-        return AnimatorReporter()
-    if reporter == 'tqdm':
-        return TqdmReporter()
-    raise ValueError(f"reporter must be 'auto', 'animator', 'tqdm', 'none', None or a "
-                     f'Reporter, got {reporter!r}')
+        return AnimatorReporter() if _in_notebook() else \
+            TqdmReporter() if sys.stderr.isatty() else SummaryReporter()
+    if not isinstance(reporter, str):
+        raise TypeError(f"reporter must be 'auto', one of {sorted(REPORTERS)}, None or a "
+                        f'Reporter, got {type(reporter).__name__} {reporter!r}')
+    if reporter not in REPORTERS:
+        raise ValueError(f"reporter must be 'auto', one of {sorted(REPORTERS)}, None or a "
+                         f'Reporter, got {reporter!r}')
+    return REPORTERS[reporter]()

@@ -14,6 +14,7 @@ import scipy.signal
 from mxnet import autograd, np
 from mxnet.gluon import nn
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy import signal
 
 from conftest import case_params
 from d2l_ch6 import channels
@@ -47,12 +48,30 @@ def gluon_conv(X, K, padding=0, strides=1):
     return conv(X)
 
 
-def numpy_conv(X, K, padding=(0, 0), strides=(1, 1)):
-    """Cross-correlation by numpy sliding windows and einsum, in float64."""
-    X = onp.pad(X.astype('float64'), ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-    W = onp.lib.stride_tricks.sliding_window_view(X, K.shape[2:], axis=(2, 3))
-    W = W[:, :, ::strides[0], ::strides[1]]  # (B, c_i, h', w', k_h, k_w)
-    return onp.einsum('bihwkl,oikl->bohw', W, K.astype('float64'))
+def scipy_conv(X, K, padding=(0, 0), strides=(1, 1)):
+    """Cross-correlation by scipy.signal.correlate2d, summed over input channels, in float64.
+
+    An independent reference: each (example, output channel) is the sum over
+    input channels of scipy's 'valid' 2-D cross-correlation of the padded
+    plane with that channel's kernel, kept at every stride-th position.
+    """
+    X = onp.pad(onp.asarray(X, dtype='float64'),
+                ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    K = onp.asarray(K, dtype='float64')
+    Y = onp.array([[sum(signal.correlate2d(X[b, i], K[o, i], mode='valid')
+                        for i in range(X.shape[1]))
+                    for o in range(K.shape[0])] for b in range(X.shape[0])])
+    return Y[:, :, ::strides[0], ::strides[1]]
+
+
+def test_the_scipy_reference_by_hand():
+    """Fig. 6.4.1's two channels give [[56, 72], [104, 120]]; stride 2 with padding 1 on
+    X = 0..8 (3x3) and an all-ones 2x2 kernel gives [[0, 3], [9, 24]]."""
+    X = onp.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[1, 2, 3], [4, 5, 6], [7, 8, 9]]])
+    K = onp.array([[[0, 1], [2, 3]], [[1, 2], [3, 4]]])
+    assert_allclose(scipy_conv(X[None], K[None])[0, 0], [[56, 72], [104, 120]])
+    assert_allclose(scipy_conv(X[None, :1], onp.ones((1, 1, 2, 2)), (1, 1), (2, 2))[0, 0],
+                    [[0, 3], [9, 24]])
 
 
 # --- Book section 6.4 --------------------------------------------------------
@@ -469,7 +488,7 @@ def test_exercise_6_4_6_conv_as_matmul(B, c_i, h, w, c_o, kernel_size, padding, 
     pad = padding if isinstance(padding, tuple) else (padding, padding)
     stride = strides if isinstance(strides, tuple) else (strides, strides)
     assert_allclose(Y, gluon_conv(X, K, padding, strides).asnumpy(), **TOL)
-    assert_allclose(Y, numpy_conv(X.asnumpy(), K.asnumpy(), pad, stride), **TOL)
+    assert_allclose(Y, scipy_conv(X.asnumpy(), K.asnumpy(), pad, stride), **TOL)
     cols = im2col_multi(X, kernel_size, padding, strides)
     assert cols.shape == (B, c_i * kernel_size[0] * kernel_size[1], Y.shape[2] * Y.shape[3])
 

@@ -8,6 +8,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,14 +25,14 @@ from conftest import assert_same_params, iters, params_of  # noqa: E402
 
 
 class StopAt(Reporter):
-    """Raise KeyboardInterrupt, as Ctrl-C does, after batch i of epoch (0-based)."""
+    """Press Ctrl-C (send this process SIGINT) after batch i of epoch (0-based)."""
 
     def __init__(self, epoch, i):
         self.at = (epoch, i)
 
     def batch(self, epoch, i):
         if (epoch, i) == self.at:
-            raise KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)
 
 
 def train(small, folder, epochs=2, resume=False, net=None, **kwargs):
@@ -258,6 +259,40 @@ def test_starting_anew_replaces_the_old_checkpoint(small, tmp_path):
     names = sorted(os.listdir(tmp_path))
     assert 'epoch-001-batch-00000.params' not in names and 'unrelated.params' in names
     assert load_checkpoint(tmp_path)[0].lr == 0.5
+
+
+class CtrlCTwice(Reporter):
+    """Press Ctrl-C twice after batch i of epoch: the second stops at once."""
+
+    def __init__(self, epoch, i):
+        self.at = (epoch, i)
+
+    def batch(self, epoch, i):
+        if (epoch, i) == self.at:
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+
+
+def test_a_second_ctrl_c_stops_at_once_and_keeps_the_last_checkpoint(small, tmp_path):
+    with pytest.raises(checkpoint.StopNow):
+        train(small, tmp_path, 3, reporter=CtrlCTwice(1, 2))
+    position = load_checkpoint(tmp_path)[1]
+    assert (position.epoch, position.batch) == (1, 0)     # the end of epoch 1, as it was
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_without_a_checkpoint_dir_stops_after_the_batch(small, tmp_path):
+    seen = []
+
+    class Count(StopAt):
+        def batch(self, epoch, i):
+            seen.append((epoch, i))
+            super().batch(epoch, i)
+
+    with pytest.raises(KeyboardInterrupt):
+        train(small, None, 3, reporter=Count(0, 3))
+    assert seen[-1] == (0, 3)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 # ------------------------------------------------------ atomic outputs

@@ -72,12 +72,22 @@ def test_train_reshuffles_every_epoch_and_test_does_not():
 
 
 def test_shuffle_follows_the_seed():
+    """The same seed gives the same order of examples, another seed another; neither is the stored one."""
     X = onp.zeros((50, 1, 2, 2), onp.float32)
-    y = onp.arange(50, dtype=onp.int32)
-    runs = [[b.asnumpy() for _, b in data.DataIter(X, y, 10, shuffle=True, seed=7)]
-            for _ in range(2)]
-    for a, b in zip(*runs):
+    y = onp.arange(50, dtype=onp.int32)        # each label is its example's stored position
+
+    def order(seed, epochs=1):
+        it = data.DataIter(X, y, 10, shuffle=True, seed=seed)
+        return [onp.concatenate([b.asnumpy() for _, b in it]) for _ in range(epochs)]
+
+    first, again, other = order(7, 2), order(7, 2), order(8)
+    for a, b in zip(first, again):
         onp.testing.assert_array_equal(a, b)
+    for epoch in first + other:
+        assert sorted(epoch.tolist()) == list(range(50))             # a permutation
+        assert not onp.array_equal(epoch, onp.arange(50))            # not the stored order
+    assert not onp.array_equal(first[0], first[1])                   # a new one each epoch
+    assert not onp.array_equal(first[0], other[0])                   # another seed, another
 
 
 def test_resize_gives_the_requested_size():
@@ -95,9 +105,15 @@ def test_get_fashion_mnist_labels():
 
 # -- bad arguments -------------------------------------------------------------
 
-@pytest.mark.parametrize('batch_size', [0, -5, 2.5, '256', None, True])
+@pytest.mark.parametrize('batch_size', [0, -5])
 def test_bad_batch_size_is_a_value_error(batch_size):
-    with pytest.raises(ValueError, match='batch_size must be a positive int'):
+    with pytest.raises(ValueError, match=f'batch_size must be a positive int, got {batch_size}'):
+        d2l_ch6.load_data_fashion_mnist(batch_size)
+
+
+@pytest.mark.parametrize('batch_size', [2.5, '256', None, True])
+def test_batch_size_of_the_wrong_type_is_a_type_error(batch_size):
+    with pytest.raises(TypeError, match=r'batch_size must be a positive int, got \w+ '):
         d2l_ch6.load_data_fashion_mnist(batch_size)
 
 

@@ -17,9 +17,11 @@ import ast
 import importlib
 import json
 import pathlib
+import re
 import sys
 
 import nbformat
+from mxnet import np as mx_np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -120,22 +122,68 @@ def test_no_notebook_stores_outputs():
                 assert cell.execution_count is None, f'{path.name} cell {i} stores a count'
 
 
-SHOWN_PLUMBING = ('check_', 'log.', 'logging', 'print(', 'display(')
+SHOWN_PLUMBING = ('@', 'check_', '_check', 'checked', 'log.', 'logging', 'print(', 'display(')
 
 
-@pytest.mark.parametrize('stem', [s for s in SECTIONS if s != '6.6-lenet'])
+def shown_names(stem):
+    """The objects a notebook shows with show_source(name), resolved as its import cell does."""
+    namespace = {}
+    exec(code_cells(notebook_path(stem))[0][1], namespace)       # the notebook's imports
+    return {src.strip()[len('show_source('):-1]: namespace[src.strip()[len('show_source('):-1]]
+            for _, src in code_cells(notebook_path(stem)) if src.strip().startswith('show_source(')}
+
+
+@pytest.mark.parametrize('stem', list(SECTIONS))
 def test_shown_source_reads_like_the_book(stem):
-    """What a `show_source(name)` cell displays has no argument checks, logging or printing
-    in it: the checks sit in one `@checked(...)` line above the `def`."""
-    import inspect
-    shown = [ast.parse(src).body[0].value.args[0].id for _, src in code_cells(notebook_path(stem))
-             if src.strip().startswith('show_source(')]
+    """What a `show_source(name)` cell displays has no argument checks, decorators, logging or
+    printing, and names nothing of the package's internals (no `_name`)."""
+    shown = shown_names(stem)
     assert shown or stem.startswith('6.1'), 'expected the section\'s code to be shown'
-    for name in shown:
-        lines = [line for line in inspect.getsource(getattr(d2l_ch6, name)).splitlines()
-                 if not line.strip().startswith('@checked(')]
+    for name, obj in shown.items():
+        text = nbrun.book_source(obj)
+        assert text.lstrip().startswith(('def ', 'class ')), name
         for plumbing in SHOWN_PLUMBING:
-            assert not any(plumbing in line for line in lines), (name, plumbing)
+            assert plumbing not in text, (name, plumbing)
+        internals = re.findall(r'(?<![\w.])_[a-z]\w*', text)
+        assert not internals, (name, internals)
+
+
+def _check_positive(x):
+    if x <= 0:
+        raise ValueError('x must be positive')
+
+
+def decorate(*args):
+    return lambda f: f
+
+
+@decorate()
+@decorate(
+    _check_positive)
+def _shown(x, y):
+    """Add x and y."""
+    _check_positive(x)
+    _check_positive(
+        y)
+    total = x + y   # the book's line
+    return total
+
+
+def test_book_source_hides_decorators_and_checks_and_keeps_the_rest():
+    assert nbrun.book_source(_shown) == (
+        'def _shown(x, y):\n'
+        '    """Add x and y."""\n'
+        '    total = x + y   # the book\'s line\n'
+        '    return total')
+    assert nbrun.show_source(_shown).data == f'```python\n{nbrun.book_source(_shown)}\n```'
+
+
+def test_shown_helpers_still_check_their_arguments():
+    """Out of sight is not gone: the helpers shown refuse bad input as before."""
+    with pytest.raises(TypeError, match='X must be an array'):
+        d2l_ch6.corr2d([[1]], mx_np.ones((1, 1)))
+    with pytest.raises(TypeError, match='net must be a Gluon Block'):
+        d2l_ch6.evaluate_accuracy_gpu(None, [])
 
 
 @pytest.mark.parametrize('stem', list(SECTIONS))
@@ -249,6 +297,51 @@ def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypat
     with pytest.raises(ValueError, match='summary.json is not valid JSON'):
         nbrun.read_summary(tmp_path / 'out')
     assert nbrun.read_summary(tmp_path / 'absent') == {}
+
+
+def test_quick_mode_runs_hidden_cells_after_the_tagged_ones_and_removes_them(tmp_path):
+    """Metadata d2l_ch6.quick: code run right after the tagged cell in quick mode, never written."""
+    path = write_notebook(tmp_path / '6.9-sizes.ipynb', 'num_epochs = 10', 'print(num_epochs)',
+                          '1 / 0 if num_epochs == 3 else None')
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].metadata['tags'] = ['data']
+    nb.metadata['d2l_ch6'] = {'quick': {'data': 'num_epochs = 3'}}
+    nbformat.write(nb, path)
+    full = nbrun.run_notebook(path, out=tmp_path / 'full', quick=False)
+    written = nbformat.read(full.output, as_version=4)
+    assert [c.source for c in written.cells] == [c.source for c in nb.cells]
+    assert written.cells[1].outputs[0]['text'] == '10\n'
+    with pytest.raises(nbrun.NotebookError) as failed:
+        nbrun.run_notebook(path, out=tmp_path / 'quick', quick=True)
+    assert failed.value.cell_index == 2          # the reader's numbering, without the hidden cell
+    written = nbformat.read(tmp_path / 'quick' / 'notebooks' / path.name, as_version=4)
+    assert [c.source for c in written.cells] == [c.source for c in nb.cells]
+    assert written.cells[1].outputs[0]['text'] == '3\n'
+
+
+@pytest.mark.parametrize('quick_code, message', [
+    (['num_epochs = 3'], 'd2l_ch6.quick must map cell tags to code'),
+    ({'data': 3}, 'd2l_ch6.quick must map cell tags to code'),
+    ({'absent': 'x = 1'}, "names the cell tag 'absent', which 0 cells have"),
+])
+def test_quick_mode_metadata_that_is_wrong_is_named(tmp_path, quick_code, message):
+    path = write_notebook(tmp_path / '6.9-bad.ipynb', 'x = 0')
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata['d2l_ch6'] = {'quick': quick_code}
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nbrun.run_notebook(path, out=tmp_path / 'out', quick=True)
+
+
+READER_PLUMBING = ('quick', 'D2L_CH6', 'benchmarks/', '%env', 'os.environ')
+
+
+@pytest.mark.parametrize('stem', list(SECTIONS))
+def test_no_cell_a_reader_reads_shows_plumbing(stem):
+    """No quick-mode branch, environment variable or benchmarks/ path in any cell's text."""
+    for i, cell in enumerate(nbformat.read(notebook_path(stem), as_version=4).cells):
+        for plumbing in READER_PLUMBING:
+            assert plumbing not in cell.source, (stem, i, plumbing)
 
 
 def test_find_notebooks_by_section_stem_and_glob(tmp_path):

@@ -13,6 +13,7 @@ import pytest
 from mxnet import np
 from mxnet.gluon import nn
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy import ndimage
 
 from conftest import case_params
 from d2l_ch6 import pooling
@@ -26,13 +27,35 @@ TOL = dict(rtol=1e-5, atol=1e-5)
 POOL_FNS = [pool2d, pool2d_fast]
 
 
-def numpy_pool(X, pool_size, reduce, strides=(1, 1), padding=(0, 0), fill=0.0):
-    """Pool the last two axes with numpy sliding windows (padding filled with ``fill``)."""
-    pad = [(0, 0)] * (X.ndim - 2) + [(padding[0],) * 2, (padding[1],) * 2]
-    X = onp.pad(X.astype('float64'), pad, constant_values=fill)
-    W = onp.lib.stride_tricks.sliding_window_view(X, pool_size, axis=(-2, -1))
-    W = W[..., ::strides[0], ::strides[1], :, :]
-    return reduce(W, axis=(-2, -1))
+def scipy_pool(X, pool_size, reduce, strides=(1, 1), padding=(0, 0), fill=0.0):
+    """Pool the last two axes with scipy.ndimage.generic_filter (padding filled with ``fill``).
+
+    An independent reference: scipy slides a centred window over each (h, w)
+    plane, whose output at i + size // 2 is the window that starts at i; the
+    strides then keep every s-th start.
+    """
+    (p_h, p_w), (s_h, s_w), (a, b) = pool_size, strides, padding
+    X = onp.asarray(X, dtype='float64')
+    planes = X.reshape(-1, *X.shape[-2:])
+    out = []
+    for plane in planes:
+        plane = onp.pad(plane, ((a, a), (b, b)), constant_values=fill)
+        Y = ndimage.generic_filter(plane, reduce, size=(p_h, p_w), mode='constant', cval=fill)
+        starts = Y[p_h // 2:plane.shape[0] - p_h + 1 + p_h // 2,
+                   p_w // 2:plane.shape[1] - p_w + 1 + p_w // 2]
+        out.append(starts[::s_h, ::s_w])
+    return onp.stack(out).reshape(*X.shape[:-2], *out[0].shape)
+
+
+def test_the_scipy_reference_by_hand():
+    """X = 0..15 as 4x4: 2x2 max at stride 2 is [[5, 7], [13, 15]]; 3x3 mean at stride 1 is
+    [[5, 6], [9, 10]]; 2x2 min with one row and column of padding 100, stride 2, is
+    [[0, 1, 3], [4, 5, 7], [12, 13, 15]]."""
+    X = onp.arange(16.).reshape(4, 4)
+    assert_allclose(scipy_pool(X, (2, 2), onp.max, (2, 2)), [[5, 7], [13, 15]])
+    assert_allclose(scipy_pool(X, (3, 3), onp.mean), [[5, 6], [9, 10]])
+    assert_allclose(scipy_pool(X, (2, 2), onp.min, (2, 2), (1, 1), fill=100),
+                    [[0, 1, 3], [4, 5, 7], [12, 13, 15]])
 
 
 def book_X16():
@@ -275,7 +298,7 @@ def test_exercise_6_5_5_min_pool(shape, pool_size, strides, padding):
     X = np.random.normal(size=shape) + 3  # mostly positive: zero padding must not win
     pair = lambda v, d: d if v is None else (v if isinstance(v, tuple) else (v, v))  # noqa: E731
     ps = pair(pool_size, None)
-    expected = numpy_pool(X.asnumpy(), ps, onp.min, pair(strides, ps), pair(padding, None),
+    expected = scipy_pool(X.asnumpy(), ps, onp.min, pair(strides, ps), pair(padding, None),
                           fill=onp.inf)
     assert_allclose(min_pool2d(X, pool_size, strides, padding).asnumpy(), expected, **TOL)
 
@@ -290,8 +313,8 @@ def test_exercise_6_5_6_lse_pool_limits_and_monotone():
     """
     X = np.random.normal(size=(2, 3, 6, 6))
     Xn = X.asnumpy()
-    max_ref = numpy_pool(Xn, (2, 2), onp.max, (2, 2))
-    avg_ref = numpy_pool(Xn, (2, 2), onp.mean, (2, 2))
+    max_ref = scipy_pool(Xn, (2, 2), onp.max, (2, 2))
+    avg_ref = scipy_pool(Xn, (2, 2), onp.mean, (2, 2))
     assert_allclose(lse_pool2d(X, 2, 1e-3).asnumpy(), max_ref,
                     rtol=0, atol=1e-3 * onp.log(4) + 1e-6)
     assert_allclose(lse_pool2d(X, 2, 1e3).asnumpy(), avg_ref, rtol=0, atol=2e-3)
@@ -303,7 +326,7 @@ def test_exercise_6_5_6_lse_pool_limits_and_monotone():
     assert (Ys <= max_ref + 1e-12).all() and (Ys >= avg_ref - 1e-12).all()
     # overlapping windows (stride 1) and a rectangular window, against numpy in float64
     tau = 0.5
-    ref = tau * onp.log(numpy_pool(onp.exp(Xn.astype('float64') / tau), (3, 2), onp.mean))
+    ref = tau * onp.log(scipy_pool(onp.exp(Xn.astype('float64') / tau), (3, 2), onp.mean))
     assert_allclose(lse_pool2d(X, (3, 2), tau, strides=1).asnumpy(), ref, rtol=1e-5, atol=1e-5)
 
 
@@ -313,9 +336,10 @@ def test_exercise_6_5_6_lse_pool_limits_and_monotone():
     (min_pool2d, (5,), ValueError, 'pool_size must fit inside the padded X'),
     (max_pool_from_conv_relu, ((0, 2),), ValueError, r'pool_size\[0\] must be an integer >= 1'),
     (max_pool_from_conv_relu, (2, (1, 0)), ValueError, r'strides\[1\] must be an integer >= 1'),
-    (lse_pool2d, (2, 0.0), ValueError, 'temperature must be a positive finite number'),
-    (lse_pool2d, (2, -1.0), ValueError, 'temperature must be a positive finite number'),
-    (lse_pool2d, (2, float('inf')), ValueError, 'temperature must be a positive finite'),
+    (lse_pool2d, (2, 0.0), ValueError, 'temperature must be a finite number > 0, got 0.0'),
+    (lse_pool2d, (2, -1.0), ValueError, 'temperature must be a finite number > 0, got -1.0'),
+    (lse_pool2d, (2, float('inf')), ValueError, 'temperature must be a finite number > 0, got inf'),
+    (lse_pool2d, (2, '1'), TypeError, "temperature must be a finite number > 0, got str '1'"),
     (max_vs_avg_pooling, (5,), ValueError, 'pool_size must fit inside the padded X'),
 ])
 def test_exercise_functions_bad_input(fn, args, err, msg):

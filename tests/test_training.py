@@ -1,14 +1,22 @@
 """Tests for d2l_ch6.training: evaluate_accuracy_gpu and train_ch5 (Book section 6.6.2).
 
-References: a hand count of right predictions; the book's own loop written
-out here (d2l's train_ch5, as printed in the book); a run on one device for the
-data-parallel run; an uninterrupted run for a resumed one.
+References: a hand count of right predictions; the book's own loop
+(benchmarks/book_loop.py: d2l's train_ch5, with d2l's Accumulator, accuracy
+and evaluate_accuracy_gpu; the benchmark times the same copy); a run on one
+device for the data-parallel run; an uninterrupted run for a resumed one.
 """
 import dataclasses
+import fcntl
 import io
 import json
+import os
+import pathlib
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 
 import matplotlib
 
@@ -21,13 +29,17 @@ from mxnet import autograd, gluon, init, np  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-from d2l_ch6 import data, devices, training  # noqa: E402
+from d2l_ch6 import bookkeeping, data, devices, training  # noqa: E402
 from d2l_ch6.lenet import MODEL_LR, MODEL_LR_SCHEDULE, lenet, lenet_improved  # noqa: E402
 from d2l_ch6.reporting import EpochRecord  # noqa: E402
-from d2l_ch6.training import (History, Reporter, TqdmReporter,  # noqa: E402
+from d2l_ch6.training import (AnimatorReporter, History, Reporter,  # noqa: E402
+                              SummaryReporter, TqdmReporter,
                               evaluate_accuracy_gpu, format_summary, get_reporter,
                               load_checkpoint, plot_history, train_ch5)
 from conftest import assert_same_params, iters, params_of  # noqa: E402
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / 'benchmarks'))
+from book_loop import book_train_ch5  # noqa: E402  (the benchmark's copy of the book's loop)
 
 TWO_CPUS = [mx.cpu(0), mx.cpu(1)]
 needs_gpu = pytest.mark.skipif(mx.context.num_gpus() == 0, reason='needs a GPU and mxnet-cu112')
@@ -86,28 +98,6 @@ def test_short_training_beats_chance(small):
     assert speed_line.endswith(' examples/sec on cpu(0)')
 
 
-def book_train_ch5(net, train_iter, test_iter, num_epochs, lr, ctx):
-    """The book's loop as printed in section 6.6.2 (test accuracy once per epoch, as d2l does)."""
-    net.initialize(force_reinit=True, ctx=ctx, init=init.Xavier())
-    loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-    losses = []
-    for epoch in range(num_epochs):
-        metric = [0.0, 0.0, 0]
-        for X, y in train_iter:
-            X, y = X.as_in_context(ctx), y.as_in_context(ctx)
-            with autograd.record():
-                y_hat = net(X)
-                l = loss(y_hat, y)
-            l.backward()
-            trainer.step(X.shape[0])
-            metric[0] += float(l.sum())
-            metric[1] += float((y_hat.argmax(axis=1).astype(y.dtype) == y).sum())
-            metric[2] += X.shape[0]
-        losses.append((metric[0] / metric[2], metric[1] / metric[2]))
-    return losses
-
-
 @pytest.mark.parametrize('hybridize', [True, False])
 def test_same_numbers_as_the_books_loop(small, hybridize):
     """Same seed, same data order: train_ch5's loss and accuracy are the book loop's."""
@@ -118,8 +108,9 @@ def test_same_numbers_as_the_books_loop(small, hybridize):
     train_iter, _ = iters(small, seed=1)
     mx.random.seed(1)
     expected = book_train_ch5(lenet(), train_iter, test_iter, 2, 0.9, mx.cpu())
-    assert_allclose(history.column('train_loss'), [e[0] for e in expected], rtol=1e-5)
-    assert_allclose(history.column('train_acc'), [e[1] for e in expected], rtol=1e-6)
+    assert_allclose(history.column('train_loss'), [e['train_loss'] for e in expected], rtol=1e-5)
+    assert_allclose(history.column('train_acc'), [e['train_acc'] for e in expected], rtol=1e-6)
+    assert_allclose(history.column('test_acc'), [e['test_acc'] for e in expected], atol=1e-9)
 
 
 def test_generic_iterable_gives_the_same_numbers(small):
@@ -211,8 +202,8 @@ def test_measuring_epoch_0_leaves_the_run_unchanged(small, monkeypatch):
         train_iter, test_iter = iters(small)
         return train_ch5(lenet(), train_iter, test_iter, 2, 0.9, ctx='cpu', reporter=None, seed=4)
     measured = run()
-    monkeypatch.setattr(training, '_untrained', lambda model, tr, te, ctxs:
-                        History(devices.ctx_str(ctxs)))
+    monkeypatch.setattr(bookkeeping.Bookkeeper, '_untrained',
+                        lambda books: History(devices.ctx_str(books.model.ctxs)))
     plain = run()
     assert plain.start is None and measured.start is not None
     assert measured.column('train_loss') == plain.column('train_loss')
@@ -320,13 +311,18 @@ def test_evaluation_refuses_to_score_non_finite_outputs(small):
     ({'ctx': 0}, TypeError, r"ctx must be a Context, a list of them, .* got int 0"),
     ({'ctx': []}, ValueError, r'ctx must name at least one device, got an empty list'),
     ({'ctx': [mx.cpu(0), mx.cpu(0)]}, ValueError, 'ctx must not repeat a device'),
-    ({'reporter': 'tensorboard'}, ValueError, "reporter must be 'auto', 'animator', 'tqdm', "),
+    ({'reporter': 'tensorboard'}, ValueError, r"reporter must be 'auto', one of \['animator', "
+                                              r"'none', 'summary', 'tqdm'\], None or a Reporter, "
+                                              r"got 'tensorboard'"),
+    ({'reporter': 3}, TypeError, r"reporter must be 'auto', .* got int 3"),
     ({'resume': True}, ValueError, 'resume=True needs checkpoint_dir, got None'),
     ({'resume': 'yes'}, TypeError, "resume must be True or False, got str 'yes'"),
     ({'lr_schedule': 'step'}, ValueError, "lr_schedule must be None, 'cosine' or a callable"),
     ({'lr_schedule': 3}, TypeError, "lr_schedule must be None, 'cosine' or a callable"),
     ({'lr_schedule': lambda epoch: -0.1}, ValueError, 'lr_schedule must give a finite learning '
-                                                      'rate >= 0, got -0.1 for epoch 0'),
+                                                      'rate >= 0 for epoch 0, got -0.1'),
+    ({'lr_schedule': lambda epoch: '0.1'}, TypeError, 'lr_schedule must give a finite learning '
+                                                      "rate >= 0 for epoch 0, got str '0.1'"),
     ({'pad_channels': 'yes'}, TypeError, "pad_channels must be True or False, got str 'yes'"),
     ({'pad_channels': 8}, TypeError, 'pad_channels must be True or False, got int 8'),
     ({'seed': 'abc'}, TypeError, "seed must be an integer >= 0 and <= 4294967295, got str 'abc'"),
@@ -417,13 +413,86 @@ def test_tqdm_reporter_prints_the_books_closing_lines(small):
     assert 'epoch 1/1' in bar.getvalue() and '8/8' in bar.getvalue()
 
 
-def test_get_reporter():
+def test_get_reporter(monkeypatch):
     assert type(get_reporter(None)) is Reporter and type(get_reporter('none')) is Reporter
     assert isinstance(get_reporter('tqdm'), TqdmReporter)
+    assert type(get_reporter('summary')) is SummaryReporter
     mine = Reporter()
     assert get_reporter(mine) is mine
-    if not sys.stderr.isatty():
-        assert type(get_reporter('auto')) is Reporter
+    monkeypatch.setattr(sys.stderr, 'isatty', lambda: False)
+    assert type(get_reporter('auto')) is SummaryReporter        # a script, a pipe, a test
+    monkeypatch.setattr(sys.stderr, 'isatty', lambda: True)
+    assert type(get_reporter('auto')) is TqdmReporter           # a terminal
+
+
+SCRIPT = """
+import numpy as onp
+from d2l_ch6 import DataIter, lenet, train_ch5
+rng = onp.random.default_rng(0)
+X = rng.uniform(size=(64, 1, 28, 28)).astype('float32')
+y = rng.integers(0, 10, 64)
+train_ch5(lenet(), DataIter(X, y, 32), DataIter(X, y, 32), 1, 0.9, ctx='cpu', seed=0{})
+"""
+
+
+@pytest.mark.parametrize('reporter, lines', [('', 2), (', reporter=None', 0)])
+def test_a_script_prints_the_books_closing_lines(tmp_path, reporter, lines):
+    """python script.py with the README's call prints the book's two lines; reporter=None nothing."""
+    script = tmp_path / 'script.py'
+    script.write_text(SCRIPT.format(reporter))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    assert len(printed) == lines
+    if lines:
+        assert re.fullmatch(r'loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}', printed[0])
+        assert re.fullmatch(r'\d+\.\d examples/sec on cpu\(0\)', printed[1])
+
+
+def test_a_terminal_shows_a_progress_bar_and_the_closing_lines(tmp_path):
+    """In a terminal (stderr a tty), 'auto' draws a tqdm bar, then prints the two lines."""
+    script = tmp_path / 'script.py'
+    script.write_text(SCRIPT.format(''))
+    pid, fd = pty.fork()
+    if pid == 0:                                   # the child: stdin, stdout, stderr the pty
+        fcntl.ioctl(2, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 100, 0, 0))  # 100 columns
+        os.execv(sys.executable, [sys.executable, str(script)])
+    out = b''
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:                            # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert os.waitpid(pid, 0)[1] == 0, out
+    text = out.decode()
+    assert 'epoch 1/1' in text and '2/2' in text
+    assert re.search(r'loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}', text)
+    assert re.search(r'examples/sec on cpu\(0\)', text)
+
+
+class Drawn(list):
+    """An Animator stand-in that records each add (a redraw)."""
+
+    def add(self, x, y):
+        self.append((x, y))
+
+
+def test_the_animator_draws_at_epoch_ends_and_at_most_every_redraw_seconds(monkeypatch):
+    from d2l_ch6 import reporting
+    clock = [0.0]
+    monkeypatch.setattr(reporting.time, 'perf_counter', lambda: clock[0])
+    rep = AnimatorReporter(redraw_seconds=5.0)
+    rep.num_batches, rep.drawn, rep.animator = 100, 0.0, Drawn()
+    for i, t in ((49, 1.0), (99, 4.0), (149, 6.0), (199, 7.0)):
+        clock[0] = t
+        rep.sync(0, i, 2.0, 0.1)
+    assert rep.animator == [(1.5, (2.0, 0.1, None))]              # at 6 s, 5 s after start
+    record = EpochRecord(1, 1.0, 0.5, 0.6, 0.9, 10, 10, 1.0, 1.0)
+    rep.epoch_end(record)                                            # always drawn
+    assert rep.animator[-1] == (1, (1.0, 0.5, 0.6))
 
 
 def test_plot_history():
@@ -512,3 +581,22 @@ def test_training_on_a_gpu(small):
     net.initialize(ctx=mx.gpu(0))
     expected = (net(np.array(X, ctx=mx.gpu(0))).asnumpy().argmax(axis=1) == y).mean()
     assert evaluate_accuracy_gpu(net, test_iter) == pytest.approx(expected, abs=1e-9)
+
+
+# ------------------------------------------------------- the loop's text
+
+def test_train_ch5_reads_as_the_books_loop():
+    """At most 30 lines of body, the book's lines in the book's order (section 6.6.2)."""
+    from d2l_ch6.notebooks import book_source
+    lines = book_source(train_ch5).splitlines()
+    body = lines[next(i for i, line in enumerate(lines[1:], 1) if line.strip().endswith('"""')
+                      and i > 1) + 1:]
+    assert len(body) <= 30, len(body)
+    code = [line.split('#')[0].strip() for line in body]
+    order = ['for epoch in', 'for i, batch in', 'with autograd.record():', 'y_hat = model(X)',
+             'l = loss(y_hat, y)', 'l.backward()', 'trainer.step(', 'test_acc = evaluate_accuracy_gpu(',
+             'return']
+    where = [next(i for i, line in enumerate(code) if line.startswith(start)) for start in order]
+    assert where == sorted(where), dict(zip(order, where))
+    metric = next(i for i, line in enumerate(code) if line.startswith('metric.add('))
+    assert where[5] < metric < where[7]          # the metric after backward, before the test
