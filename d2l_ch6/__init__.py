@@ -1,10 +1,12 @@
 """Companion package for Chapter 6, Convolutional Neural Networks, of Dive into Deep Learning.
 
 Importing it switches MXNet to its NumPy interface (``npx.set_np()``), as every
-section of the chapter does. MXNet's engine settings for training reach the
-process before mxnet loads (``d2l_ch6/_env.py``), and so do the numpy names
-mxnet 1.9.1 reads that a newer numpy removed (``d2l_ch6_startup.py``): from
-the startup hook, whatever is imported first, or here, before mxnet is imported.
+section of the chapter does. MXNet's engine settings (``d2l_ch6/_env.py``)
+and the numpy names mxnet 1.9.1 reads that a newer numpy removed
+(``d2l_ch6_startup.py``) must be in place before mxnet loads. The startup hook
+does both when Python starts, so with it a process may import anything first;
+without it (an editable install made without ``make setup``) this import does
+them, which is in time only when d2l_ch6 is imported before mxnet.
 """
 from . import _env  # noqa: F401  (the settings, where no startup hook set them)
 

@@ -57,7 +57,7 @@ def check_int(name, value, minimum, maximum=None):
     """Raise unless ``value`` is an integer no less than ``minimum`` (and no more than ``maximum``); return it."""
     want = f'an integer >= {minimum}' + ('' if maximum is None else f' and <= {maximum}')
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f'{name} must be {want}, got {type(value).__name__} {value!r}')
+        raise TypeError(f'{name} must be {want}, got {type(value).__name__} {shown(value)}')
     if value < minimum or (maximum is not None and value > maximum):
         raise ValueError(f'{name} must be {want}, got {value}')
     return int(value)
@@ -72,7 +72,7 @@ def check_pair(name, value, minimum):
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f'{name} must be an integer or an (h, w) pair, '
-                             f'got {len(value)} values {tuple(value)!r}')
+                             f'got {len(value)} values {shown(tuple(value))}')
         return tuple(check_int(f'{name}[{i}]', v, minimum) for i, v in enumerate(value))
     v = check_int(name, value, minimum)
     return v, v
@@ -83,9 +83,9 @@ def check_real(name, value, minimum, inclusive=True):
     op = '>=' if inclusive else '>'
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f'{name} must be a finite number {op} {minimum}, '
-                        f'got {type(value).__name__} {value!r}')
+                        f'got {type(value).__name__} {shown(value)}')
     if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
-        raise ValueError(f'{name} must be a finite number {op} {minimum}, got {value!r}')
+        raise ValueError(f'{name} must be a finite number {op} {minimum}, got {shown(value)}')
     return float(value)
 
 
@@ -96,16 +96,16 @@ def check_seconds(name, value):
     """
     want = f'{name} must be a positive number of seconds'
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f'{want}, got {type(value).__name__} {value!r}')
+        raise TypeError(f'{want}, got {type(value).__name__} {shown(value)}')
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f'{want}, got {value!r}')
+        raise ValueError(f'{want}, got {shown(value)}')
     return float(value)
 
 
 def check_bool(name, value):
     """Raise TypeError unless ``value`` is True or False; return it."""
     if not isinstance(value, bool):
-        raise TypeError(f'{name} must be True or False, got {type(value).__name__} {value!r}')
+        raise TypeError(f'{name} must be True or False, got {type(value).__name__} {shown(value)}')
     return value
 
 

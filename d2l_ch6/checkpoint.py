@@ -25,7 +25,7 @@ from typing import List, Optional
 
 import numpy as onp
 
-from ._checks import reason
+from ._checks import reason, shown
 
 try:
     import fcntl
@@ -169,7 +169,7 @@ def _first_difference(saved, current):
         if a != b and field == 'data_fingerprint':
             return 'the training examples differ (their fingerprint)'
         if a != b:
-            return f'{field} is {a!r} in the checkpoint, {b!r} here'
+            return f'{field} is {shown(a)} in the checkpoint, {shown(b)} here'
     return None
 
 
@@ -204,7 +204,7 @@ def _checked(path, state):
         if key not in state:
             raise bad(f'it lacks {key!r}')
         if not isinstance(state[key], kind) or isinstance(state[key], bool):
-            raise bad(f'{key!r} must be {kind.__name__}, got {state[key]!r:.60}')
+            raise bad(f'{key!r} must be {kind.__name__}, got {shown(state[key]):.60}')
     if state['format'] != FORMAT:
         raise bad(f"it has format {state['format']}, this version reads {FORMAT}")
     try:
@@ -216,7 +216,7 @@ def _checked(path, state):
     for name in ('epoch', 'batch'):
         v = getattr(position, name)
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise bad(f'position.{name} must be an int >= 0, got {v!r}')
+            raise bad(f'position.{name} must be an int >= 0, got {shown(v)}')
     if len(history) != position.epoch:
         raise bad(f'its history has {len(history)} epochs but its position says {position.epoch}')
     if set(state['files']) != {'params', 'states'} or \

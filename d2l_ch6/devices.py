@@ -21,6 +21,8 @@ import mxnet as mx
 import numpy as onp
 from mxnet import np
 
+from ._checks import shown
+
 __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'MAX_CPU_CONTEXTS',
            'Batch', 'DeviceData', 'device_data']
 
@@ -167,7 +169,7 @@ class _ArrayData(DeviceData):
             i = int(onp.argmax(bad))
             raise ValueError(f'{self.name}.y holds {int(bad.sum())} labels that are not a class '
                              f"index of the net's {num_outputs} outputs (an integer from 0 to "
-                             f'{num_outputs - 1}), the first example {i}: {y[i]!r}')
+                             f'{num_outputs - 1}), the first example {i}: {shown(y[i])}')
         self.checked = True
         return True
 

@@ -7,9 +7,12 @@ closing lines are printed wherever train_ch5 runs, after d2l's Animator in a
 notebook or a tqdm bar in a terminal; ``None`` shows nothing.
 """
 import dataclasses
+import importlib.util
 import math
 import sys
 import time
+
+from ._checks import shown
 
 __all__ = ['EpochRecord', 'History', 'format_summary', 'plot_history', 'Reporter',
            'SummaryReporter', 'TqdmReporter', 'AnimatorReporter', 'get_reporter']
@@ -33,6 +36,13 @@ class EpochRecord:
     train_seconds: float
     seconds: float
 
+    def __post_init__(self):
+        # Python numbers, so that the record reads 2.43, not numpy 2's np.float64(2.43)
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if type(value).__module__ == 'numpy':
+                setattr(self, field.name, value.item())
+
     @property
     def examples_per_sec(self):
         return self.trained_examples / self.train_seconds if self.train_seconds else math.nan
@@ -55,7 +65,7 @@ class EpochRecord:
             if isinstance(v, bool) or not isinstance(v, (int, float)) \
                     or (kind is int and v != int(v)):
                 raise TypeError(f'epoch record field {name} must be {kind.__name__}, '
-                                f'got {v!r}')
+                                f'got {shown(v)}')
             values[name] = kind(v)
         return cls(**values)
 
@@ -229,6 +239,10 @@ class AnimatorReporter(SummaryReporter):
         self.redraw_seconds = redraw_seconds
 
     def start(self, num_epochs, num_batches, first_epoch):
+        if not _have_d2l():
+            raise ModuleNotFoundError("reporter='animator' draws with d2l's Animator: pip install "
+                                      '--no-deps d2l==1.0.3 (its pins have no build for Python '
+                                      '3.12 and later; d2l-ch6 declares what it needs)', name='d2l')
         from d2l import mxnet as d2l
         from matplotlib_inline import backend_inline
         self.num_batches, self.drawn = num_batches, time.perf_counter()
@@ -250,6 +264,10 @@ class AnimatorReporter(SummaryReporter):
         self.drawn = time.perf_counter()
 
 
+def _have_d2l():
+    return importlib.util.find_spec('d2l') is not None
+
+
 def _in_notebook():
     shell = sys.modules.get('IPython') and sys.modules['IPython'].get_ipython()
     return shell is not None and type(shell).__name__ == 'ZMQInteractiveShell'
@@ -262,16 +280,17 @@ REPORTERS = {'animator': AnimatorReporter, 'tqdm': TqdmReporter, 'summary': Summ
 def get_reporter(reporter='auto'):
     """Return the Reporter named 'auto', 'animator', 'tqdm', 'summary' or 'none' (the package's addition).
 
-    'auto' animates in a notebook, shows a progress bar when stderr is a
-    terminal, and in any case prints the book's two closing lines at the end;
-    None and 'none' show nothing.
+    'auto' animates in a notebook (where d2l is installed, as make setup and
+    the Colab cell do; a plain pip install has no d2l), shows a progress bar
+    when stderr is a terminal, and in any case prints the book's two closing
+    lines at the end; None and 'none' show nothing.
     """
     if reporter is None:
         return Reporter()
     if isinstance(reporter, Reporter):
         return reporter
     if reporter == 'auto':
-        return AnimatorReporter() if _in_notebook() else \
+        return AnimatorReporter() if _in_notebook() and _have_d2l() else \
             TqdmReporter() if sys.stderr.isatty() else SummaryReporter()
     if not isinstance(reporter, str):
         raise TypeError(f"reporter must be 'auto', one of {sorted(REPORTERS)}, None or a "

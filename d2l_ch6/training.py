@@ -20,7 +20,7 @@ from mxnet import autograd, gluon, init
 from mxnet.gluon import nn
 
 from . import _checks, devices
-from ._checks import checked
+from ._checks import checked, shown
 from .bookkeeping import Bookkeeper, evaluate
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint  # noqa: F401
 from .devices import cpu_contexts, resolve_ctx, try_all_gpus, try_gpu  # noqa: F401
@@ -126,9 +126,9 @@ def epoch_lr(lr_schedule, lr, epoch, num_epochs):
     rate = cosine_lr(lr, epoch, num_epochs) if lr_schedule == 'cosine' else lr_schedule(epoch)
     want = f'lr_schedule must give a finite learning rate >= 0 for epoch {epoch}'
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f'{want}, got {type(rate).__name__} {rate!r}')
+        raise TypeError(f'{want}, got {type(rate).__name__} {shown(rate)}')
     if not math.isfinite(rate) or rate < 0:
-        raise ValueError(f'{want}, got {rate!r}')
+        raise ValueError(f'{want}, got {shown(rate)}')
     return float(rate)
 
 

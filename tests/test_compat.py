@@ -275,6 +275,37 @@ def test_shown_writes_numpy_scalars_as_numbers():
     assert shown(arr) == repr(arr)          # arrays keep their own repr
 
 
+def test_without_d2l_a_notebook_trains_with_the_closing_lines_only(monkeypatch):
+    """A plain pip install has no d2l (its pins cannot install on 3.12+): no Animator then."""
+    from d2l_ch6 import reporting
+    monkeypatch.setattr(reporting, '_in_notebook', lambda: True)
+    assert type(reporting.get_reporter('auto')) is reporting.AnimatorReporter
+    monkeypatch.setattr(reporting, '_have_d2l', lambda: False)
+    assert type(reporting.get_reporter('auto')) is reporting.SummaryReporter
+    with pytest.raises(ModuleNotFoundError, match='pip install --no-deps d2l==1.0.3'):
+        reporting.get_reporter('animator').start(1, 10, 0)
+
+
+def test_an_epoch_record_holds_python_numbers():
+    from d2l_ch6.reporting import EpochRecord
+    r = EpochRecord(numpy.int64(1), numpy.float64(2.43), numpy.float32(0.5), 0.25, 0.9,
+                    numpy.int64(256), 256, numpy.float64(1.5), 2.0)
+    assert type(r.epoch) is int and type(r.train_loss) is float and r.train_acc == 0.5
+    assert 'np.' not in repr(r) and 'train_loss=2.43' in repr(r)
+
+
+def test_messages_show_numbers_not_numpy_2_scalar_reprs():
+    """Values a reader passes or the data holds, named in an error, read as numbers."""
+    from d2l_ch6 import get_fashion_mnist_labels
+    from d2l_ch6._checks import check_int, check_real
+    with pytest.raises(ValueError, match=r'got 10$'):
+        get_fashion_mnist_labels(numpy.array([3, 10]))
+    with pytest.raises(ValueError, match=r'got -2$'):
+        check_int('k', numpy.int64(-2), 1)
+    with pytest.raises(ValueError, match=r'got inf$'):
+        check_real('lr', numpy.float64('inf'), 0)
+
+
 def test_a_passing_test_that_prints_a_numpy_2_scalar_repr_fails(tmp_path):
     """conftest's guard: the printed text is what a user of these functions would read."""
     (tmp_path / 'conftest.py').write_text((HERE / 'conftest.py').read_text())

@@ -27,6 +27,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import d2l_ch6
 from d2l_ch6 import notebooks as nbrun
+from d2l_ch6.colab import COLAB_CELL
+from conftest import NUMPY2_SCALAR_REPR
 
 NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'notebooks'
 # Each section's notebook and the modules of d2l_ch6 it must import.
@@ -107,6 +109,17 @@ def test_notebook_runs_in_quick_mode(stem, quick_run):
         assert result.results['lenet_improved_mnist']['test_acc'] > 0.5
         assert result.results['quick'] is True
         assert len(result.figures) >= 3  # training curves, predictions, activations
+    # what a reader sees reads numbers, not numpy 2's np.float64(...) (tests/conftest.py)
+    text = '\n'.join(str(o.get('text', '')) + str(o.get('data', {}).get('text/plain', ''))
+                      for c in executed.cells for o in c.get('outputs', []))
+    assert not NUMPY2_SCALAR_REPR.search(text), NUMPY2_SCALAR_REPR.search(text)
+
+
+@pytest.mark.parametrize('stem', list(SECTIONS))
+def test_each_notebook_opens_with_the_colab_cell(stem):
+    """The README's first cell for Colab, the same in all six (it does nothing elsewhere)."""
+    nb = nbformat.read(notebook_path(stem), as_version=4)
+    assert next(c for c in nb.cells if c.cell_type == 'code').source == COLAB_CELL
 
 
 def test_no_notebook_stores_outputs():
@@ -128,7 +141,8 @@ SHOWN_PLUMBING = ('@', 'check_', '_check', 'checked', 'log.', 'logging', 'print(
 def shown_names(stem):
     """The objects a notebook shows with show_source(name), resolved as its import cell does."""
     namespace = {}
-    exec(code_cells(notebook_path(stem))[0][1], namespace)       # the notebook's imports
+    imports = [src for _, src in code_cells(notebook_path(stem)) if 'google.colab' not in src][0]
+    exec(imports, namespace)       # the notebook's imports (after the cell for Colab)
     return {src.strip()[len('show_source('):-1]: namespace[src.strip()[len('show_source('):-1]]
             for _, src in code_cells(notebook_path(stem)) if src.strip().startswith('show_source(')}
 
