@@ -89,7 +89,7 @@ def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT):
         env = dict(os.environ, PYTHONUNBUFFERED='1', MPLBACKEND='Agg')
         env.pop('D2L_CH6_QUICK', None)
         proc = subprocess.Popen(
-            [sys.executable, '-m', 'd2l_ch6.cli_check', '--worker', str(path.resolve()), str(out),
+            [sys.executable, '-m', 'd2l_ch6.grading.cli', '--worker', str(path.resolve()), str(out),
              str(timeout)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=tmp, env=env, start_new_session=True)
         tail = _Tail(proc.stdout)
@@ -195,7 +195,7 @@ def format_file(result):
 def _worker(path, out, timeout):
     """Run one file and write its grades to out; exit 3 with a one-line reason when it fails."""
     import d2l_ch6  # noqa: F401  (first: MXNet's environment defaults)
-    from d2l_ch6.check import describe_error, write_grades
+    from d2l_ch6.grading.check import describe_error, write_grades
     path = pathlib.Path(path)
     if path.suffix == '.py':
         sys.path.insert(0, str(path.parent))
@@ -211,10 +211,10 @@ def _worker(path, out, timeout):
         return 0
     import nbformat
     from nbformat.v4 import new_code_cell
-    from .notebooks import NotebookError, run_notebook
+    from ..notebooks import NotebookError, run_notebook
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(new_code_cell(
-        'from d2l_ch6.check import write_grades as _d2l_ch6_write_grades\n'
+        'from d2l_ch6.grading.check import write_grades as _d2l_ch6_write_grades\n'
         f'_d2l_ch6_write_grades(globals(), {str(out)!r});'))
     copy = pathlib.Path(out).parent / path.name
     nbformat.write(nb, copy)

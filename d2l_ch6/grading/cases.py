@@ -544,7 +544,7 @@ def _run_accuracy(sizes, seed, kind):
         if kind == 'list':
             data = [(arr(X), arr(y, 'int32')) for X, y in batches]
         else:
-            from .data import DataIter
+            from ..data import DataIter
             data = DataIter(onp.concatenate([X for X, _ in batches]),
                             onp.concatenate([y for _, y in batches]), sizes[0])
         return fn(_tiny_classifier(), data), want, alts
@@ -771,7 +771,7 @@ def _ref_lse(X, pool_size, temperature, strides=None):
 
 
 def _run_activations(fn, args, kwargs):
-    from .lenet import lenet
+    from ..lenet import lenet
     net = make_net(lenet)
     X = rand(101, 2, 1, 28, 28, low='uniform')
     net(X)

@@ -188,7 +188,7 @@ def student_notebook(nb, section):
 def write_exercises(out, notebook_dir=None):
     """Write the student version of each chapter notebook to out; return their paths."""
     import nbformat
-    from .notebooks import find_notebooks
+    from ..notebooks import find_notebooks
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
