@@ -20,7 +20,7 @@ import d2l_ch6
 from d2l_ch6 import check
 from d2l_ch6 import check as check_fn
 from d2l_ch6.grading.cases import CASES, EXERCISES
-from d2l_ch6.grading.check import TARGETS, CheckResult, grade_namespace
+from d2l_ch6.grading.verdict import TARGETS, CheckResult, grade_namespace
 from d2l_ch6.grading.cli import exit_code, grade_files, report_rows
 from d2l_ch6.grading.student import CHECK_TAG, STUB_TAG, signature, signature_table, write_exercises
 from d2l_ch6.lenet import lenet

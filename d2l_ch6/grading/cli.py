@@ -12,10 +12,11 @@ Exit status: 0 when every function of every file passes, 1 when any fails
 import argparse
 import csv
 import dataclasses
-import importlib.util
 import json
 import os
 import pathlib
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,42 +70,147 @@ class _Tail:
 
 
 def _kill_group(proc):
-    """Stop the worker we started and everything it started (its own process group)."""
+    """Stop the child and everything it started (its process group; its PID namespace, if any)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    try:
+        proc.kill()
+    except OSError:
+        pass
     proc.wait()
 
 
-def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT):
-    """Grade one notebook or script in a subprocess; return a FileResult (never raises for its faults)."""
+_JOB = None
+
+
+def _job():
+    """Every case's inputs as plain data, for the child (built once; expected values stay here)."""
+    global _JOB
+    if _JOB is None:
+        from .calls import encode
+        from .cases import CASES
+        from .targets import TARGETS
+        _JOB = {t: [{'call': c.call, 'args': encode(c.inputs()), 'kwargs': encode(c.kwargs)}
+                    for c in CASES[t]] for t in TARGETS}
+    return _JOB
+
+
+_BOOT = ('import sys; p = sys.argv[2]; sys.path[:] = [p] + [q for q in sys.path if q not in '
+         "('', '.', p)]; from d2l_ch6.grading.worker import main; sys.exit(main(int(sys.argv[1])))")
+
+
+class _Reader:
+    """Read the results pipe to the end (at most limit bytes) in a thread."""
+
+    def __init__(self, fd, limit=256 * 2 ** 20):
+        self.fd, self.limit, self.data, self.too_long = fd, limit, bytearray(), False
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while True:
+            try:
+                chunk = os.read(self.fd, 1 << 20)
+            except OSError:
+                break
+            if not chunk:
+                break
+            if len(self.data) + len(chunk) > self.limit:
+                self.too_long = True
+                continue
+            self.data += chunk
+        os.close(self.fd)
+
+
+def _parse_results(data, nonce):
+    """The child's message, checked: {'status': ..., 'functions'|'message': ...}, or a ValueError."""
+    try:
+        msg = json.loads(bytes(data).decode('utf-8'))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f'not JSON ({type(e).__name__})')
+    if not isinstance(msg, dict) or msg.get('nonce') != nonce:
+        raise ValueError('not from the grader (no nonce)')
+    status = msg.get('status')
+    if status == 'crashed':
+        return status, str(msg.get('message', ''))[:500], {}
+    functions = msg.get('functions')
+    if status != 'graded' or not isinstance(functions, dict):
+        raise ValueError('unknown shape')
+    from .targets import TARGETS
+    job = _job()
+    for name, obs in functions.items():
+        if name not in TARGETS or not isinstance(obs, list) or len(obs) > len(job[name]) or not all(
+                o is None or isinstance(o, dict) for o in obs):
+            raise ValueError(f'unknown shape for {name!r}'[:80])
+    return status, '', functions
+
+
+def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=None,
+               case_limit=20.0, budget=60.0):
+    """Grade one notebook or script in a confined child; return a FileResult (never raises for its faults)."""
+    from .sandbox import Sandbox
+    from .verdict import judge_function
+    sandbox = sandbox or Sandbox()
     path = pathlib.Path(path)
-    if path.suffix not in SUFFIXES or not path.is_file():
-        why = 'not found' if not path.exists() else f'not a {" or ".join(SUFFIXES)} file'
+    if path.is_symlink():
+        return FileResult(str(path), 'unreadable', message='a link: not followed (copy the file in)')
+    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
+        why = ('not found' if not os.path.lexists(path) else 'a dangling link'
+               if not path.exists() else f'not a {" or ".join(SUFFIXES)} file')
         return FileResult(str(path), 'unreadable', message=why)
     start = time.perf_counter()
+    nonce = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix='d2l-ch6-check-') as tmp:
-        out = pathlib.Path(tmp) / 'grades.json'
-        env = dict(os.environ, PYTHONUNBUFFERED='1', MPLBACKEND='Agg')
-        env.pop('D2L_CH6_QUICK', None)
-        proc = subprocess.Popen(
-            [sys.executable, '-m', 'd2l_ch6.grading.cli', '--worker', str(path.resolve()), str(out),
-             str(timeout)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, cwd=tmp, env=env, start_new_session=True)
+        os.chmod(tmp, 0o700)
+        work = pathlib.Path(tmp) / 'work'
+        work.mkdir()
+        name = 'submission' + path.suffix.lower()
+        try:
+            shutil.copyfile(path, work / name)
+        except OSError as e:
+            return FileResult(str(path), 'unreadable', message=f'cannot be read: {e.strerror}')
+        read_fd, write_fd = os.pipe()
+        argv = [sys.executable, '-I', '-c', _BOOT, str(write_fd),
+                str(pathlib.Path(__file__).resolve().parents[2])]
+        argv, env, cwd, preexec = sandbox.command(tmp, argv, int(timeout) + 10)
+        job = json.dumps({'nonce': nonce, 'file': name, 'targets': _job(),
+                          'case_limit': min(case_limit, timeout), 'budget': budget}).encode()
+        with _LIVE_LOCK:
+            if _STOPPING.is_set():
+                os.close(write_fd)
+                os.close(read_fd)
+                return FileResult(str(path), 'not graded', message='stopped (Ctrl-C)')
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                                    pass_fds=(write_fd,), start_new_session=True,
+                                    preexec_fn=preexec)
+            _LIVE.add(proc)
+        os.close(write_fd)
+        reader = _Reader(read_fd)
         tail = _Tail(proc.stdout)
+        threading.Thread(target=_feed, args=(proc.stdin, job), daemon=True).start()
         status = None
-        while proc.poll() is None:
-            elapsed = time.perf_counter() - start
-            if tail.count > max_output:
-                status = 'prints forever'
-            elif elapsed > timeout:
-                status = 'prints forever' if tail.count > max_output // 20 else 'timeout'
-            if status:
-                _kill_group(proc)
-                break
-            time.sleep(0.05)
+        try:
+            while proc.poll() is None:
+                elapsed = time.perf_counter() - start
+                if tail.count > max_output:
+                    status = 'prints forever'
+                elif elapsed > timeout:
+                    status = 'prints forever' if tail.count > max_output // 20 else 'timeout'
+                if status:
+                    break
+                time.sleep(0.05)
+        finally:
+            _kill_group(proc)  # whatever it left running goes with it (daemons too, in a PID namespace)
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+        if _STOPPING.is_set():
+            return FileResult(str(path), 'not graded', time.perf_counter() - start,
+                              'stopped (Ctrl-C)')
         tail.thread.join(timeout=5)
+        reader.thread.join(timeout=5)
         seconds = time.perf_counter() - start
         if status == 'timeout':
             return FileResult(str(path), status, seconds,
@@ -112,37 +218,112 @@ def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT):
         if status:
             return FileResult(str(path), status, seconds,
                               f'printed {tail.count / 2 ** 20:.1f} MB of output: stopped')
-        if proc.returncode != 0 or not out.is_file():
+        try:
+            kind, message, functions = _parse_results(reader.data, nonce)
+        except ValueError as e:
             lines = [ln for ln in tail.text().splitlines() if ln.strip()]
-            message = lines[-1] if lines else f'exited with status {proc.returncode}'
-            return FileResult(str(path), 'crashed', seconds, message[:500])
-        results = json.loads(out.read_text(encoding='utf-8'))
+            last = lines[-1] if lines else f'exited with status {proc.returncode}'
+            return FileResult(str(path), 'crashed', seconds,
+                              (f'no results ({e}); last output: {last}')[:500])
+        if kind == 'crashed':
+            return FileResult(str(path), 'crashed', seconds, message)
+    results = [judge_function(t, functions[t]).to_dict() for t in _job() if t in functions]
     message = '' if results else 'defines none of the checked functions'
     return FileResult(str(path), 'graded', seconds, message, results)
 
 
+def _feed(pipe, data):
+    try:
+        pipe.write(data)
+        pipe.close()
+    except OSError:
+        pass
+
+
 def expand(paths):
-    """Return the files to grade: each path, or the .py and .ipynb files of a folder (sorted)."""
+    """Return (files to grade, messages): each path, or the notebooks and scripts under a folder.
+
+    Folders are walked (per-student folders too), suffixes in any case; a
+    dangling link or a folder named like a script is a row that says so.
+    """
     files = []
     for p in map(pathlib.Path, paths):
         if p.is_dir():
-            files += sorted(q for q in p.iterdir() if q.suffix in SUFFIXES and q.is_file())
+            for root, dirs, names in os.walk(p):
+                dirs.sort()
+                for n in sorted(names + [d for d in dirs if d.lower().endswith(SUFFIXES)]):
+                    q = pathlib.Path(root) / n
+                    if n.lower().endswith(SUFFIXES) or os.path.islink(q):
+                        files.append(q)
+                dirs[:] = [d for d in dirs if not d.startswith('.')
+                           and not d.lower().endswith(SUFFIXES)]
         else:
             files.append(p)
     return files
 
 
-def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None):
-    """Grade every file in turn; a failing file never stops the others. Return FileResults."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f'timeout must be a positive number of seconds, got {timeout!r}')
-    results = []
-    for path in expand(paths):
-        result = grade_file(path, timeout)
-        results.append(result)
-        if on_result:
-            on_result(result)
+_LIVE, _LIVE_LOCK, _STOPPING = set(), threading.Lock(), threading.Event()
+
+
+def stop_all():
+    """End every running child (Ctrl-C): no student code outlives the command."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        procs = list(_LIVE)
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def check_timeout(timeout):
+    """Raise ValueError unless timeout is a finite positive number of seconds."""
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or not 0 < timeout < float('inf')):
+        raise ValueError(f'timeout must be a finite positive number of seconds, got {timeout!r}')
+
+
+def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1):
+    """Grade every file, jobs at a time; a failing file never stops the others.
+
+    Returns the FileResults in the order of the files; on_result sees each
+    as it finishes. Ctrl-C ends every child and raises KeyboardInterrupt
+    after the finished results went to on_result.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from .sandbox import Sandbox
+    check_timeout(timeout)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f'jobs must be a whole number of at least 1, got {jobs!r}')
+    _STOPPING.clear()
+    files = expand(paths)
+    sandbox = Sandbox(hide=_folders_of(paths))
+    results = [None] * len(files)
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {pool.submit(grade_file, f, timeout, sandbox=sandbox): i
+                   for i, f in enumerate(files)}
+        for future in as_completed(futures):
+            result = future.result()
+            results[futures[future]] = result
+            if on_result:
+                on_result(result)
+    except BaseException:
+        stop_all()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results
+
+
+def _folders_of(paths):
+    """The folders holding the submissions: hidden from every child."""
+    folders = set()
+    for p in map(pathlib.Path, paths):
+        p = p.resolve()
+        folders.add(str(p if p.is_dir() else p.parent))
+    return sorted(folders)
 
 
 def exit_code(results):
@@ -174,56 +355,41 @@ def report_rows(results):
     return rows
 
 
+def safe(text):
+    """A file name or message printable on one console line: control characters escaped."""
+    return ''.join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
+
+
+def neutral(cell):
+    """A CSV cell a spreadsheet shows as text: a leading = + - @ (or tab, CR) gets a quote."""
+    if isinstance(cell, str) and cell[:1] in ('=', '+', '-', '@', '\t', '\r'):
+        return "'" + cell
+    return cell
+
+
 def format_file(result):
-    """Text lines for one file: its status, then one line per function and its failing cases."""
-    lines = [f'{result.path}: {result.status}' + (f' ({result.message})' if result.message else '')
+    """Text lines for one file: its status, one line per function, each hint once with its count."""
+    lines = [f'{safe(result.path)}: {result.status}'
+             + (f' ({safe(result.message)})' if result.message else '')
              + f'  [{result.seconds:.1f} s]']
     for c in result.results:
-        n_ok = sum(x['status'] == 'pass' for x in c['cases'])
+        cases = [x for x in c['cases'] if x['status'] != 'advice']
+        n_ok = sum(x['status'] == 'pass' for x in cases)
         what = f"exercise {c['exercise']}: {c['name']}" if c['exercise'] else c['name']
-        lines.append(f"  {'PASS' if c['passed'] else 'FAIL'} {what} ({n_ok}/{len(c['cases'])})")
+        lines.append(f"  {'PASS' if c['passed'] else 'FAIL'} {what} ({n_ok}/{len(cases)})")
+        hints = {}
         for x in c['cases']:
-            if x['status'] != 'pass':
-                lines.append(f"       {x['case']}: expected {x['expected']}; got {x['got']}")
+            if x['status'] not in ('pass', 'advice'):
+                lines.append(f"       {safe(x['case'])}: expected {safe(x['expected'])}; "
+                             f"got {safe(x['got'])}")
                 if x['hint']:
-                    lines.append(f"       hint: {x['hint']}")
+                    hints[x['hint']] = hints.get(x['hint'], 0) + 1
+        for hint, n in hints.items():
+            lines.append(f"       hint ({n} case{'s' if n > 1 else ''}): {safe(hint)}")
+        for x in c['cases']:
+            if x['status'] == 'advice':
+                lines.append(f"       advice ({safe(x['case'])}): {safe(x['hint'])}")
     return '\n'.join(lines)
-
-
-# --- the worker: runs inside the subprocess -------------------------------------------------
-
-def _worker(path, out, timeout):
-    """Run one file and write its grades to out; exit 3 with a one-line reason when it fails."""
-    import d2l_ch6  # noqa: F401  (first: MXNet's environment defaults)
-    from d2l_ch6.grading.check import describe_error, write_grades
-    path = pathlib.Path(path)
-    if path.suffix == '.py':
-        sys.path.insert(0, str(path.parent))
-        spec = importlib.util.spec_from_file_location('submission', path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules['submission'] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException as e:  # the student's script: report its own line
-            print(f'cannot import {path.name}: {describe_error(e)}', flush=True)
-            return 3
-        write_grades(vars(module), out)
-        return 0
-    import nbformat
-    from nbformat.v4 import new_code_cell
-    from ..notebooks import NotebookError, run_notebook
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(new_code_cell(
-        'from d2l_ch6.grading.check import write_grades as _d2l_ch6_write_grades\n'
-        f'_d2l_ch6_write_grades(globals(), {str(out)!r});'))
-    copy = pathlib.Path(out).parent / path.name
-    nbformat.write(nb, copy)
-    try:
-        run_notebook(copy, pathlib.Path(out).parent, timeout=timeout, cwd=path.parent)
-    except NotebookError as e:
-        print(f'cannot run {path.name}: cell {e.cell_index}: {e.ename}: {e.evalue}', flush=True)
-        return 3
-    return 0
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -241,29 +407,115 @@ def add_check_parser(subparsers):
                    help='write one row per file and function to this CSV file (default: none)')
     p.add_argument('--json', metavar='JSON', default=None,
                    help='write every file\'s full results to this JSON file (default: none)')
+    p.add_argument('--jobs', type=int, default=None,
+                   help='files graded at once (default: the number of cores)')
     p.set_defaults(func=run_check_command)
 
 
-def run_check_command(args):
-    """Grade the files, print each as it finishes, write the reports; return the exit status."""
+def _check_output(path, what):
+    """Raise ValueError unless path can be written: its folder exists and is writable, it is no folder."""
+    if path is None:
+        return
+    p = pathlib.Path(path)
+    folder = p.parent if str(p.parent) else pathlib.Path('.')
+    if p.is_dir():
+        raise ValueError(f'{what} must be a file path, got the folder {safe(path)}')
+    if not folder.is_dir():
+        raise ValueError(f'{what}: the folder {safe(folder)} does not exist')
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f'{what}: the folder {safe(folder)} cannot be written')
+
+
+def atomic_write(path, text):
+    """Write text to path through a temporary file and a rename: the old file stays whole on failure."""
+    path = pathlib.Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=str(path.parent or '.'))
     try:
-        results = grade_files(args.files, args.timeout,
-                              on_result=lambda r: print(format_file(r), flush=True))
+        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def csv_text(results):
+    import io
+    rows = report_rows(results)
+    out = io.StringIO()
+    fields = ['file', 'function', 'exercise', 'status', 'passed', 'cases', 'seconds', 'detail']
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: neutral(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+class _Reports:
+    """The report files, rewritten whole (atomically) after every finished file."""
+
+    def __init__(self, args, header):
+        self.args, self.header, self.done, self.error = args, header, [], None
+
+    def add(self, result):
+        self.done.append(result)
+        self.write()
+
+    def write(self):
+        try:
+            if self.args.report:
+                atomic_write(self.args.report, csv_text(self.done))
+            if self.args.json:
+                atomic_write(self.args.json, json.dumps(
+                    {'isolation': self.header, 'files': [dataclasses.asdict(r) for r in self.done]},
+                    indent=1))
+        except OSError as e:
+            self.error = e
+            raise
+
+
+def run_check_command(args):
+    """Grade the files, print each as it finishes, write the reports as they grow; return the exit status."""
+    from .sandbox import Sandbox
+    try:
+        check_timeout(args.timeout)
+        if args.jobs is not None and args.jobs < 1:
+            raise ValueError(f'--jobs must be at least 1, got {args.jobs}')
+        _check_output(args.report, '--report')
+        _check_output(args.json, '--json')
+    except ValueError as e:
+        print(f'd2l-ch6 check: {e}', file=sys.stderr)
+        return 2
+    header = Sandbox().in_force()
+    print(f'isolation: {header}', flush=True)
+    reports = _Reports(args, header)
+
+    def finished(result):
+        print(format_file(result), flush=True)
+        reports.add(result)
+
+    jobs = args.jobs or os.cpu_count() or 1
+    try:
+        results = grade_files(args.files, args.timeout, on_result=finished, jobs=jobs)
+    except KeyboardInterrupt:
+        print(f'\nd2l-ch6 check: stopped by Ctrl-C; every student process ended; '
+              f'{len(reports.done)} graded file(s) are in the reports', file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f'\nd2l-ch6 check: cannot write the reports ({e.strerror}): the previous copy '
+              f'holds {len(reports.done) - 1} file(s)', file=sys.stderr)
+        return 2
     except ValueError as e:
         print(f'd2l-ch6 check: {e}', file=sys.stderr)
         return 2
     if not results:
         print('d2l-ch6 check: no .py or .ipynb file found', file=sys.stderr)
         return 2
-    if args.report:
-        rows = report_rows(results)
-        with open(args.report, 'w', newline='', encoding='utf-8') as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    if args.json:
-        with open(args.json, 'w', encoding='utf-8') as f:
-            json.dump([dataclasses.asdict(r) for r in results], f, indent=1)
     code = exit_code(results)
     graded = sum(r.ran for r in results)
     print(f'\n{len(results)} file(s): {graded} graded, {sum(r.passed for r in results)} all passing, '
@@ -272,8 +524,6 @@ def run_check_command(args):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 5 and sys.argv[1] == '--worker':
-        sys.exit(_worker(sys.argv[2], sys.argv[3], float(sys.argv[4])))
     parser = argparse.ArgumentParser(prog='d2l-ch6')
     add_check_parser(parser.add_subparsers(dest='command', required=True))
     ns = parser.parse_args()
