@@ -226,7 +226,7 @@ def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=Non
             return FileResult(str(path), 'crashed', seconds,
                               (f'no results ({e}); last output: {last}')[:500])
         if kind == 'crashed':
-            return FileResult(str(path), 'crashed', seconds, message)
+            return FileResult(str(path), 'crashed', seconds, message.replace(name, path.name))
     results = [judge_function(t, functions[t]).to_dict() for t in _job() if t in functions]
     message = '' if results else 'defines none of the checked functions'
     return FileResult(str(path), 'graded', seconds, message, results)
@@ -464,6 +464,7 @@ class _Reports:
 
     def add(self, result):
         self.done.append(result)
+        self.done.sort(key=lambda r: r.path)
         self.write()
 
     def write(self):

@@ -63,8 +63,8 @@ def signature_table(section=None):
     section: '6.2' for that section's book helpers and exercises (a
     notebook's exercise cell); None for the whole chapter (the README).
     """
-    from .check import BOOK_TARGETS
-    from .cases import EXERCISES
+    from .targets import BOOK_TARGETS
+    from .targets import EXERCISES
     rows = ['| Book / exercise | Implement | Check with |', '|---|---|---|']
     helpers = [('lenet' if n == 'net' else n) for n in BOOK_TARGETS]
     for name in helpers:
@@ -78,7 +78,7 @@ def signature_table(section=None):
 
 
 def _check_call(name):
-    from .check import exercise_of
+    from .targets import exercise_of
     number = exercise_of('net' if name == 'lenet' else name)
     return f'check({name}, exercise={number!r})' if number else f'check({name})'
 
@@ -90,14 +90,14 @@ BOOK_SECTION = {'corr2d': '6.2', 'Conv2D': '6.2', 'comp_conv2d': '6.3', 'corr2d_
 
 
 def _section_of(name):
-    from .check import exercise_of
+    from .targets import exercise_of
     number = exercise_of('net' if name == 'lenet' else name)
     return BOOK_SECTION.get(name) or number.rsplit('.', 1)[0]
 
 
 def _targets_used(nb, section):
     """Names of this section that the notebook imports from d2l_ch6 and check() grades."""
-    from .check import TARGETS
+    from .targets import TARGETS
     names = []
     for cell in nb.cells:
         if cell.cell_type != 'code':
