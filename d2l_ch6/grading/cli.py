@@ -150,8 +150,10 @@ def _parse_results(data, nonce):
 def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=None,
                case_limit=20.0, budget=60.0):
     """Grade one notebook or script in a confined child; return a FileResult (never raises for its faults)."""
+    from mxnet import npx
     from .sandbox import Sandbox
     from .verdict import judge_function
+    npx.set_np()  # per thread: the references build Gluon layers, as the package's modules do
     sandbox = sandbox or Sandbox()
     path = pathlib.Path(path)
     if path.is_symlink():
@@ -228,6 +230,9 @@ def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=Non
         if kind == 'crashed':
             return FileResult(str(path), 'crashed', seconds, message.replace(name, path.name))
     results = [judge_function(t, functions[t]).to_dict() for t in _job() if t in functions]
+    for c in results:  # the student knows their file by its own name, not the copy's
+        for x in c['cases']:
+            x['got'] = x['got'].replace(f', {name}', f', {path.name}')
     message = '' if results else 'defines none of the checked functions'
     return FileResult(str(path), 'graded', seconds, message, results)
 
@@ -284,7 +289,7 @@ def check_timeout(timeout):
         raise ValueError(f'timeout must be a finite positive number of seconds, got {timeout!r}')
 
 
-def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1):
+def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1, case_limit=20.0):
     """Grade every file, jobs at a time; a failing file never stops the others.
 
     Returns the FileResults in the order of the files; on_result sees each
@@ -302,7 +307,8 @@ def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1):
     results = [None] * len(files)
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = {pool.submit(grade_file, f, timeout, sandbox=sandbox): i
+        futures = {pool.submit(grade_file, f, timeout, sandbox=sandbox, case_limit=case_limit,
+                               budget=3 * case_limit): i
                    for i, f in enumerate(files)}
         for future in as_completed(futures):
             result = future.result()
