@@ -413,6 +413,17 @@ def add_check_parser(subparsers):
                    help='write one row per file and function to this CSV file (default: none)')
     p.add_argument('--json', metavar='JSON', default=None,
                    help='write every file\'s full results to this JSON file (default: none)')
+    p.add_argument('--html', metavar='HTML', default=None,
+                   help='write the class report (pass rates, common mistakes, a student x '
+                   'function grid, files that could not run) to this HTML file (default: none)')
+    p.add_argument('--format', choices=('gradescope', 'prairielearn'), default=None,
+                   help='also write a platform\'s results.json for one student\'s files '
+                   '(to --results)')
+    p.add_argument('--results', metavar='JSON', default=None,
+                   help='where --format writes (default: results.json)')
+    p.add_argument('--expect', metavar='NAMES', default=None,
+                   help='comma-separated functions a submission must define (a missing one '
+                   'scores 0 in --format; default: those it defines)')
     p.add_argument('--jobs', type=int, default=None,
                    help='files graded at once (default: the number of cores)')
     p.set_defaults(func=run_check_command)
@@ -467,6 +478,8 @@ class _Reports:
 
     def __init__(self, args, header):
         self.args, self.header, self.done, self.error = args, header, [], None
+        self.expect = [n.strip() for n in (getattr(args, 'expect', None) or '').split(',')
+                       if n.strip()]
 
     def add(self, result):
         self.done.append(result)
@@ -481,6 +494,14 @@ class _Reports:
                 atomic_write(self.args.json, json.dumps(
                     {'isolation': self.header, 'files': [dataclasses.asdict(r) for r in self.done]},
                     indent=1))
+            if getattr(self.args, 'html', None):
+                from .reports import html_report
+                atomic_write(self.args.html, html_report(self.done, self.header))
+            if getattr(self.args, 'format', None):
+                from . import reports
+                make = reports.gradescope if self.args.format == 'gradescope' else reports.prairielearn
+                atomic_write(self.args.results or 'results.json',
+                             json.dumps(make(self.done, self.header, self.expect), indent=1))
         except OSError as e:
             self.error = e
             raise
@@ -495,6 +516,15 @@ def run_check_command(args):
             raise ValueError(f'--jobs must be at least 1, got {args.jobs}')
         _check_output(args.report, '--report')
         _check_output(args.json, '--json')
+        _check_output(getattr(args, 'html', None), '--html')
+        if getattr(args, 'format', None):
+            _check_output(args.results or 'results.json', '--results')
+        from .targets import TARGETS
+        unknown = [n for n in (getattr(args, 'expect', None) or '').split(',')
+                   if n.strip() and n.strip() not in TARGETS]
+        if unknown:
+            raise ValueError(f'--expect: unknown function(s) {", ".join(map(safe, unknown))}; '
+                             f'graded are {", ".join(TARGETS)}')
     except ValueError as e:
         print(f'd2l-ch6 check: {e}', file=sys.stderr)
         return 2
