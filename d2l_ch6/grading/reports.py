@@ -103,7 +103,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 h1{font-size:1.5em} h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}
 th{background:#f3f3f3} .pass{background:#e8f5e9;color:#1b5e20} .fail{background:#ffebee;color:#b71c1c}
-.none{color:#999} .bar{display:inline-block;height:10px;background:#43a047;vertical-align:middle}
+.none{color:#999} .bar{position:absolute;left:0;top:0;height:10px;background:#43a047}
 .barbg{position:relative;display:inline-block;width:120px;height:10px;background:#eee;vertical-align:middle}
 .small{color:#555;font-size:90%}
 '''
