@@ -13,8 +13,9 @@ allows, more (``probe()`` finds out which, and the report's header says):
   but a down loopback;
 - ``unprivileged user``: as root, the child runs as ``nobody`` (setpriv);
   ``/root`` is replaced by an empty folder in its own mount namespace (the
-  interpreter and package are bound back in when they live there), and the
-  folders holding the submissions are hidden the same way.
+  interpreter and package are bound back in when they live there), ``/tmp``,
+  ``/var/tmp`` and ``/dev/shm`` are its own (no file passes from one
+  submission to the next), and the folders holding the submissions are hidden.
 
 What is left to a container for high-stakes exams: the package's own files
 (and so the cases' source) stay readable to the child, the machine's other
@@ -82,17 +83,26 @@ set -e
 job="$1"; shift
 n=0
 for p in $D2L_BIND; do mkdir -p "$job/stage/$n"; mount --bind "$p" "$job/stage/$n"; n=$((n+1)); done
+mkdir -p "$job/stage/work"; mount --bind "$job/work" "$job/stage/work"
 mount -t tmpfs -o mode=755,size=64m tmpfs /root
+mkdir -p /root/.stage
 n=0
-for p in $D2L_BIND; do mkdir -p "$p"; mount --bind "$job/stage/$n" "$p"; n=$((n+1)); done
+for p in $D2L_BIND; do mkdir -p "/root/.stage/$n"; mount --move "$job/stage/$n" "/root/.stage/$n"; n=$((n+1)); done
+mkdir -p /root/.stage/work; mount --move "$job/stage/work" /root/.stage/work
+for t in /tmp /var/tmp /dev/shm; do
+    [ -d "$t" ] && mount -t tmpfs -o mode=1777,size=256m tmpfs "$t"
+done
+n=0
+for p in $D2L_BIND; do mkdir -p "$p"; mount --move "/root/.stage/$n" "$p"; n=$((n+1)); done
 for h in $D2L_HIDE; do mount -t tmpfs -o mode=755,size=1m tmpfs "$h" 2>/dev/null || true; done
 mkdir -p /root/work /root/home
-mount --bind "$job/work" /root/work
+mount --move /root/.stage/work /root/work
+rmdir /root/.stage/* /root/.stage 2>/dev/null || true
 chown "$D2L_UID:$D2L_GID" /root/home
 cd /root/work
 exec setpriv --reuid="$D2L_UID" --regid="$D2L_GID" --clear-groups --inh-caps=-all -- \
     env -u D2L_BIND -u D2L_HIDE -u D2L_UID -u D2L_GID HOME=/root/home IPYTHONDIR=/root/home/.ipython \
-    JUPYTER_RUNTIME_DIR=/root/home/.jupyter MPLCONFIGDIR=/root/home/.mpl "$@"
+    JUPYTER_RUNTIME_DIR=/root/home/.jupyter MPLCONFIGDIR=/root/home/.mpl TMPDIR=/tmp "$@"
 '''
 
 
@@ -120,8 +130,10 @@ class Sandbox:
         return sorted(str(p) for p in paths)
 
     def _needed_under_root(self):
-        """The needed paths that the empty /root would hide (bound back in)."""
-        return [p for p in self._needed() if p == '/root' or p.startswith('/root/')]
+        """The needed paths that the empty /root, /tmp, /var/tmp and /dev/shm would hide (bound back in)."""
+        hidden = ('/root', '/tmp', '/var/tmp', '/dev/shm')
+        paths = [p for p in self._needed() if any(p == h or p.startswith(h + '/') for h in hidden)]
+        return [p for p in paths if not any(q != p and p.startswith(q + '/') for q in paths)]
 
     def command(self, job_dir, python_argv, cpu_seconds):
         """Return (argv, env, cwd, preexec) for running python_argv confined; job_dir holds work/."""
