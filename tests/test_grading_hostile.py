@@ -31,6 +31,20 @@ def corr2d(X, K):
     return Y
 '''
 
+POOL2D = '''
+from mxnet import np
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = pool_size
+    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            if mode == 'max':
+                Y[i, j] = X[i: i + p_h, j: j + p_w].max()
+            elif mode == 'avg':
+                Y[i, j] = X[i: i + p_h, j: j + p_w].mean()
+    return Y
+'''
+
 CHEATS = {
     # writes a forged results file where the old worker wrote its own, then leaves
     'forge_results.py': '''
@@ -142,6 +156,10 @@ def hostile(tmp_path_factory):
     (folder / 'folder.py').mkdir()
     (folder / '=cmd|calc.py').write_text('raise RuntimeError("=HYPERLINK(1)")\n')
     (folder / 'fake\nPASS corr2d (10 of 10).py').write_text(RIGHT)
+    import nbformat  # a whole 6.5 notebook: later cells rebind pool2d to a Gluon layer
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(POOL2D), nbformat.v4.new_code_cell(
+        'from mxnet.gluon import nn\npool2d = nn.MaxPool2D(3, padding=1, strides=2)')])
+    nbformat.write(nb, folder / 'rebound.ipynb')
     return folder
 
 
@@ -157,8 +175,9 @@ def _passed_functions(result):
 
 
 def test_the_honest_submissions_pass(graded):
-    for name in ('a_right.py', 'z_after_shadow.py', 'UPPER.PY', 'alice/hw.py'):
+    for name in ('a_right.py', 'z_after_shadow.py', 'UPPER.PY', 'alice/hw.py', 'rebound.ipynb'):
         assert graded[name].passed, (name, graded[name])
+    assert [c['name'] for c in graded['rebound.ipynb'].results] == ['pool2d']
 
 
 @pytest.mark.parametrize('name', ['forge_results.py', 'patch_grader.py', 'wrap_package.py',

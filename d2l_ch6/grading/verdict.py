@@ -114,6 +114,7 @@ class CheckResult:
 
     def __repr__(self):
         lines = [self.title + ('' if not self.note else f' ({self.note})')]
+        hints = {}
         for r in self.results:
             mark = 'ok  ' if r.passed else r.status.upper()[:4].ljust(4)
             lines.append(f'  {mark} [{r.source}] {r.case}')
@@ -123,7 +124,9 @@ class CheckResult:
                 lines.append(f'         expected: {r.expected}')
                 lines.append(f'         got:      {r.got}')
                 if r.hint:
-                    lines.append(f'         hint:     {r.hint}')
+                    hints[r.hint] = hints.get(r.hint, 0) + 1
+        for hint, n in hints.items():  # each hint once, with the number of cases it explains
+            lines.append(f'  hint ({n} case{"s" if n > 1 else ""}): {hint}')
         return '\n'.join(lines)
 
     def _repr_html_(self):
