@@ -51,7 +51,7 @@ def test_corr2d_cases(fn, name, case):
 
 
 @pytest.mark.parametrize('name, case', [p for p in case_params('corr2d', 'corr2d_matmul')
-                                         if not (p.values[1].raises or p.values[1].run)])
+                                         if not (p.values[1].raises or p.values[1].call)])
 def test_corr2d_case_references_are_scipys(name, case):
     """Every expected value of a corr2d case (printed by the book, or numpy's sliding windows)
     equals scipy.signal.correlate2d(mode='valid') on the case's inputs."""
