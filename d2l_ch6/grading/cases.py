@@ -9,7 +9,7 @@ or a Gluon layer, never with the package function being graded. Tolerances are
 explicit on every case.
 
 ``tests/test_*.py`` import these cases to test the package's own answers (and
-check the references against scipy where they can); ``d2l_ch6.check`` runs
+check the references against scipy where they can); ``d2l_ch6.grading`` runs
 the same cases on a student's code.
 """
 import dataclasses

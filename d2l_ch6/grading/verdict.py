@@ -7,7 +7,7 @@ mistake. ``check(fn)`` runs both halves in the student's own process.
 
 ``check(corr2d)`` takes the book name from the function (``name=`` to
 override); ``check(fn, exercise='6.5.5')`` grades an exercise answer. The
-cases are those of ``d2l_ch6.cases``, the same that test the package's own
+cases are those of ``d2l_ch6.grading.cases``, the same that test the package's own
 answers. A failing case says what was expected, what came and, where the
 output matches a known wrong variant (a flipped kernel, an output one row
 short, padding counted per side...), a hint. An exception in the student's
@@ -18,17 +18,12 @@ import dataclasses
 import html
 import json
 import logging
-import os
-import signal
-import sysconfig
-import threading
 import time
-import traceback
 
 import numpy as onp
 
 from . import cases as _cases
-from .calls import OWN_ANSWER, Foreign, RemoteError, describe_error, observe, withheld, withheld_names
+from .calls import OWN_ANSWER, Foreign, describe_error, observe, withheld, withheld_names
 from .cases import ALIASES, CASES, EXERCISES, as_numpy, compare, ref_corr2d, ref_pool, settle
 
 __all__ = ['check', 'CheckResult', 'CaseResult', 'Failure', 'TARGETS', 'BOOK_TARGETS',
