@@ -45,6 +45,8 @@ def pool2d(X, pool_size, mode='max'):
     return Y
 '''
 
+WRONG_CORR2D = RIGHT.replace('K).sum()', 'K[::-1, ::-1]).sum()')
+
 CHEATS = {
     # writes a forged results file where the old worker wrote its own, then leaves
     'forge_results.py': '''
@@ -134,6 +136,25 @@ def corr2d(X, K):
     return X
 ''',
     # a neighbour that would shadow the package for later files
+    # overwrites the other students' files: in its folder, and in the grader's (via /proc)
+    'overwrite.py': '''
+import glob, os
+places = [".", "..", os.path.expanduser("~")]
+for pid in ("self", str(os.getppid())):
+    for link in ("cwd", "root"):
+        try:
+            places.append(os.readlink(f"/proc/{pid}/{link}"))
+        except OSError:
+            pass
+for place in places:
+    for path in glob.glob(os.path.join(place, "**", "*.py"), recursive=True)[:200]:
+        try:
+            open(path, "w").write("def corr2d(X, K):\\n    return X\\n")
+        except OSError:
+            pass
+def corr2d(X, K):
+    return X
+''',
     'd2l_ch6.py': '''
 def check(*a, **k):
     return True
@@ -160,6 +181,19 @@ def hostile(tmp_path_factory):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(POOL2D), nbformat.v4.new_code_cell(
         'from mxnet.gluon import nn\npool2d = nn.MaxPool2D(3, padding=1, strides=2)')])
     nbformat.write(nb, folder / 'rebound.ipynb')
+    # a notebook that rewrites every later cell, and leaves an IPython startup file behind
+    rewrite = ("ip = get_ipython()\n"
+               "ip.input_transformers_post.append(lambda lines: ['corr2d = lambda X, K: X\\n'])\n"
+               "import os\n"
+               "d = os.path.expanduser('~/.ipython/profile_default/startup')\n"
+               "os.makedirs(d, exist_ok=True)\n"
+               "open(os.path.join(d, '00-pass.py'), 'w').write('corr2d = None\\n')\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WRONG_CORR2D),
+                                         nbformat.v4.new_code_cell(rewrite),
+                                         nbformat.v4.new_code_cell('x = 1')])
+    nbformat.write(nb, folder / 'transformer.ipynb')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RIGHT)])
+    nbformat.write(nb, folder / 'zz_later.ipynb')
     return folder
 
 
@@ -175,16 +209,24 @@ def _passed_functions(result):
 
 
 def test_the_honest_submissions_pass(graded):
-    for name in ('a_right.py', 'z_after_shadow.py', 'UPPER.PY', 'alice/hw.py', 'rebound.ipynb'):
+    for name in ('a_right.py', 'z_after_shadow.py', 'UPPER.PY', 'alice/hw.py', 'rebound.ipynb',
+                 'zz_later.ipynb'):
         assert graded[name].passed, (name, graded[name])
     assert [c['name'] for c in graded['rebound.ipynb'].results] == ['pool2d']
 
 
 @pytest.mark.parametrize('name', ['forge_results.py', 'patch_grader.py', 'wrap_package.py',
                                   'partial_package.py', 'lambda_package.py', 'stack_walk.py',
-                                  'always_equal.py', 'daemon.py', 'network.py', 'd2l_ch6.py'])
+                                  'always_equal.py', 'daemon.py', 'network.py', 'd2l_ch6.py',
+                                  'overwrite.py', 'transformer.ipynb'])
 def test_no_cheat_passes(graded, name):
     assert not graded[name].passed, graded[name]
+
+
+def test_no_submission_touches_another(hostile, graded):
+    assert (hostile / 'a_right.py').read_text() == RIGHT
+    assert (hostile / 'z_after_shadow.py').read_text() == RIGHT
+    assert (hostile / 'alice' / 'hw.py').read_text() == RIGHT
 
 
 def test_the_package_answer_is_named(graded):
