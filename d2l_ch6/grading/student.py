@@ -19,6 +19,8 @@ import inspect
 import pathlib
 import sys
 
+from .targets import BOOK_SECTION
+
 __all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'signature_table',
            'student_notebook', 'write_exercises', 'add_exercises_parser']
 
@@ -93,12 +95,6 @@ def _check_call(name):
     from .targets import exercise_of
     number = exercise_of('net' if name == 'lenet' else name)
     return f'check({name}, exercise={number!r})' if number else f'check({name})'
-
-
-# The section where the book writes each helper; exercise functions belong to their exercise's.
-BOOK_SECTION = {'corr2d': '6.2', 'Conv2D': '6.2', 'comp_conv2d': '6.3', 'corr2d_multi_in': '6.4',
-                'corr2d_multi_in_out': '6.4', 'corr2d_multi_in_out_1x1': '6.4', 'pool2d': '6.5',
-                'lenet': '6.6', 'evaluate_accuracy_gpu': '6.6'}
 
 
 def _section_of(name):
