@@ -104,7 +104,7 @@ _BOOT = ('import sys; p = sys.argv[2]; sys.path[:] = [p] + [q for q in sys.path 
 class _Reader:
     """Read the results pipe to the end (at most limit bytes) in a thread."""
 
-    def __init__(self, fd, limit=256 * 2 ** 20):
+    def __init__(self, fd, limit=64 * 2 ** 20):
         self.fd, self.limit, self.data, self.too_long = fd, limit, bytearray(), False
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
@@ -124,8 +124,10 @@ class _Reader:
         os.close(self.fd)
 
 
-def _parse_results(data, nonce):
+def _parse_results(data, nonce, too_long=False):
     """The child's message, checked: {'status': ..., 'functions'|'message': ...}, or a ValueError."""
+    if too_long:
+        raise ValueError('more than 64 MB of results')
     try:
         msg = json.loads(bytes(data).decode('utf-8'))
     except (UnicodeDecodeError, ValueError) as e:
@@ -221,7 +223,7 @@ def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=Non
             return FileResult(str(path), status, seconds,
                               f'printed {tail.count / 2 ** 20:.1f} MB of output: stopped')
         try:
-            kind, message, functions = _parse_results(reader.data, nonce)
+            kind, message, functions = _parse_results(reader.data, nonce, reader.too_long)
         except ValueError as e:
             lines = [ln for ln in tail.text().splitlines() if ln.strip()]
             last = lines[-1] if lines else f'exited with status {proc.returncode}'
@@ -305,7 +307,7 @@ def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1, case_lim
     files = expand(paths)
     sandbox = Sandbox(hide=_folders_of(paths))
     results = [None] * len(files)
-    pool = ThreadPoolExecutor(max_workers=jobs)
+    pool, futures = ThreadPoolExecutor(max_workers=jobs), {}
     try:
         futures = {pool.submit(grade_file, f, timeout, sandbox=sandbox, case_limit=case_limit,
                                budget=3 * case_limit): i
@@ -317,7 +319,9 @@ def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1, case_lim
                 on_result(result)
     except BaseException:
         stop_all()
-        pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            future.cancel()
+        pool.shutdown(wait=True)
         raise
     pool.shutdown()
     return results
