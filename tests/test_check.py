@@ -523,3 +523,15 @@ def test_student_notebook_red_unchanged_green_filled_in(student_dir, tmp_path, s
     for name, text in green.items():
         passed, total = counts(text)
         assert passed == total > 0, (name, text)
+
+
+def test_one_registry_by_section():
+    """Every graded name has its cases in the table of the section that teaches it, and only there;
+    the child's list of names (grading/targets.py) is the same set."""
+    from d2l_ch6.grading.cases import SECTIONS
+    from d2l_ch6.grading.targets import BOOK_SECTION, exercise_of
+    names = [n for table in SECTIONS.values() for n in table]
+    assert sorted(names) == sorted(set(names)) == sorted(TARGETS)
+    for section, table in SECTIONS.items():
+        for name in table:
+            assert (BOOK_SECTION.get(name) or exercise_of(name).rsplit('.', 1)[0]) == section, name

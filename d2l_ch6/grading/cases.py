@@ -666,7 +666,8 @@ def _judge_activations(value, args, kwargs):
     return tuple(value), (H1, H2), None
 
 
-def _exercise_cases():
+def _exercises_6_1():
+    """Exercises 6.1.x: the cases of their functions."""
     C = {}
     C['conv1x1_as_dense'] = [
         Case('Conv2D(4, kernel_size=1, in_channels=3) with a bias, X (2, 3, 5, 6)',
@@ -707,6 +708,12 @@ def _exercise_cases():
              ref_full_conv, src, **F32)
         for fs, gs, s, src in (((4, 5), (2, 3), 122, 'random'), ((3, 3), (3, 3), 124, 'edge'),
                                ((1, 4), (3, 2), 126, 'edge'))]
+    return C
+
+
+def _exercises_6_2():
+    """Exercises 6.2.x: the cases of their functions."""
+    C = {}
     C['diagonal_image'] = [
         Case('n = 6', lambda: (6,), onp.tril(onp.ones((6, 6))), 'edge', atol=0, rtol=0),
         Case('n = 3', lambda: (3,), onp.tril(onp.ones((3, 3))), 'edge', atol=0, rtol=0)]
@@ -759,6 +766,12 @@ def _exercise_cases():
              judge=_judge_derivative, atol=1e-6, rtol=0) for d in (1, 2, 3, 4)]
     C['min_derivative_kernel_size'] = [
         Case(f'd = {d}', lambda d=d: (d,), d + 1, 'edge') for d in (0, 1, 2, 5)]
+    return C
+
+
+def _exercises_6_3():
+    """Exercises 6.3.x: the cases of their functions."""
+    C = {}
     C['last_example_output_shape'] = [
         Case('8x8, kernel (3, 5), padding (0, 1) per side, strides (3, 4)', lambda: (), (2, 2), 'book')]
     shapes = [((8, 8, 3, 3, 2, 2, 1, 1), 'book'), ((8, 8, 5, 3, 4, 2, 1, 1), 'book'),
@@ -784,6 +797,12 @@ def _exercise_cases():
                           ((8, 8, 3, 3, 2, 2, 2, 2, 1, 1), 144, 'edge'),
                           ((7, 9, 3, 5, 0, 2, 3, 4, 2, 3), 360, 'edge'),
                           ((12, 10, 1, 1, 0, 0, 3, 2, 4, 2), 160, 'edge'))]
+    return C
+
+
+def _exercises_6_4():
+    """Exercises 6.4.x: the cases of their functions."""
+    C = {}
     C['compose_kernels'] = [
         Case(f'2-D kernels {k1} then {k2}', lambda k1=k1, k2=k2, s=s: (rand(s, *k1), rand(s + 1, *k2)),
              _ref_compose, 'random', **F32)
@@ -840,6 +859,12 @@ def _exercise_cases():
              lambda: (_np().arange(16).reshape(1, 1, 4, 4), 2), onp.array(
                  [[[0, 2, 8, 10], [1, 3, 9, 11], [4, 6, 12, 14], [5, 7, 13, 15]]], dtype='float64'),
              'edge', kwargs={'strides': 2}, atol=0, rtol=0)]
+    return C
+
+
+def _exercises_6_5():
+    """Exercises 6.5.x: the cases of their functions."""
+    C = {}
     LAYERS = [((1, 1, 4, 4), 2, None, 0, 'edge'), ((2, 3, 6, 7), (2, 3), None, 0, 'random'),
               ((2, 2, 7, 7), 3, 2, 1, 'random'), ((1, 3, 5, 8), (3, 2), (1, 2), (1, 0), 'edge')]
     C['avg_pool_as_conv'] = [
@@ -888,23 +913,27 @@ def _exercise_cases():
         Case('tau = 0.001 is max pooling (within tau log 4)', lambda: (rand(242, 1, 1, 4, 4), 2, 1e-3),
              lambda X, p, t: ref_pool(X, (2, 2), onp.max, (2, 2)), 'edge', rtol=0,
              atol=1e-3 * math.log(4) + 1e-6)]
+    return C
+
+
+def _exercises_6_6():
+    """Exercises 6.6.x: the cases of their functions."""
+    C = {}
     C['conv_activations'] = [
         Case('the book\'s LeNet, two images: the two sigmoid convolution outputs', lambda: (),
              None, 'random', call='activations', judge=_judge_activations, rtol=1e-4, atol=1e-6)]
     return C
 
 
-CASES = {
-    'corr2d': _corr2d_cases(),
-    'Conv2D': _conv2d_cases(),
-    'comp_conv2d': _comp_conv2d_cases(),
-    'corr2d_multi_in': _multi_in_cases(),
-    'corr2d_multi_in_out': _multi_in_out_cases(),
-    'corr2d_multi_in_out_1x1': _1x1_cases(),
-    'pool2d': _pool_cases(),
-    'net': _lenet_cases('avg'),
-    'evaluate_accuracy_gpu': _accuracy_cases(),
-    'lenet_max': _lenet_cases('max'),
+# The tables, by the section that teaches each function: the book's helpers, then the exercises.
+SECTIONS = {
+    '6.1': _exercises_6_1(),
+    '6.2': {'corr2d': _corr2d_cases(), 'Conv2D': _conv2d_cases(), **_exercises_6_2()},
+    '6.3': {'comp_conv2d': _comp_conv2d_cases(), **_exercises_6_3()},
+    '6.4': {'corr2d_multi_in': _multi_in_cases(), 'corr2d_multi_in_out': _multi_in_out_cases(),
+            'corr2d_multi_in_out_1x1': _1x1_cases(), **_exercises_6_4()},
+    '6.5': {'pool2d': _pool_cases(), **_exercises_6_5()},
+    '6.6': {'net': _lenet_cases('avg'), 'evaluate_accuracy_gpu': _accuracy_cases(),
+            'lenet_max': _lenet_cases('max'), **_exercises_6_6()},
 }
-CASES.update(_exercise_cases())
-
+CASES = {name: cases for table in SECTIONS.values() for name, cases in table.items()}
