@@ -8,6 +8,12 @@ hand, or a reference computed here with plain numpy (sliding windows, loops)
 or a Gluon layer, never with the package function being graded. Tolerances are
 explicit on every case.
 
+The tables are split by section (``SECTIONS['6.2']``: the book's helpers of
+6.2, then the functions of exercises 6.2.x); ``CASES`` is their union. A case's
+inputs are plain data (arrays, numbers, tuples) that cross to the grader's
+child as such; where a call needs objects (a Gluon layer, a network, a data
+iterator) the case names the call (``calls.CALLS``) and its plain arguments.
+
 ``tests/test_*.py`` import these cases to test the package's own answers (and
 check the references against scipy where they can); ``d2l_ch6.grading`` runs
 the same cases on a student's code.
