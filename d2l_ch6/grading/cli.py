@@ -344,7 +344,10 @@ def exit_code(results):
 
 
 def report_rows(results):
-    """One row per file x function (or one per file that did not run or defines nothing)."""
+    """One row per file x function (or one per file that did not run or defines nothing).
+
+    passed and cases count the required cases; advice is named in detail when nothing fails.
+    """
     rows = []
     for r in results:
         if not r.ran or not r.results:
@@ -353,14 +356,18 @@ def report_rows(results):
                          'seconds': round(r.seconds, 1), 'detail': r.message})
             continue
         for c in r.results:
-            failing = [x for x in c['cases'] if x['status'] != 'pass']
+            required = [x for x in c['cases'] if x['status'] != 'advice']
+            failing = [x for x in required if x['status'] != 'pass']
+            advice = [x for x in c['cases'] if x['status'] == 'advice']
             detail = ''
             if failing:
                 f = failing[0]
                 detail = f"{f['case']}: {f['hint'] or f['got']}"
+            elif advice:
+                detail = f"advice ({advice[0]['case']}): {advice[0]['hint']}"
             rows.append({'file': r.path, 'function': c['name'], 'exercise': c['exercise'] or '',
                          'status': 'pass' if c['passed'] else 'fail',
-                         'passed': len(c['cases']) - len(failing), 'cases': len(c['cases']),
+                         'passed': len(required) - len(failing), 'cases': len(required),
                          'seconds': round(r.seconds, 1), 'detail': detail})
     return rows
 
