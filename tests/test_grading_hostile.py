@@ -7,9 +7,7 @@ The book's own listings, typed in as printed (``shared/book/chapter6.md``),
 pass every required case.
 """
 import csv
-import json
 import pathlib
-import re
 
 import pytest
 
@@ -301,18 +299,56 @@ def test_check_command_checks_paths_first(tmp_path, capsys):
 
 
 # --- the book's code, typed in as printed -------------------------------------------------------
+# Each listing as chapter6.md prints it (corr2d_multi_in_out_1x1 is split by a page break in the
+# extracted text; here it is whole). test_the_listings_are_the_books holds them to the book's text.
 
-def _listing(text, start):
-    """The code block of chapter6.md that contains the line `start`, up to its closing fence."""
-    lines = text.splitlines()
-    i = next(k for k, ln in enumerate(lines) if ln.startswith(start))
-    j = next(k for k in range(i, len(lines)) if lines[k].startswith('```'))
-    return '\n'.join(lines[i:j])
+BOOK_LISTINGS = {
+    'corr2d': """
+def corr2d(X, K):
+    \"\"\"Compute 2D cross-correlation.\"\"\"
+    h, w = K.shape
+    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+""",
+    'Conv2D': """
+class Conv2D(nn.Block):
+    def __init__(self, kernel_size, **kwargs):
+        super(Conv2D, self).__init__(**kwargs)
+        self.weight = self.params.get('weight', shape=kernel_size)
+        self.bias = self.params.get('bias', shape=(1,))
 
-
-# corr2d_multi_in_out_1x1 is split by a page break in the extracted book text; this is the
-# listing as the printed book shows it.
-BOOK_1X1 = '''
+    def forward(self, x):
+        return corr2d(x, self.weight.data()) + self.bias.data()
+""",
+    'comp_conv2d': """
+def comp_conv2d(conv2d, X):
+    conv2d.initialize()
+    # (1, 1) indicates that the batch size and the number of channels
+    # (described in later chapters) are both 1
+    X = X.reshape((1, 1) + X.shape)
+    Y = conv2d(X)
+    # Exclude the first two dimensions that do not interest us: batch and
+    # channel
+    return Y.reshape(Y.shape[2:])
+""",
+    'corr2d_multi_in': """
+def corr2d_multi_in(X, K):
+    # First, traverse along the 0th dimension (channel dimension) of X and K.
+    # Then, add them together by using * to turn the result list into a
+    # positional argument of the add_n function
+    return sum(d2l.corr2d(x, k) for x, k in zip(X, K))
+""",
+    'corr2d_multi_in_out': """
+def corr2d_multi_in_out(X, K):
+    # Traverse along the 0th dimension of K, and each time, perform
+    # cross-correlation operations with input X. All of the results are merged
+    # together using the stack function
+    return np.stack([corr2d_multi_in(X, k) for k in K])
+""",
+    'corr2d_multi_in_out_1x1': """
 def corr2d_multi_in_out_1x1(X, K):
     c_i, h, w = X.shape
     c_o = K.shape[0]
@@ -320,33 +356,75 @@ def corr2d_multi_in_out_1x1(X, K):
     K = K.reshape(c_o, c_i)
     Y = np.dot(K, X) # Matrix multiplication in the fully connected layer
     return Y.reshape(c_o, h, w)
-'''
+""",
+    'pool2d': """
+def pool2d(X, pool_size, mode='max'):
+    p_h, p_w = pool_size
+    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            if mode == 'max':
+                Y[i, j] = np.max(X[i: i + p_h, j: j + p_w])
+            elif mode == 'avg':
+                Y[i, j] = X[i: i + p_h, j: j + p_w].mean()
+    return Y
+""",
+    'net': """
+net = nn.Sequential()
+net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
+        nn.AvgPool2D(pool_size=2, strides=2),
+        nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
+        nn.AvgPool2D(pool_size=2, strides=2),
+        # Dense will transform the input of the shape (batch size, channel,
+        # height, width) into the input of the shape (batch size,
+        # channel * height * width) automatically by default
+        nn.Dense(120, activation='sigmoid'),
+        nn.Dense(84, activation='sigmoid'),
+        nn.Dense(10))
+""",
+    'evaluate_accuracy_gpu': """
+def evaluate_accuracy_gpu(net, data_iter, ctx=None):
+    if not ctx: # Query the first device the first parameter is on
+        ctx = list(net.collect_params().values())[0].list_ctx()[0]
+    metric = d2l.Accumulator(2) # num_corrected_examples, num_examples
+    for X, y in data_iter:
+        X, y = X.as_in_context(ctx), y.as_in_context(ctx)
+        metric.add(d2l.accuracy(net(X), y), y.size)
+    return metric[0]/metric[1]
+""",
+}
+
+
+def _words(text):
+    return ' '.join(text.split())
+
+
+def test_the_listings_are_the_books():
+    if not BOOK.is_file():
+        pytest.skip(f'the book text is not at {BOOK}')
+    book = _words(BOOK.read_text())
+    for name, listing in BOOK_LISTINGS.items():
+        if name == 'corr2d_multi_in_out_1x1':  # split by the page break: its two halves
+            head, tail = listing.split('    X = X.reshape', 1)
+            assert _words(head) in book and _words('X = X.reshape' + tail) in book
+        else:
+            assert _words(listing) in book, name
 
 
 @pytest.fixture(scope='module')
 def book_namespace():
-    if not BOOK.is_file():
-        pytest.skip(f'the book text is not at {BOOK}')
-    text = BOOK.read_text()
+    """The listings run where the book runs them: `d2l` is d2l 1.0's d2l.mxnet (the book's
+    `import d2l` of its own 0.x package)."""
     from d2l import mxnet as d2l
     from mxnet import autograd, np, npx  # noqa: F401
     from mxnet.gluon import nn
     ns = {'np': np, 'npx': npx, 'nn': nn, 'd2l': d2l, 'autograd': autograd}
-    for start in ('def corr2d(X, K):', 'class Conv2D(nn.Block):', 'def comp_conv2d(conv2d, X):',
-                  'def corr2d_multi_in(X, K):', 'def corr2d_multi_in_out(X, K):',
-                  "def pool2d(X, pool_size, mode='max'):", 'net = nn.Sequential()',
-                  'def evaluate_accuracy_gpu(net, data_iter, ctx=None):'):
-        code = _listing(text, start)
-        if start.startswith('net = '):
-            code = code.split('\n\n')[0] if '\n\n' in code else code
-        exec(code, ns)
-    exec(BOOK_1X1, ns)
+    for listing in BOOK_LISTINGS.values():
+        exec(listing, ns)
     return ns
 
 
-@pytest.mark.parametrize('name', ['corr2d', 'Conv2D', 'comp_conv2d', 'corr2d_multi_in',
-                                  'corr2d_multi_in_out', 'corr2d_multi_in_out_1x1', 'pool2d',
-                                  'net', 'evaluate_accuracy_gpu'])
+@pytest.mark.parametrize('name', list(BOOK_LISTINGS))
 def test_the_books_listings_pass(book_namespace, name):
     result = check(book_namespace[name], name=name)
     assert result.passed, repr(result)
