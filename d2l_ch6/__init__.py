@@ -49,9 +49,8 @@ from .data import *  # noqa: E402,F401,F403
 from .explorer import *  # noqa: E402,F401,F403
 from .editions import *  # noqa: E402,F401,F403  (train_ch6: later editions' names)
 
-# Students' self-check (d2l_ch6/check.py): `from d2l_ch6 import check` gives the function,
-# as `lenet` does; the module stays importable as d2l_ch6.check.
-from .check import check  # noqa: E402,F401
+# Students' self-check (d2l_ch6/grading/): `from d2l_ch6 import check` gives the function.
+from .grading import check  # noqa: E402,F401
 
 __version__ = '0.1.0'
 

@@ -6,10 +6,10 @@ import sys
 import time
 
 from . import data
-from .cli_check import add_check_parser
+from .grading.cli import add_check_parser
 from .cli_train import add_train_parser
 from .doctor import add_doctor_parser
-from .exercises import add_exercises_parser
+from .grading.student import add_exercises_parser
 from .notebooks import add_notebooks_parser
 from .site import add_site_parser
 

@@ -60,7 +60,7 @@ def tmp_path_str(tmp_path):
 
 def case_params(*names):
     """pytest params (name, case) for the cases of d2l_ch6.cases that grade these functions."""
-    from d2l_ch6.cases import CASES
+    from d2l_ch6.grading.cases import CASES
     return [pytest.param(name, case, id=f'{name}[{i}]')
             for name in names for i, case in enumerate(CASES[name])]
 

@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from conftest import case_params
 from d2l_ch6 import convolutions
-from d2l_ch6.cases import CASES, EXERCISES, assert_case
+from d2l_ch6.grading.cases import CASES, EXERCISES, assert_case
 
 from d2l_ch6.convolutions import (
     Conv1D, Conv2D, conv1x1_as_dense, conv2d_autograd_error, conv2d_full, corr1d, corr2d,
@@ -51,7 +51,7 @@ def test_corr2d_cases(fn, name, case):
 
 
 @pytest.mark.parametrize('name, case', [p for p in case_params('corr2d', 'corr2d_matmul')
-                                         if not (p.values[1].raises or p.values[1].run)])
+                                         if not (p.values[1].raises or p.values[1].call)])
 def test_corr2d_case_references_are_scipys(name, case):
     """Every expected value of a corr2d case (printed by the book, or numpy's sliding windows)
     equals scipy.signal.correlate2d(mode='valid') on the case's inputs."""

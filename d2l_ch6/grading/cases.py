@@ -8,15 +8,26 @@ hand, or a reference computed here with plain numpy (sliding windows, loops)
 or a Gluon layer, never with the package function being graded. Tolerances are
 explicit on every case.
 
+The tables are split by section (``SECTIONS['6.2']``: the book's helpers of
+6.2, then the functions of exercises 6.2.x); ``CASES`` is their union. A case's
+inputs are plain data (arrays, numbers, tuples) that cross to the grader's
+child as such; where a call needs objects (a Gluon layer, a network, a data
+iterator) the case names the call (``calls.CALLS``) and its plain arguments.
+
 ``tests/test_*.py`` import these cases to test the package's own answers (and
-check the references against scipy where they can); ``d2l_ch6.check`` runs
+check the references against scipy where they can); ``d2l_ch6.grading`` runs
 the same cases on a student's code.
 """
 import dataclasses
+import json
 import math
 from typing import Any, Callable
 
 import numpy as onp
+
+from .targets import ALIASES, BOOK_TARGETS, EXERCISES  # noqa: F401
+from .calls import (RemoteError, _np, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
+                    conv1x1_layer, decode, encode, lenet_weights, make_net, observe, rand)
 
 __all__ = ['Case', 'CASES', 'EXERCISES', 'ALIASES', 'run_case', 'assert_case', 'compare',
            'as_numpy']
@@ -31,8 +42,13 @@ class Case:
     inputs() returns fresh positional arguments on every call (arrays are
     built anew, so a function that writes into its input cannot spoil the
     next case). expected is a value or a callable of those arguments. raises
-    lists the exception types bad input must raise instead. run, when given,
-    is ``run(fn, args, kwargs) -> got`` for calls that are not ``fn(*args)``.
+    lists the exception types bad input must raise instead; such a case is
+    advice (reported on its own line, never a failure) unless ``required``
+    (an exercise asks for it). call names how the grader calls fn
+    (``calls.CALLS``, default ``fn(*args, **kwargs)``); it runs where the
+    student's code runs and returns plain data. judge, when given, is
+    ``judge(value, args, kwargs) -> (got, want, alts)``: it runs in the
+    grader, for calls whose expected value depends on what the call built.
     """
     label: str
     inputs: Callable[[], tuple]
@@ -42,50 +58,67 @@ class Case:
     rtol: float = 1e-5
     atol: float = 1e-5
     raises: tuple = ()
-    run: Callable = None
+    call: str = None
+    judge: Callable = None
+    required: bool = False
+
+    @property
+    def advice(self):
+        """True for a robustness case that is reported as advice, not graded."""
+        return bool(self.raises) and not self.required
 
     def want(self, args):
         """Return the expected value for these arguments."""
         return self.expected(*args) if callable(self.expected) else self.expected
 
 
-def as_numpy(value):
-    """Turn mxnet arrays (also inside tuples, lists and dicts) into numpy arrays."""
-    if hasattr(value, 'asnumpy'):
-        return value.asnumpy()
-    if isinstance(value, dict):
-        return {k: as_numpy(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(as_numpy(v) for v in value)
-    return value
+def settle(case, args, observation):
+    """Turn what a call gave (plain data) into (got, want, alts, error); runs in the grader.
+
+    A judge that cannot read what came (a student's value of the wrong kind)
+    makes it a failing case with that value as got.
+    """
+    if 'error' in observation:
+        from .calls import error_from
+        return None, None, None, error_from(observation['error'])
+    got = decode(observation['value'])
+    if case.judge is None:
+        return got, case.want(args), None, None
+    try:
+        got, want, alts = case.judge(got, args, case.kwargs)
+    except Exception as e:  # the value is not what the call should give
+        return got, _JudgeFailed(f'{type(e).__name__}: {e}'), None, None
+    return got, case.want(args) if want is None else want, alts, None
+
+
+class _JudgeFailed:
+    """The expected value when what came back could not be read at all."""
+
+    def __init__(self, why):
+        self.why = why
+
+    def __repr__(self):
+        return f'(could not be read: {self.why})'
 
 
 def run_case(case, fn):
-    """Call fn on the case's inputs; return (args, got, expected), got converted to numpy.
-
-    A case without an expected value has a run that returns (got, expected):
-    the reference needs what the call built (a network's weights).
-    """
+    """Call fn on the case's inputs as the grader does; return (args, got, want, error)."""
     args = case.inputs()
-    got = case.run(fn, args, case.kwargs) if case.run else fn(*args, **case.kwargs)
-    if case.expected is None and case.run:
-        got, want = got[:2]
-        if want is None:
-            want = 'a LeNet with the book\'s 10 parameter arrays (5 weights, 5 biases)'
-    else:
-        want = case.want(args)
-    return args, as_numpy(got), want
+    observation = observe(fn, case.call, args, case.kwargs)
+    observation = json.loads(json.dumps(observation))  # exactly what crosses from a child
+    got, want, alts, error = settle(case, args, observation)
+    return args, got, want, error
 
 
 def assert_case(case, fn):
     """Raise AssertionError unless fn passes the case: how the package's tests use a case."""
+    args, got, want, error = run_case(case, fn)
     if case.raises:
-        try:
-            run_case(case, fn)
-        except case.raises:
+        if error is not None and error.is_a(*(t.__name__ for t in case.raises)):
             return
         raise AssertionError(f'{case.label}: expected {case.raises} to be raised')
-    args, got, want = run_case(case, fn)
+    if error is not None:
+        raise AssertionError(f'{case.label}: {error.type_name}: {error.message}{error.where}')
     why = compare(got, want, case.rtol, case.atol)
     if why:
         raise AssertionError(f'{case.label}: {why}')
@@ -214,23 +247,6 @@ def ref_lenet(params, X, pool='avg', act=None):
 
 # --- inputs ----------------------------------------------------------------------
 
-def _np():
-    from mxnet import np
-    return np
-
-
-def arr(values, dtype='float32'):
-    """An mxnet array of the given values."""
-    return _np().array(onp.asarray(values), dtype=dtype)
-
-
-def rand(seed, *shape, low=None):
-    """Seeded standard-normal float32 mxnet array (uniform in [0, 1) when low is 'uniform')."""
-    rng = onp.random.default_rng(seed)
-    values = rng.uniform(size=shape) if low == 'uniform' else rng.normal(size=shape)
-    return arr(values)
-
-
 def book_X3():
     """Fig. 6.2.1's input, 0..8 as 3x3."""
     return arr([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
@@ -259,18 +275,6 @@ def book_multi_X_K():
 
 def _pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def _grad_wrt_K(fn, args, kwargs):
-    """Return fn's output and the gradient of its sum with respect to the kernel (args[1])."""
-    from mxnet import autograd
-    X, K = args
-    K.attach_grad()
-    with autograd.record():
-        Y = fn(X, K, **kwargs)
-        loss = Y.sum()
-    loss.backward()
-    return Y, K.grad
 
 
 def _ref_grad_corr(X, K):
@@ -308,61 +312,52 @@ def _corr2d_cases():
     ]
 
 
-def _run_conv2d_block(weight, bias, X):
-    """Build the student's Conv2D with weight's shape, set weight and bias, apply it to X."""
-    def run(cls, args, kwargs):
-        layer = cls(kernel_size=tuple(weight.shape))
-        layer.initialize()
-        layer.weight.set_data(arr(weight))
-        layer.bias.set_data(arr([bias]))
-        return layer(X())
-    return run
-
-
-def _run_conv2d_params(cls, args, kwargs):
-    layer = cls(kernel_size=(2, 3))
-    layer.initialize()
-    return {'weight': tuple(layer.weight.data().shape), 'bias': tuple(layer.bias.data().shape)}
-
-
 def _conv2d_cases():
     W = onp.random.default_rng(21).normal(size=(2, 3))
-    X = lambda: rand(22, 4, 5)  # noqa: E731
     return [
         Case('parameters of Conv2D(kernel_size=(2, 3)): weight (2, 3), bias (1,)', lambda: (),
-             {'weight': (2, 3), 'bias': (1,)}, 'book', run=_run_conv2d_params),
-        Case('kernel_size (1, 2), weight [[1, -1]], bias 0.5, on the edge image', lambda: (),
-             edge_map() + 0.5, 'book', run=_run_conv2d_block(onp.array([[1., -1.]]), 0.5, edge_image),
-             atol=1e-6, rtol=0),
-        Case('kernel_size (2, 3), random weight, bias -0.25, on a 4x5 input', lambda: (),
-             lambda: ref_corr2d(X(), W) - 0.25, 'edge', run=_run_conv2d_block(W, -0.25, X), **F32),
+             {'weight': (2, 3), 'bias': (1,)}, 'book', call='conv2d_params'),
+        Case('kernel_size (1, 2), weight [[1, -1]], bias 0.5, on the edge image',
+             lambda: (arr([[1., -1.]]), 0.5, edge_image()), lambda W_, b, X_: edge_map() + b,
+             'book', call='conv2d_block', atol=1e-6, rtol=0),
+        Case('kernel_size (2, 3), random weight, bias -0.25, on a 4x5 input',
+             lambda: (arr(W), -0.25, rand(22, 4, 5)), lambda W_, b, X_: ref_corr2d(X_, W_) + b,
+             'edge', call='conv2d_block', **F32),
     ]
 
 
-def _run_comp_conv2d(kernel_size, padding, strides, n=(8, 8)):
-    """Call fn(conv2d, X) with a fresh Gluon layer; return (shape, equals the layer's own output)."""
-    def run(fn, args, kwargs):
-        from mxnet.gluon import nn
-        from mxnet import random as mx_random
-        mx_random.seed(5)
-        conv2d = nn.Conv2D(1, kernel_size=kernel_size, padding=padding, strides=strides)
-        X = rand(31, *n, low='uniform')
-        Y = as_numpy(fn(conv2d, X))
-        direct = conv2d(X.reshape(1, 1, *n)).asnumpy()[0, 0]
-        same = Y.shape == direct.shape and bool(onp.allclose(Y, direct, rtol=1e-5, atol=1e-6))
-        return tuple(Y.shape), same
-    return run
+def _judge_comp_conv2d(value, args, kwargs):
+    """(shape, equals the layer's own output): the layer's weights came back with the output."""
+    kernel_size, padding, strides, n = args
+    Y, weight, bias = value['Y'], value['weight'], value['bias']
+    X = _n(rand(31, *n, low='uniform'))[None, None]
+    direct = ref_conv_batch(X, weight, _pair(padding), _pair(strides))[0, 0] + float(_n(bias).ravel()[0])
+    same = (tuple(Y.shape) == direct.shape
+            and bool(onp.allclose(_n(Y), direct, rtol=1e-5, atol=1e-6)))
+    return (tuple(Y.shape), same), None, None
 
 
 def _comp_conv2d_cases():
     book = [(3, 1, 1, (8, 8)), ((5, 3), (2, 1), 1, (8, 8)), (3, 1, 2, (4, 4)),
             ((3, 5), (0, 1), (3, 4), (2, 2))]
     cases = [Case(f'nn.Conv2D(1, kernel_size={k}, padding={p}, strides={s}) on 8x8: '
-                  f'(shape, equals the layer\'s output)', lambda: (), (shape, True), 'book',
-                  run=_run_comp_conv2d(k, p, s)) for k, p, s, shape in book]
+                  f'(shape, equals the layer\'s output)', (lambda k, p, s: lambda: (k, p, s, (8, 8)))(k, p, s),
+                  (shape, True), 'book', call='comp_conv2d', judge=_judge_comp_conv2d)
+             for k, p, s, shape in book]
     cases.append(Case('kernel_size (2, 4), no padding, on 5x9: (shape, equals the layer\'s output)',
-                      lambda: (), ((4, 6), True), 'edge', run=_run_comp_conv2d((2, 4), 0, 1, (5, 9))))
+                      lambda: ((2, 4), 0, 1, (5, 9)), ((4, 6), True), 'edge', call='comp_conv2d',
+                      judge=_judge_comp_conv2d))
+    for c in cases:
+        c.judge = _with_want(c.expected, _judge_comp_conv2d)
     return cases
+
+
+def _with_want(want, judge):
+    """A judge that keeps the case's fixed expected value."""
+    def run(value, args, kwargs):
+        got, _, alts = judge(value, args, kwargs)
+        return got, want, alts
+    return run
 
 
 def _multi_in_cases():
@@ -439,95 +434,39 @@ BOOK_TABLE = [('conv', (1, 6, 28, 28)), ('pool', (1, 6, 14, 14)), ('conv', (1, 1
               ('pool', (1, 16, 5, 5)), ('dense', (1, 120)), ('dense', (1, 84)), ('dense', (1, 10))]
 
 
-def make_net(obj):
-    """Return an initialised network from a net or a function returning one (the package's addition)."""
-    from mxnet import init
-    is_net = hasattr(obj, 'collect_params') and not isinstance(obj, type)
-    net = obj if is_net else obj()
-    if not hasattr(net, 'collect_params') or isinstance(net, type):
-        raise TypeError(f'net must be a Gluon Block (or a function returning one), '
-                        f'got {type(net).__name__}')
-    params = list(net.collect_params().values())
-    if any(p._data is None and p._deferred_init == () for p in params):
-        net.initialize(init.Xavier())
-    return net
-
-
-def _layer_shapes(obj, args, kwargs):
-    """Pass one 28x28 image through the net layer by layer; return [(kind, shape)]."""
-    from mxnet import random as mx_random
-    net = make_net(obj)
-    mx_random.seed(0)
-    X = rand(81, 1, 1, 28, 28, low='uniform')
-    rows = []
-    for layer in net:
-        X = layer(X)
-        kind = type(layer).__name__.lower()
-        kind = 'pool' if 'pool' in kind else 'conv' if 'conv' in kind else kind
-        rows.append((kind, tuple(X.shape)))
-    return rows
-
-
-def _param_count(obj, args, kwargs):
-    net = make_net(obj)
-    net(rand(82, 1, 1, 28, 28, low='uniform'))
-    return sum(int(onp.prod(p.shape)) for p in net.collect_params().values())
-
-
-def _lenet_forward(pool):
-    """Set seeded weights, return (net output, numpy reference output) on 2 images."""
-    def run(obj, args, kwargs):
-        net = make_net(obj)
+def _judge_lenet(pool):
+    """The net's output against the numpy LeNet with the same seeded weights."""
+    def judge(value, args, kwargs):
+        got, shapes = value['output'], value['shapes']
+        if len(shapes) != 10:
+            return got, 'a LeNet with the book\'s 10 parameter arrays (5 weights, 5 biases)', {}
+        P = lenet_weights(shapes, 84)
         X = rand(83, 2, 1, 28, 28, low='uniform')
-        net(X)
-        params = list(net.collect_params().values())
-        rng = onp.random.default_rng(84)
-        for p in params:
-            p.set_data(arr(rng.uniform(-0.5, 0.5, size=p.shape)))
-        got = as_numpy(net(X))
-        if len(params) != 10:
-            return got, None, {}
-        P = [p.data() for p in params]
         other = 'max' if pool == 'avg' else 'avg'
         alts = {'pooling': ref_lenet(P, X, other)[0],
                 'relu': ref_lenet(P, X, pool, act=lambda x: onp.maximum(x, 0))[0]}
         return got, ref_lenet(P, X, pool)[0], alts
-    return run
+    return judge
 
 
 def _lenet_cases(pool):
     name = 'average' if pool == 'avg' else 'max'
     return [
         Case('Section 6.6.1: layer-by-layer output shapes of one 28x28 image', lambda: (),
-             BOOK_TABLE, 'book', run=_layer_shapes),
-        Case('Section 6.6.1: parameter count', lambda: (), 61706, 'book', run=_param_count),
+             BOOK_TABLE, 'book', call='layer_shapes'),
+        Case('Section 6.6.1: parameter count', lambda: (), 61706, 'book', call='param_count'),
         Case(f'output on two images equals the book\'s LeNet (sigmoid, {name} pooling) '
-             f'with the same weights', lambda: (), None, 'random', run=_lenet_forward(pool),
+             f'with the same weights', lambda: (), None, 'random', call='lenet_forward',
+             judge=_judge_lenet(pool),
              rtol=1e-4, atol=1e-5),
     ]
 
 
-def _tiny_classifier():
-    """A Dense(4) net on 3 features with fixed weights: predicts argmax(W x)."""
-    from mxnet.gluon import nn
-    net = nn.Dense(4, in_units=3, use_bias=False)
-    net.initialize()
-    W = onp.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, -1]], dtype='float32')
-    net.weight.set_data(arr(W))
-    return net
-
-
-def _accuracy_data(sizes, seed):
-    """Batches of the given sizes, the exact fraction the tiny classifier gets right, and wrong ways to count."""
-    rng = onp.random.default_rng(seed)
-    n = sum(sizes)
-    X = rng.normal(size=(n, 3)).astype('float32')
-    pred = onp.argmax(X @ onp.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, -1]]).T, axis=1)
-    y = onp.where(rng.uniform(size=n) < 0.6, pred, (pred + 1) % 4).astype('int32')
-    batches, lo = [], 0
-    for b in sizes:
-        batches.append((X[lo:lo + b], y[lo:lo + b]))
-        lo += b
+def _judge_accuracy(value, args, kwargs):
+    """The exact fraction the tiny classifier gets right, and the wrong ways to count it."""
+    sizes, seed, kind = args
+    batches, pred = accuracy_batches(sizes, seed)
+    y = onp.concatenate([b[1] for b in batches])
     right = pred == y
     per_batch, lo = [], 0
     for b in sizes:
@@ -535,52 +474,23 @@ def _accuracy_data(sizes, seed):
         lo += b
     alts = {'batch mean': float(onp.mean(per_batch)), 'count': float(right.sum()),
             'last batch': float(per_batch[-1])}
-    return batches, float(right.sum()) / n, alts
-
-
-def _run_accuracy(sizes, seed, kind):
-    def run(fn, args, kwargs):
-        batches, want, alts = _accuracy_data(sizes, seed)
-        if kind == 'list':
-            data = [(arr(X), arr(y, 'int32')) for X, y in batches]
-        else:
-            from .data import DataIter
-            data = DataIter(onp.concatenate([X for X, _ in batches]),
-                            onp.concatenate([y for _, y in batches]), sizes[0])
-        return fn(_tiny_classifier(), data), want, alts
-    return run
+    return value, float(right.sum()) / sum(sizes), alts
 
 
 def _accuracy_cases():
     cases = []
     for sizes, seed, kind, source in (((4, 4, 2), 91, 'list', 'edge'), ((5, 5, 5), 92, 'list', 'random'),
                                       ((3, 3, 3, 1), 93, 'DataIter', 'edge')):
-        cases.append(Case(f'tiny Dense(4) classifier, {kind} of batches of sizes {sizes}', lambda: (),
-                          None, source, run=_run_accuracy(sizes, seed, kind), rtol=1e-6, atol=1e-6))
+        cases.append(Case(f'tiny Dense(4) classifier, {kind} of batches of sizes {sizes}',
+                          (lambda a: lambda: a)((sizes, seed, kind)), None, source, call='accuracy',
+                          judge=_judge_accuracy, rtol=1e-6, atol=1e-6))
     return cases
 
 
 # --- the exercises -------------------------------------------------------------------
 
-def _run_conv1x1(fn, args, kwargs):
-    conv, X = args
-    return fn(conv, X)
-
-
-def _conv1x1_inputs(seed, c_i, c_o):
-    def make():
-        from mxnet import init
-        from mxnet.gluon import nn
-        from mxnet import random as mx_random
-        mx_random.seed(seed)
-        conv = nn.Conv2D(c_o, kernel_size=1, in_channels=c_i)
-        conv.initialize(init.Normal(1.0))
-        conv.bias.set_data(arr(onp.linspace(-0.3, 0.4, c_o)))
-        return conv, rand(seed, 2, c_i, 5, 6)
-    return make
-
-
-def _conv1x1_ref(conv, X):
+def _conv1x1_ref(seed, c_i, c_o):
+    conv, X = conv1x1_layer(seed, c_i, c_o)
     W = _n(conv.weight.data())[:, :, 0, 0]
     return onp.einsum('oc,nchw->nohw', W, _n(X)) + _n(conv.bias.data())[None, :, None, None]
 
@@ -605,17 +515,6 @@ def ref_corr2d_same(X, K):
     return ref_corr2d(ref_pad_zeros(X, k_h - 1, k_w - 1), K)
 
 
-def _corr1d_with_grad(fn, args, kwargs):
-    from mxnet import autograd
-    x, k = args
-    k.attach_grad()
-    with autograd.record():
-        y = fn(x, k)
-        s = y.sum()
-    s.backward()
-    return y, k.grad
-
-
 def _ref_corr1d_grad(x, k):
     x, k = _n(x), _n(k)
     n = len(x) - len(k) + 1
@@ -627,9 +526,11 @@ def _diag_maps(X, K):
     return {'X': onp.eye(n, n - 1), 'X.T': -onp.eye(n, n - 1, k=-1), 'K.T': -onp.eye(n - 1, n, k=1)}
 
 
-def _run_autograd_error(fn, args, kwargs):
-    err = fn()
-    return isinstance(err, RuntimeError), 'Inplace operations' in str(err)
+def _judge_autograd_error(value, args, kwargs):
+    """(is a RuntimeError, about in-place operations) for the exception the function returned."""
+    is_error = isinstance(value, RemoteError)
+    return ((is_error and value.is_a('RuntimeError'),
+             is_error and 'Inplace operations' in value.message), None, None)
 
 
 def _ref_im2col(X, kernel_shape):
@@ -652,20 +553,19 @@ def _ref_kernel_matrix(K, input_shape):
 
 
 def _apply_kernel(x_values):
-    """Run fn() for a kernel and return its cross-correlation with the row x_values (numpy)."""
-    def run(fn, args, kwargs):
-        K = _n(fn(*args))
+    """Judge a kernel by its cross-correlation with the row x_values."""
+    def judge(value, args, kwargs):
+        K = _n(value)
         if K.ndim != 2:
             raise ValueError(f'the kernel must be a 2-D (1, k) array, got shape {K.shape}')
-        return ref_corr2d(onp.asarray(x_values, dtype='float64')[None, :], K)
-    return run
+        return ref_corr2d(onp.asarray(x_values, dtype='float64')[None, :], K), None, None
+    return judge
 
 
-def _run_laplacian(fn, args, kwargs):
-    K = _n(fn())
+def _judge_laplacian(value, args, kwargs):
     i, j = onp.mgrid[0:7, 0:8].astype('float64')
     F = i ** 3 + i * j ** 2 - 2 * j ** 3 + i ** 2
-    return ref_corr2d(F, K)
+    return ref_corr2d(F, _n(value)), None, None
 
 
 def _laplacian_expected():
@@ -673,11 +573,10 @@ def _laplacian_expected():
     return (8 * i - 12 * j + 2)[1:-1, 1:-1]
 
 
-def _run_derivative(fn, args, kwargs):
+def _judge_derivative(value, args, kwargs):
     (d,) = args
-    K = _n(fn(d))
     x = onp.arange(12.)
-    return ref_corr2d((x ** d + 3 * x ** max(d - 1, 0) - 1)[None, :], K)
+    return ref_corr2d((x ** d + 3 * x ** max(d - 1, 0) - 1)[None, :], _n(value)), None, None
 
 
 def _conv_shape_gluon(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
@@ -702,22 +601,18 @@ def _ref_compose(K1, K2):
                                  for i in range(K1.shape[1])]) for o in range(K2.shape[0])])
 
 
-def _run_compare_1x1(fn, args, kwargs):
-    diff, identical = fn(*args)
-    return bool(float(diff) < 1e-6), bool(identical) == (float(diff) == 0.0)
+def _judge_compare_1x1(value, args, kwargs):
+    diff, identical = value
+    return (bool(float(diff) < 1e-6), bool(identical) == (float(diff) == 0.0)), None, None
 
 
-def _run_avg_conv(c, pool_size, strides, padding, seed, shape):
-    def run(fn, args, kwargs):
-        X = rand(seed, *shape)
-        layer = fn(c, pool_size, strides, padding)
-        got = layer(X)
-        want = _gluon_pool('avg', X, pool_size, strides, padding)
-        p_h, p_w = _pair(pool_size)
-        alts = {'sum': want * p_h * p_w, 'channels': onp.broadcast_to(
-            want.sum(axis=1, keepdims=True), want.shape)}
-        return got, want, alts
-    return run
+def _judge_avg_conv(value, args, kwargs):
+    c, pool_size, strides, padding, seed, shape = args
+    want = _gluon_pool('avg', rand(seed, *shape), pool_size, strides, padding)
+    p_h, p_w = _pair(pool_size)
+    alts = {'sum': want * p_h * p_w, 'channels': onp.broadcast_to(
+        want.sum(axis=1, keepdims=True), want.shape)}
+    return value, want, alts
 
 
 def _gluon_pool(kind, X, pool_size, strides, padding):
@@ -756,9 +651,8 @@ def _ref_conv_and_grad(X, K):
     return ref_conv_batch(Xn, Kn), onp.broadcast_to(G, Kn.shape).copy()
 
 
-def _run_max_vs_avg(fn, args, kwargs):
-    out = fn(*args)
-    return {k: tuple(v) for k, v in out.items()}
+def _judge_max_vs_avg(value, args, kwargs):
+    return {k: tuple(v) for k, v in value.items()}, _ref_max_vs_avg(*args), None
 
 
 def _ref_lse(X, pool_size, temperature, strides=None):
@@ -770,26 +664,22 @@ def _ref_lse(X, pool_size, temperature, strides=None):
                                                                           keepdims=True)))[..., 0, 0]
 
 
-def _run_activations(fn, args, kwargs):
-    from .lenet import lenet
-    net = make_net(lenet)
-    X = rand(101, 2, 1, 28, 28, low='uniform')
-    net(X)
-    rng = onp.random.default_rng(102)
-    for p in net.collect_params().values():
-        p.set_data(arr(rng.uniform(-0.5, 0.5, size=p.shape)))
-    got = [as_numpy(A) for A in fn(net, X, **kwargs)]
-    _, H1, H2 = ref_lenet([p.data() for p in net.collect_params().values()], X)
-    return tuple(got), (H1, H2)
+def _judge_activations(value, args, kwargs):
+    """The two sigmoid convolution outputs of the book's LeNet with the seeded weights."""
+    shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,),
+              (10, 84), (10,)]
+    _, H1, H2 = ref_lenet(lenet_weights(shapes, 102), rand(101, 2, 1, 28, 28, low='uniform'))
+    return tuple(value), (H1, H2), None
 
 
-def _exercise_cases():
+def _exercises_6_1():
+    """Exercises 6.1.x: the cases of their functions."""
     C = {}
     C['conv1x1_as_dense'] = [
         Case('Conv2D(4, kernel_size=1, in_channels=3) with a bias, X (2, 3, 5, 6)',
-             _conv1x1_inputs(111, 3, 4), _conv1x1_ref, 'random', **F32),
+             lambda: (111, 3, 4), _conv1x1_ref, 'random', call='conv1x1', **F32),
         Case('Conv2D(2, kernel_size=1, in_channels=1), X (2, 1, 5, 6)',
-             _conv1x1_inputs(112, 1, 2), _conv1x1_ref, 'edge', **F32)]
+             lambda: (112, 1, 2), _conv1x1_ref, 'edge', call='conv1x1', **F32)]
     C['translate'] = [
         Case(f'shift a 5x6 image by ({d_h}, {d_w})', lambda d_h=d_h, d_w=d_w: (rand(113, 5, 6), d_h, d_w),
              ref_translate, 'edge', atol=0, rtol=0)
@@ -815,7 +705,7 @@ def _exercise_cases():
              lambda x, k: onp.correlate(_n(x), _n(k), mode='valid'), 'edge', **F32),
         Case('differentiable in k: d sum(y) / d k[a] = sum of x[a:a + n_out]',
              lambda: (rand(120, 10), rand(121, 3)), _ref_corr1d_grad, 'edge',
-             run=_corr1d_with_grad, **F32)]
+             call='grad', **F32)]
     C['receptive_field'] = [
         Case(f'{n} layer(s) of width {k}', lambda n=n, k=k: (n, k), v,
              'edge') for n, k, v in ((3, 3, 7), (1, 5, 5), (4, 2, 5), (10, 1, 1))]
@@ -824,6 +714,12 @@ def _exercise_cases():
              ref_full_conv, src, **F32)
         for fs, gs, s, src in (((4, 5), (2, 3), 122, 'random'), ((3, 3), (3, 3), 124, 'edge'),
                                ((1, 4), (3, 2), 126, 'edge'))]
+    return C
+
+
+def _exercises_6_2():
+    """Exercises 6.2.x: the cases of their functions."""
+    C = {}
     C['diagonal_image'] = [
         Case('n = 6', lambda: (6,), onp.tril(onp.ones((6, 6))), 'edge', atol=0, rtol=0),
         Case('n = 3', lambda: (3,), onp.tril(onp.ones((3, 3))), 'edge', atol=0, rtol=0)]
@@ -834,7 +730,7 @@ def _exercise_cases():
     C['conv2d_autograd_error'] = [
         Case("the error is a RuntimeError (MXNetError) about in-place writes: "
              "(is RuntimeError, 'Inplace operations' in message)", lambda: (), (True, True),
-             'book', run=_run_autograd_error)]
+             'book', judge=_with_want((True, True), _judge_autograd_error))]
     C['im2col'] = [
         Case('2x3 windows of a 5x6 input', lambda: (rand(130, 5, 6), (2, 3)), _ref_im2col, 'random',
              atol=0, rtol=0),
@@ -847,7 +743,7 @@ def _exercise_cases():
              'random', **F32),
         Case('differentiable in K: d sum(Y) / d K[a, b] = sum of the block K[a, b] sees',
              lambda: (rand(133, 5, 6), rand(134, 2, 3)),
-             lambda X, K: (ref_corr2d(X, K), _ref_grad_corr(X, K)), 'edge', run=_grad_wrt_K, **F32)]
+             lambda X, K: (ref_corr2d(X, K), _ref_grad_corr(X, K)), 'edge', call='grad', **F32)]
     C['kernel_matrix'] = [
         Case('K 2x3, input 5x6: W with vec(Y) = W vec(X)', lambda: (rand(135, 2, 3), (5, 6)),
              _ref_kernel_matrix, 'random', **F32),
@@ -856,11 +752,11 @@ def _exercise_cases():
     x = onp.arange(10.)
     C['second_derivative_kernel'] = [
         Case("the kernel applied to f = x^3 - 2x^2 + x gives f'' = 6x - 4", lambda: (),
-             (6 * x[1:-1] - 4)[None, :], 'edge', run=_apply_kernel(x ** 3 - 2 * x ** 2 + x),
+             (6 * x[1:-1] - 4)[None, :], 'edge', judge=_apply_kernel(x ** 3 - 2 * x ** 2 + x),
              atol=1e-9, rtol=0)]
     C['laplacian_kernel'] = [
         Case('the kernel applied to F = i^3 + i j^2 - 2 j^3 + i^2 gives 8i - 12j + 2', lambda: (),
-             _laplacian_expected(), 'edge', run=_run_laplacian, atol=1e-9, rtol=0)]
+             _laplacian_expected(), 'edge', judge=_with_want(_laplacian_expected(), _judge_laplacian), atol=1e-9, rtol=0)]
     C['integral_kernel'] = [
         Case('n = 4: a (1, 4) box of ones', lambda: (4,), onp.ones((1, 4)), 'edge', atol=0, rtol=0),
         Case('n = 1', lambda: (1,), onp.ones((1, 1)), 'edge', atol=0, rtol=0)]
@@ -873,9 +769,15 @@ def _exercise_cases():
     C['derivative_kernel'] = [
         Case(f'd = {d}: on x^d + 3x^(d-1) - 1 the kernel gives d! = {math.factorial(d)}',
              lambda d=d: (d,), lambda d: onp.full((1, 12 - d), float(math.factorial(d))), 'edge',
-             run=_run_derivative, atol=1e-6, rtol=0) for d in (1, 2, 3, 4)]
+             judge=_judge_derivative, atol=1e-6, rtol=0) for d in (1, 2, 3, 4)]
     C['min_derivative_kernel_size'] = [
         Case(f'd = {d}', lambda d=d: (d,), d + 1, 'edge') for d in (0, 1, 2, 5)]
+    return C
+
+
+def _exercises_6_3():
+    """Exercises 6.3.x: the cases of their functions."""
+    C = {}
     C['last_example_output_shape'] = [
         Case('8x8, kernel (3, 5), padding (0, 1) per side, strides (3, 4)', lambda: (), (2, 2), 'book')]
     shapes = [((8, 8, 3, 3, 2, 2, 1, 1), 'book'), ((8, 8, 5, 3, 4, 2, 1, 1), 'book'),
@@ -901,6 +803,12 @@ def _exercise_cases():
                           ((8, 8, 3, 3, 2, 2, 2, 2, 1, 1), 144, 'edge'),
                           ((7, 9, 3, 5, 0, 2, 3, 4, 2, 3), 360, 'edge'),
                           ((12, 10, 1, 1, 0, 0, 3, 2, 4, 2), 160, 'edge'))]
+    return C
+
+
+def _exercises_6_4():
+    """Exercises 6.4.x: the cases of their functions."""
+    C = {}
     C['compose_kernels'] = [
         Case(f'2-D kernels {k1} then {k2}', lambda k1=k1, k2=k2, s=s: (rand(s, *k1), rand(s + 1, *k2)),
              _ref_compose, 'random', **F32)
@@ -939,7 +847,7 @@ def _exercise_cases():
         Case('Section 6.4.3\'s X and K: (difference below 1e-6, identical exactly when the '
              'difference is 0)', lambda: (rand(160, 3, 3, 3, low='uniform'),
                                           rand(161, 2, 3, 1, 1, low='uniform')),
-             (True, True), 'book', run=_run_compare_1x1)]
+             (True, True), 'book', judge=_with_want((True, True), _judge_compare_1x1))]
     MATMUL = [((1, 1, 5, 5), (1, 1, 3, 3), 0, 1, 'edge'), ((2, 3, 6, 7), (4, 3, 3, 2), 1, 1, 'random'),
               ((2, 2, 8, 8), (3, 2, 3, 3), (1, 2), (2, 3), 'random'),
               ((2, 4, 7, 5), (2, 4, 1, 1), 0, 2, 'edge'), ((1, 2, 4, 4), (2, 2, 5, 5), 1, 1, 'edge')]
@@ -951,18 +859,24 @@ def _exercise_cases():
         for i, (xs, ks, p, s, src) in enumerate(MATMUL)]
     C['conv2d_matmul'].append(
         Case('differentiable in K', lambda: (rand(190, 1, 2, 5, 5), rand(191, 3, 2, 3, 2)),
-             _ref_conv_and_grad, 'edge', run=_grad_wrt_K, **F32))
+             _ref_conv_and_grad, 'edge', call='grad', **F32))
     C['im2col_multi'] = [
         Case('X = 0..15 (1, 1, 4, 4), 2x2 windows at stride 2: the four blocks as columns',
              lambda: (_np().arange(16).reshape(1, 1, 4, 4), 2), onp.array(
                  [[[0, 2, 8, 10], [1, 3, 9, 11], [4, 6, 12, 14], [5, 7, 13, 15]]], dtype='float64'),
              'edge', kwargs={'strides': 2}, atol=0, rtol=0)]
+    return C
+
+
+def _exercises_6_5():
+    """Exercises 6.5.x: the cases of their functions."""
+    C = {}
     LAYERS = [((1, 1, 4, 4), 2, None, 0, 'edge'), ((2, 3, 6, 7), (2, 3), None, 0, 'random'),
               ((2, 2, 7, 7), 3, 2, 1, 'random'), ((1, 3, 5, 8), (3, 2), (1, 2), (1, 0), 'edge')]
     C['avg_pool_as_conv'] = [
         Case(f'{sh[1]} channels, pool_size {ps}, strides {st}, padding {pd} on {sh}: as nn.AvgPool2D',
-             lambda: (), None, src,
-             run=_run_avg_conv(sh[1], ps, st, pd, 200 + i, sh), **F32)
+             (lambda a: lambda: a)((sh[1], ps, st, pd, 200 + i, sh)), None, src,
+             call='avg_pool_as_conv', judge=_judge_avg_conv, **F32)
         for i, (sh, ps, st, pd, src) in enumerate(LAYERS)]
     C['max_pool_from_conv_relu'] = [
         Case(f'X {sh} (mostly negative), pool_size {ps}, strides {st}, padding {pd}: as nn.MaxPool2D',
@@ -988,7 +902,7 @@ def _exercise_cases():
              kwargs={'mode': mode}) for mode in ('max', 'avg') for i, a in enumerate(POOL_COST)]
     C['max_vs_avg_pooling'] = [
         Case('random (1, 2, 4, 6), 2x2 windows: outputs and gradients of Y.sum()',
-             lambda: (rand(220, 1, 2, 4, 6), 2), _ref_max_vs_avg, 'random', run=_run_max_vs_avg,
+             lambda: (rand(220, 1, 2, 4, 6), 2), None, 'random', judge=_judge_max_vs_avg,
              **F32)]
     C['min_pool2d'] = [
         Case(f'X {sh} (mostly positive), pool_size {ps}, strides {st}, padding {pd}',
@@ -1005,58 +919,27 @@ def _exercise_cases():
         Case('tau = 0.001 is max pooling (within tau log 4)', lambda: (rand(242, 1, 1, 4, 4), 2, 1e-3),
              lambda X, p, t: ref_pool(X, (2, 2), onp.max, (2, 2)), 'edge', rtol=0,
              atol=1e-3 * math.log(4) + 1e-6)]
-    C['conv_activations'] = [
-        Case('the book\'s LeNet, two images: the two sigmoid convolution outputs', lambda: (),
-             None, 'random', run=_run_activations, rtol=1e-4, atol=1e-6)]
     return C
 
 
-CASES = {
-    'corr2d': _corr2d_cases(),
-    'Conv2D': _conv2d_cases(),
-    'comp_conv2d': _comp_conv2d_cases(),
-    'corr2d_multi_in': _multi_in_cases(),
-    'corr2d_multi_in_out': _multi_in_out_cases(),
-    'corr2d_multi_in_out_1x1': _1x1_cases(),
-    'pool2d': _pool_cases(),
-    'net': _lenet_cases('avg'),
-    'evaluate_accuracy_gpu': _accuracy_cases(),
-    'lenet_max': _lenet_cases('max'),
-}
-CASES.update(_exercise_cases())
+def _exercises_6_6():
+    """Exercises 6.6.x: the cases of their functions."""
+    C = {}
+    C['conv_activations'] = [
+        Case('the book\'s LeNet, two images: the two sigmoid convolution outputs', lambda: (),
+             None, 'random', call='activations', judge=_judge_activations, rtol=1e-4, atol=1e-6)]
+    return C
 
-# Exercise number -> the functions that answer it, the first one its default.
-EXERCISES = {
-    '6.1.1': ['conv1x1_as_dense'],
-    '6.1.2': ['translate'],
-    '6.1.3': ['corr2d_same', 'pad_zeros'],
-    '6.1.4': ['corr1d'],
-    '6.1.5': ['receptive_field'],
-    '6.1.6': ['conv2d_full'],
-    '6.2.1': ['diagonal_edge_maps', 'diagonal_image'],
-    '6.2.2': ['conv2d_autograd_error'],
-    '6.2.3': ['corr2d_matmul', 'im2col', 'kernel_matrix'],
-    '6.2.4': ['derivative_kernel', 'second_derivative_kernel', 'laplacian_kernel',
-              'integral_kernel', 'running_integral', 'min_derivative_kernel_size'],
-    '6.3.1': ['last_example_output_shape'],
-    '6.3.2': ['conv_output_shape'],
-    '6.3.3': ['conv1d_strided'],
-    '6.3.4': ['conv_cost'],
-    '6.4.1': ['compose_kernels'],
-    '6.4.2': ['conv_forward_cost', 'conv_backward_cost', 'conv_memory'],
-    '6.4.3': ['conv_cost_growth'],
-    '6.4.4': ['conv1x1_cost'],
-    '6.4.5': ['compare_1x1'],
-    '6.4.6': ['conv2d_matmul', 'im2col_multi'],
-    '6.5.1': ['avg_pool_as_conv'],
-    '6.5.2': ['max_pool_from_conv_relu'],
-    '6.5.3': ['pool_cost'],
-    '6.5.4': ['max_vs_avg_pooling'],
-    '6.5.5': ['min_pool2d'],
-    '6.5.6': ['lse_pool2d'],
-    '6.6.1': ['lenet_max'],
-    '6.6.4': ['conv_activations'],
-}
 
-# Other names a student may give a target: the book builds LeNet as `net`, the package as lenet().
-ALIASES = {'lenet': 'net'}
+# The tables, by the section that teaches each function: the book's helpers, then the exercises.
+SECTIONS = {
+    '6.1': _exercises_6_1(),
+    '6.2': {'corr2d': _corr2d_cases(), 'Conv2D': _conv2d_cases(), **_exercises_6_2()},
+    '6.3': {'comp_conv2d': _comp_conv2d_cases(), **_exercises_6_3()},
+    '6.4': {'corr2d_multi_in': _multi_in_cases(), 'corr2d_multi_in_out': _multi_in_out_cases(),
+            'corr2d_multi_in_out_1x1': _1x1_cases(), **_exercises_6_4()},
+    '6.5': {'pool2d': _pool_cases(), **_exercises_6_5()},
+    '6.6': {'net': _lenet_cases('avg'), 'evaluate_accuracy_gpu': _accuracy_cases(),
+            'lenet_max': _lenet_cases('max'), **_exercises_6_6()},
+}
+CASES = {name: cases for table in SECTIONS.values() for name, cases in table.items()}

@@ -1,18 +1,25 @@
 """`d2l-ch6 exercises`: the six notebooks in a student version, with stubs and check cells (the package's addition).
 
-Each book helper and exercise function a notebook uses becomes a stub with
-the package's signature and first docstring line, raising
+Each book helper a notebook uses becomes a stub with the package's signature
+and a docstring that names it (never the answer), raising
 ``NotImplementedError``, followed by a ``check(...)`` cell. The stub takes the
 place of the cell that showed the package's source (``show_source(name)``),
-or goes before the first cell that uses the name. Later cells may fail until
-the stubs are filled in, so they carry Jupyter's ``raises-exception`` tag and
-the notebook still runs to the end: unchanged, every check shows red.
+or goes before the first cell that uses the name. The exercises keep only
+their questions: per exercise, the question, then for each function that
+answers it its signature, a stub and a check cell (a discussion question gets
+a cell for the student's answer); the notebook's answers, in prose and code,
+are left out. ``with_answers=True`` writes the teacher's copy: the answers
+kept, each followed by its check. Later cells may fail until the stubs are
+filled in, so they carry Jupyter's ``raises-exception`` tag and the notebook
+still runs to the end: unchanged, every check shows red.
 """
 import ast
 import copy
 import inspect
 import pathlib
 import sys
+
+from .targets import BOOK_SECTION
 
 __all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'signature_table',
            'student_notebook', 'write_exercises', 'add_exercises_parser']
@@ -40,9 +47,11 @@ def _first_doc_line(obj):
 
 
 def stub_source(name):
-    """Return a stub's source: the package's signature and first docstring line, no body."""
+    """Return a stub's source: the package's signature and a docstring that names the task, no body."""
     obj = _package_object(name)
-    doc = _first_doc_line(obj).replace('"""', "'''")
+    number = _check_exercise(name)
+    doc = (f'Your answer to exercise {number}: see the question above.' if number else
+           f'The book\'s {name}, section {BOOK_SECTION.get(name, "")}: write it yourself.')
     if inspect.isclass(obj):  # the book's Conv2D block
         return (f'class {name}(nn.Block):\n'
                 f'    """{doc}"""\n\n'
@@ -63,8 +72,8 @@ def signature_table(section=None):
     section: '6.2' for that section's book helpers and exercises (a
     notebook's exercise cell); None for the whole chapter (the README).
     """
-    from .check import BOOK_TARGETS
-    from .cases import EXERCISES
+    from .targets import BOOK_TARGETS
+    from .targets import EXERCISES
     rows = ['| Book / exercise | Implement | Check with |', '|---|---|---|']
     helpers = [('lenet' if n == 'net' else n) for n in BOOK_TARGETS]
     for name in helpers:
@@ -77,27 +86,26 @@ def signature_table(section=None):
     return '\n'.join(rows)
 
 
+def _check_exercise(name):
+    from .targets import exercise_of
+    return exercise_of('net' if name == 'lenet' else name)
+
+
 def _check_call(name):
-    from .check import exercise_of
+    from .targets import exercise_of
     number = exercise_of('net' if name == 'lenet' else name)
     return f'check({name}, exercise={number!r})' if number else f'check({name})'
 
 
-# The section where the book writes each helper; exercise functions belong to their exercise's.
-BOOK_SECTION = {'corr2d': '6.2', 'Conv2D': '6.2', 'comp_conv2d': '6.3', 'corr2d_multi_in': '6.4',
-                'corr2d_multi_in_out': '6.4', 'corr2d_multi_in_out_1x1': '6.4', 'pool2d': '6.5',
-                'lenet': '6.6', 'evaluate_accuracy_gpu': '6.6'}
-
-
 def _section_of(name):
-    from .check import exercise_of
+    from .targets import exercise_of
     number = exercise_of('net' if name == 'lenet' else name)
     return BOOK_SECTION.get(name) or number.rsplit('.', 1)[0]
 
 
 def _targets_used(nb, section):
     """Names of this section that the notebook imports from d2l_ch6 and check() grades."""
-    from .check import TARGETS
+    from .targets import TARGETS
     names = []
     for cell in nb.cells:
         if cell.cell_type != 'code':
@@ -134,8 +142,56 @@ def _shows_source(cell, name):
     return cell.cell_type == 'code' and cell.source.strip() == f'show_source({name})'
 
 
-def student_notebook(nb, section):
-    """Return the student version of section's notebook (a new notebook; nb is not changed)."""
+def _exercise_questions(nb):
+    """(index of the '## Exercises' cell, text before the heading, the heading's intro,
+    [(number, question markdown)]) from a chapter notebook; None without an exercise section.
+
+    An exercise is a '### N. Title' line, then its question in italics (the book's words)
+    up to the first blank line; what follows, up to the next exercise, is the answer.
+    """
+    at = next((i for i, c in enumerate(nb.cells)
+               if c.cell_type == 'markdown' and '## Exercises' in c.source), None)
+    if at is None:
+        return None
+    head, _, rest = nb.cells[at].source.partition('## Exercises')
+    lines = rest.splitlines()
+    for cell in nb.cells[at + 1:]:
+        if cell.cell_type == 'markdown':
+            lines += [''] + cell.source.splitlines()
+    intro, questions, current, state = [], [], None, 'intro'
+    for line in lines:
+        if line.startswith('### '):
+            number = line[4:].split('.', 1)[0].strip()
+            current = [line]
+            questions.append((number, current))
+            state = 'title'
+        elif state == 'intro':
+            intro.append(line)
+        elif state == 'title':
+            if line.strip().startswith('*') and not line.strip().startswith('**'):
+                current.append(line)
+                state = 'question' if not _closes(line) else 'answer'
+            elif line.strip():
+                state = 'answer'
+        elif state == 'question':
+            current.append(line)
+            if _closes(line) or not line.strip():
+                state = 'answer'
+    return at, head, '\n'.join(intro).strip(), [(n, '\n'.join(q).strip()) for n, q in questions]
+
+
+def _closes(line):
+    """True when an italic question ends on this line."""
+    text = line.rstrip()
+    return text.endswith('*') and not text.endswith('**') and len(text.strip()) > 1 and (
+        text.strip() != '*' and (text.count('*') % 2 == 0 or not text.lstrip().startswith('*')))
+
+
+def student_notebook(nb, section, with_answers=False):
+    """Return the student version of section's notebook (a new notebook; nb is not changed).
+
+    with_answers: keep the notebook's exercise answers (the teacher's copy).
+    """
     from nbformat.v4 import new_code_cell as _code, new_markdown_cell as _markdown
     nb = copy.deepcopy(nb)
     ids = (nb.nbformat, nb.nbformat_minor) >= (4, 5)  # cell ids exist from nbformat 4.5 on
@@ -152,7 +208,32 @@ def student_notebook(nb, section):
     first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == 'code')
     cells = list(nb.cells)
     placed = {}
+    found = None if with_answers else _exercise_questions(nb)
+    if found is not None:
+        at, head, intro, questions = found
+        from .targets import EXERCISES
+        tail = []
+        if head.strip():
+            tail.append(new_markdown_cell(head.rstrip()))
+        tail.append(new_markdown_cell(('## Exercises\n\n' + intro).strip()))
+        for number, question in questions:
+            tail.append(new_markdown_cell(question))
+            functions = EXERCISES.get(f'{section}.{number}', [])
+            for name in functions:
+                tail += [new_markdown_cell(f'**Your turn:** implement `{signature(name)}` below, '
+                                           f'then run the check after it (red until it is right).'),
+                         new_code_cell(stub_source(name), metadata={'tags': [STUB_TAG],
+                                                                    'd2l_ch6': {'stub': name}}),
+                         new_code_cell(_check_call(name), metadata={'tags': [CHECK_TAG],
+                                                                    'd2l_ch6': {'check': name}})]
+                placed[name] = True
+            if not functions:
+                tail.append(new_markdown_cell('*Your answer:* (write it here, with code cells '
+                                              'below if it helps)'))
+        cells = cells[:at] + tail
     for name in names:
+        if name in placed:
+            continue
         at = next((i for i, c in enumerate(cells) if _shows_source(c, name)), None)
         replace = at is not None
         if at is None:
@@ -185,16 +266,19 @@ def student_notebook(nb, section):
     return nb
 
 
-def write_exercises(out, notebook_dir=None):
-    """Write the student version of each chapter notebook to out; return their paths."""
+def write_exercises(out, notebook_dir=None, with_answers=False):
+    """Write the student version of each chapter notebook to out; return their paths.
+
+    with_answers: the teacher's copy, the notebooks' exercise answers kept.
+    """
     import nbformat
-    from .notebooks import find_notebooks
+    from ..notebooks import find_notebooks
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for path in find_notebooks(None, notebook_dir):
         section = path.stem.split('-', 1)[0]
-        nb = student_notebook(nbformat.read(path, as_version=4), section)
+        nb = student_notebook(nbformat.read(path, as_version=4), section, with_answers)
         target = out / path.name
         nbformat.write(nb, target)
         paths.append(target)
@@ -208,13 +292,16 @@ def add_exercises_parser(subparsers):
     p.add_argument('--out', default='exercises', help='output folder (default: exercises)')
     p.add_argument('--notebook-dir', default=None,
                    help='folder of the chapter notebooks (default: the package\'s notebooks/)')
+    p.add_argument('--with-answers', action='store_true',
+                   help='write the teacher\'s copy: the exercises\' answers kept, each followed '
+                   'by its check (default: questions, stubs and checks only)')
     p.set_defaults(func=run_exercises_command)
 
 
 def run_exercises_command(args):
     """Write the student notebooks and list them; return the exit status."""
     try:
-        paths = write_exercises(args.out, args.notebook_dir)
+        paths = write_exercises(args.out, args.notebook_dir, args.with_answers)
     except ValueError as e:
         print(f'd2l-ch6 exercises: {e}', file=sys.stderr)
         return 2

@@ -1,8 +1,13 @@
-"""Students check their own answers: ``check(fn)`` runs the package's cases on fn (the package's addition).
+"""The verdict: cases judged from plain data, hints, and ``check(fn)`` (the package's addition).
+
+The grader's child process and a student's own ``check(fn)`` both call the
+student's code through ``calls.observe``, which returns plain data only; this
+module compares that data with the cases' expected values and names the
+mistake. ``check(fn)`` runs both halves in the student's own process.
 
 ``check(corr2d)`` takes the book name from the function (``name=`` to
 override); ``check(fn, exercise='6.5.5')`` grades an exercise answer. The
-cases are those of ``d2l_ch6.cases``, the same that test the package's own
+cases are those of ``d2l_ch6.grading.cases``, the same that test the package's own
 answers. A failing case says what was expected, what came and, where the
 output matches a known wrong variant (a flipped kernel, an output one row
 short, padding counted per side...), a hint. An exception in the student's
@@ -13,27 +18,20 @@ import dataclasses
 import html
 import json
 import logging
-import os
-import signal
-import sysconfig
-import threading
 import time
-import traceback
 
 import numpy as onp
 
 from . import cases as _cases
-from .cases import ALIASES, CASES, EXERCISES, as_numpy, compare, ref_corr2d, ref_pool
+from .calls import OWN_ANSWER, Foreign, describe_error, observe, withheld, withheld_names
+from .cases import ALIASES, CASES, EXERCISES, as_numpy, compare, ref_corr2d, ref_pool, settle
 
 __all__ = ['check', 'CheckResult', 'CaseResult', 'Failure', 'TARGETS', 'BOOK_TARGETS',
-           'exercise_of', 'grade_namespace']
+           'exercise_of', 'judge_case', 'judge_function', 'OWN_ANSWER_TEXT']
 
 log = logging.getLogger(__name__)
 
-# The book's helpers check() knows by name, then every exercise function.
-BOOK_TARGETS = ['corr2d', 'Conv2D', 'comp_conv2d', 'corr2d_multi_in', 'corr2d_multi_in_out',
-                'corr2d_multi_in_out_1x1', 'pool2d', 'net', 'evaluate_accuracy_gpu']
-TARGETS = BOOK_TARGETS + [n for names in EXERCISES.values() for n in names]
+from .targets import BOOK_TARGETS, TARGETS, exercise_of  # noqa: E402,F401
 
 DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
 CASE_LIMIT = 20.0       # seconds for one case
@@ -42,14 +40,6 @@ CASE_LIMIT = 20.0       # seconds for one case
 def _is_net(obj):
     """True for a network object (a Gluon Block instance), not for a Block class like Conv2D."""
     return hasattr(obj, 'collect_params') and not isinstance(obj, type)
-
-
-def exercise_of(name):
-    """Return the exercise number a function answers ('6.1.3'), or None for a book helper."""
-    for number, names in EXERCISES.items():
-        if name in names:
-            return number
-    return None
 
 
 # --- results ------------------------------------------------------------------------
@@ -87,8 +77,9 @@ class CheckResult:
 
     @property
     def passed(self):
-        """True when every case ran and passed."""
-        return bool(self.results) and all(r.passed for r in self.results)
+        """True when every required case ran and passed (advice never fails a function)."""
+        required = [r for r in self.results if r.status != 'advice']
+        return bool(required) and all(r.passed for r in required)
 
     def __bool__(self):
         return self.passed
@@ -96,13 +87,21 @@ class CheckResult:
     @property
     def failures(self):
         """The failing cases as Failure(case, expected, got, hint)."""
-        return [Failure(r.case, r.expected, r.got, r.hint) for r in self.results if not r.passed]
+        return [Failure(r.case, r.expected, r.got, r.hint) for r in self.results
+                if not r.passed and r.status != 'advice']
+
+    @property
+    def advice(self):
+        """Robustness cases the function does not meet: (case, advice), never failures."""
+        return [(r.case, r.hint) for r in self.results if r.status == 'advice']
 
     @property
     def title(self):
         what = f'exercise {self.exercise}: {self.name}' if self.exercise else self.name
-        n_ok = sum(r.passed for r in self.results)
-        return f'check({what}): {n_ok} of {len(self.results)} cases pass'
+        required = [r for r in self.results if r.status != 'advice']
+        n_ok = sum(r.passed for r in required)
+        more = f'; {len(self.advice)} piece(s) of advice' if self.advice else ''
+        return f'check({what}): {n_ok} of {len(required)} cases pass{more}'
 
     def to_dict(self):
         return {'name': self.name, 'exercise': self.exercise, 'passed': self.passed,
@@ -110,23 +109,28 @@ class CheckResult:
 
     def __repr__(self):
         lines = [self.title + ('' if not self.note else f' ({self.note})')]
+        hints = {}
         for r in self.results:
             mark = 'ok  ' if r.passed else r.status.upper()[:4].ljust(4)
             lines.append(f'  {mark} [{r.source}] {r.case}')
-            if not r.passed:
+            if r.status == 'advice':
+                lines.append(f'         advice:   {r.hint}')
+            elif not r.passed:
                 lines.append(f'         expected: {r.expected}')
                 lines.append(f'         got:      {r.got}')
                 if r.hint:
-                    lines.append(f'         hint:     {r.hint}')
+                    hints[r.hint] = hints.get(r.hint, 0) + 1
+        for hint, n in hints.items():  # each hint once, with the number of cases it explains
+            lines.append(f'  hint ({n} case{"s" if n > 1 else ""}): {hint}')
         return '\n'.join(lines)
 
     def _repr_html_(self):
         colour = '#2e7d32' if self.passed else '#c62828'
         rows = []
         for r in self.results:
-            bg = '#e8f5e9' if r.passed else '#ffebee'
-            mark = '&#10004;' if r.passed else '&#10008;'
-            detail = '' if r.passed else (
+            bg = '#e8f5e9' if r.passed else '#fff8e1' if r.status == 'advice' else '#ffebee'
+            mark = '&#10004;' if r.passed else '&#9888;' if r.status == 'advice' else '&#10008;'
+            detail = '' if r.passed else f'<b>advice:</b> {html.escape(r.hint)}' if r.status == 'advice' else (
                 f'expected {html.escape(r.expected)}<br>got {html.escape(r.got)}'
                 + (f'<br><b>hint:</b> {html.escape(r.hint)}' if r.hint else ''))
             rows.append(f'<tr style="background:{bg}"><td>{mark}</td><td>{html.escape(r.source)}</td>'
@@ -135,72 +139,6 @@ class CheckResult:
         return (f'<div><b style="color:{colour}">{html.escape(self.title)}</b>{note}'
                 '<table style="font-size:90%"><tr><th></th><th>kind</th><th>case</th>'
                 f'<th>details</th></tr>{"".join(rows)}</table></div>')
-
-
-# --- the student's line ---------------------------------------------------------------
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-_LIBRARY_DIRS = tuple({os.path.abspath(p) for key in ('stdlib', 'platstdlib', 'purelib', 'platlib')
-                       if (p := sysconfig.get_paths().get(key))})
-
-
-def _is_student_frame(filename):
-    path = os.path.abspath(filename)
-    if path.startswith(_PACKAGE_DIR + os.sep) or path.startswith(_LIBRARY_DIRS):
-        return False
-    return not (filename.startswith('<frozen') or filename == '<string>'
-                or '/site-packages/' in filename)
-
-
-def describe_error(error):
-    """Return 'Type: message (your line N in fn: `code`)' for an exception from student code."""
-    message = str(error).strip().splitlines()
-    message = message[-1] if message else ''
-    if 'Inplace operations' in str(error):
-        message = 'Inplace operations (+=, -=, x[:]=, etc) are not supported when recording with autograd'
-    prefix = f'{type(error).__name__}: '
-    while message.startswith(prefix):
-        message = message[len(prefix):]
-    text = (prefix + message)[:300]
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_student_frame(f.filename)]
-    if frames:
-        f = frames[-1]
-        in_cell = 'ipykernel_' in f.filename or f.filename.startswith('<ipython-input')
-        where = 'a notebook cell' if in_cell else os.path.basename(f.filename)
-        code = (f.line or '').strip()
-        text += f' (your line {f.lineno} in {f.name}' + (f', {where}' if where else '') + \
-            (f': `{code}`' if code else '') + ')'
-    return text
-
-
-# --- time limits ------------------------------------------------------------------------
-
-class CaseTimeout(BaseException):
-    """Raised inside student code that runs past its case's time limit (not an Exception, so
-    a bare ``except Exception`` in student code cannot swallow it)."""
-
-
-class _limit:
-    """Interrupt the block after ``seconds`` with CaseTimeout (main thread on Unix only)."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self.active = (seconds and hasattr(signal, 'setitimer')
-                       and threading.current_thread() is threading.main_thread())
-
-    def __enter__(self):
-        if self.active:
-            def handler(signum, frame):
-                raise CaseTimeout(f'stopped after {self.seconds:.0f} s')
-            self.previous = signal.signal(signal.SIGALRM, handler)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-        return self
-
-    def __exit__(self, *exc):
-        if self.active:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
-        return False
 
 
 # --- hints: known wrong variants ----------------------------------------------------------
@@ -484,10 +422,12 @@ HINTS['corr2d_matmul'] = [(H_FLIP, _like(_flipped_corr))]
 
 def _generic_hint(case, args, got, want, error):
     """Hints that hold for every function: stubs, time, autograd, dtype, shape, bad input."""
-    if isinstance(error, NotImplementedError):
+    if error is not None and error.is_a('NotImplementedError'):
         return H_TODO
-    if isinstance(error, CaseTimeout):
+    if error is not None and error.is_a('CaseTimeout'):
         return H_TIMEOUT
+    if error is not None and error.message == OWN_ANSWER:
+        return OWN_ANSWER_TEXT
     if error is not None and 'Inplace operations' in str(error):
         return H_INPLACE
     if case.raises and error is None:
@@ -514,17 +454,25 @@ def _pool_cost_mode_hint(case, args, kwargs, got, want, error):
 HINTS['pool_cost'] = [(H_MODE, _pool_cost_mode_hint)]
 
 
-# --- running the cases ------------------------------------------------------------------------
+# --- judging one case -------------------------------------------------------------------------
+
+OWN_ANSWER_TEXT = ("uses d2l_ch6's own answer: the package's implementation of this function is "
+                   "not the student's; write the function yourself")
+
 
 def _summary(value, limit=160):
     """A short text for an expected or received value."""
     if isinstance(value, BaseException):
         return describe_error(value)
+    if isinstance(value, Foreign):
+        return f'{value!r} (not plain data: an array, number, string, tuple, list or dict)'
     if isinstance(value, onp.ndarray):
+        dtype = getattr(value, 'orig_dtype', None) or value.dtype
+        value = onp.asarray(value)
         text = onp.array2string(onp.round(value.astype('float64'), 4) if value.dtype.kind == 'f'
                                 else value, separator=', ', threshold=20, edgeitems=2,
                                 max_line_width=1000).replace('\n', '')
-        text = f'array{value.shape} {value.dtype}: {text}'
+        text = f'array{value.shape} {dtype}: {text}'
     elif isinstance(value, dict):
         text = '{' + ', '.join(f'{k!r}: {_summary(v, 60)}' for k, v in value.items()) + '}'
     elif isinstance(value, (tuple, list)) and any(isinstance(v, onp.ndarray) for v in value):
@@ -548,39 +496,48 @@ def _hint(target, case, args, got, want, error, alts):
     return _generic_hint(case, args, got, want, error)
 
 
-def _run_one(target, case, fn, limit):
-    """Run one case on fn; return a CaseResult (never raises for the student's errors)."""
-    start = time.perf_counter()
-    args, got, want, error, alts = (), None, None, None, None
+def _expected_what(value):
+    if isinstance(value, onp.ndarray):
+        return 'an array'
+    if isinstance(value, dict):
+        return 'a dict'
+    if isinstance(value, (tuple, list)):
+        return 'a tuple'
+    return f'a {type(value).__name__}'
+
+
+def judge_case(target, case, args, observation, seconds=0.0):
+    """Return the CaseResult of one case from what the call gave (plain data); runs in the grader."""
     try:
-        with _limit(limit):
-            args = case.inputs()
-            out = case.run(fn, args, case.kwargs) if case.run else fn(*args, **case.kwargs)
-            if case.expected is None and case.run:
-                alts = out[2] if len(out) > 2 else None
-                out, want = out[0], out[1]
-            else:
-                want = case.want(args)
-            got = as_numpy(out)
-    except CaseTimeout as e:
-        error = e
-    except Exception as e:  # the student's error, reported as a failing case
-        error = e
-    seconds = time.perf_counter() - start
+        got, want, alts, error = settle(case, args, observation)
+    except (ValueError, TypeError, KeyError) as e:  # a damaged or forged observation
+        return CaseResult(case.label, case.source, 'error', '(see the case)',
+                          f'the call\'s result could not be read ({e})', '', seconds)
     if case.raises:
-        expected = f'raises {" or ".join(t.__name__ for t in case.raises)}'
-        if error is not None and isinstance(error, case.raises):
+        names = tuple(t.__name__ for t in case.raises)
+        expected = f'raises {" or ".join(names)}'
+        if error is not None and error.is_a(*names):
             return CaseResult(case.label, case.source, 'pass', expected, describe_error(error),
                               seconds=seconds)
         got_text = _summary(error) if error is not None else f'no error; returned {_summary(got)}'
+        if case.advice and not (error is not None and (error.is_a('CaseTimeout')
+                                                        or error.message == OWN_ANSWER)):
+            return CaseResult(case.label, case.source, 'advice', expected, got_text,
+                              H_BAD_INPUT, seconds)
         return CaseResult(case.label, case.source, 'error' if error else 'fail', expected, got_text,
                           _generic_hint(case, args, got, None, error), seconds)
-    if want is None:
-        want = case.want(args) if not (case.expected is None and case.run) else None
+    if want is None and case.judge is None:
+        try:
+            want = case.want(args)
+        except Exception:  # an expected value that needs what the call built
+            want = None
     expected_text = _summary(want) if want is not None else '(see the case)'
     if error is not None:
         return CaseResult(case.label, case.source, 'error', expected_text, _summary(error),
                           _hint(target, case, args, got, want, error, alts), seconds)
+    if isinstance(got, Foreign):
+        return CaseResult(case.label, case.source, 'fail', expected_text,
+                          f'returned {got!r}, expected {_expected_what(want)}', '', seconds)
     why = compare(got, want, case.rtol, case.atol)
     if why is None:
         return CaseResult(case.label, case.source, 'pass', expected_text, _summary(got),
@@ -611,6 +568,11 @@ def _target(fn, name, exercise):
     return fname, exercise_of(fname)
 
 
+def _is_package_object(obj):
+    module = getattr(obj, '__module__', '') or ''
+    return module == 'd2l_ch6' or module.startswith('d2l_ch6.')
+
+
 def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_LIMIT):
     """Run the package's cases on a student's function and return a CheckResult (the package's addition).
 
@@ -618,18 +580,21 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     returning one, for the LeNet ``net``). name: the book name, when fn's own
     name differs. exercise: '6.x.y' for an exercise answer (``name`` picks
     among an exercise's functions; default the first). budget: seconds for
-    all cases, smallest first; case_limit: seconds for one case.
+    all cases, smallest first; case_limit: seconds for one case. While it
+    runs, the package's own implementation of that function raises, so a
+    function that only calls it is told so.
     """
     if fn is None or not (callable(fn) or _is_net(fn)):
         raise TypeError(f'fn must be a function, class or network, got {type(fn).__name__}')
     for arg, value in (('budget', budget), ('case_limit', case_limit)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f'{arg} must be a number of seconds, got {type(value).__name__} {value!r}')
-        if not value > 0:
+        if not (value > 0 and value < float('inf')):
             raise ValueError(f'{arg} must be a positive number of seconds, got {value!r}')
     if name is None and _is_net(fn) and exercise is None:
         name = 'net'
     target, number = _target(fn, name, exercise)
+    own = _is_package_object(fn)  # the package checking itself: nothing to withhold
     results, start, note = [], time.perf_counter(), ''
     for case in CASES[target]:
         left = budget - (time.perf_counter() - start)
@@ -639,46 +604,34 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
                                       + H_TIMEOUT))
             note = f'time budget of {budget:.0f} s spent'
             continue
-        results.append(_run_one(target, case, fn, min(case_limit, left)))
+        t0 = time.perf_counter()
+        args = case.inputs()
+        with withheld([] if own else withheld_names(target)):
+            observation = observe(fn, case.call, args, case.kwargs, min(case_limit, left))
+        observation = json.loads(json.dumps(observation))  # exactly what crosses from a child
+        results.append(judge_case(target, case, args, observation, time.perf_counter() - t0))
     return CheckResult(target, number, results, note)
 
 
-# --- a whole namespace (a notebook's or a script's globals) ------------------------------------
-
-def _own(obj):
-    """True unless obj is the package's own function or class (imported, not written)."""
-    module = getattr(obj, '__module__', '') or ''
-    return not (module == 'd2l_ch6' or module.startswith('d2l_ch6.'))
+def judge_function(target, observations, seconds=None):
+    """The CheckResult of target from a child's observations (one per case, in order)."""
+    results = []
+    for case, obs in zip(CASES[target], observations):
+        if obs is None:
+            results.append(CaseResult(case.label, case.source, 'skipped', '(not run)', '(not run)',
+                                      'time budget spent: ' + H_TIMEOUT))
+            continue
+        secs = obs.get('seconds', 0.0) if isinstance(obs, dict) else 0.0
+        secs = float(secs) if type(secs) in (int, float) and 0 <= secs < 1e6 else 0.0
+        results.append(judge_case(target, case, case.inputs(), obs, secs))
+    for case in CASES[target][len(observations):]:
+        results.append(CaseResult(case.label, case.source, 'skipped', '(not run)', '(not run)',
+                                  'time budget spent: ' + H_TIMEOUT))
+    return CheckResult(target, exercise_of(target), results)
 
 
 def grade_namespace(namespace):
-    """Check every book helper and exercise function found in namespace by its name (the package's addition).
-
-    Returns a list of CheckResult. Names bound to the package's own functions
-    (imported, not written) and layers bound to a helper's name are skipped.
-    """
-    results = []
-    for target in TARGETS:
-        obj = namespace.get(target)
-        if target == 'net' and obj is None:
-            obj = namespace.get('lenet')
-        if obj is None or not (callable(obj) or _is_net(obj)):
-            continue
-        if target not in ('net', 'lenet_max') and _is_net(obj):
-            continue  # a layer bound to a helper's name (the 6.5 notebook's pool2d = nn.MaxPool2D)
-        if not _own(obj):
-            continue  # the package's own answer, imported: nothing of the student's to grade
-        try:
-            results.append(check(obj, name=target, exercise=exercise_of(target)))
-        except (TypeError, ValueError) as e:
-            results.append(CheckResult(target, exercise_of(target), [CaseResult(
-                'callable', 'own', 'error', 'a function', str(e))]))
-    return results
-
-
-def write_grades(namespace, path):
-    """Grade namespace and write the results as JSON to path (used by ``d2l-ch6 check``)."""
-    results = [r.to_dict() for r in grade_namespace(namespace)]
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump(results, f)
-    return results
+    """Check every book helper and exercise function found in namespace, in this process."""
+    from .worker import find_targets
+    return [check(obj, name=target, exercise=exercise_of(target))
+            for target, obj in find_targets(namespace).items()]

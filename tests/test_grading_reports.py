@@ -1,0 +1,130 @@
+"""The teacher's reports: the class page in chromium, Gradescope's and PrairieLearn's results.json,
+the CSV and JSON written as files finish, one hint per function with its count.
+"""
+import csv
+import json
+import pathlib
+import sys
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from grading_class import RIGHT_CORR2D, RIGHT_POOL, WRONG  # noqa: E402
+
+from d2l_ch6.__main__ import main  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def klass(tmp_path_factory):
+    root = tmp_path_factory.mktemp('klass')
+    folder = root / 'submissions'
+    folder.mkdir()
+    (folder / 'alice.py').write_text(RIGHT_CORR2D[0] + RIGHT_POOL)
+    (folder / 'bob.py').write_text(WRONG['flipped'] + WRONG['mode_ignored'])
+    (folder / 'carol.py').write_text(WRONG['flipped'])
+    (folder / 'dave.py').write_text('import math\nmath.sqrt(-1)\n')
+    out = root / 'out'
+    out.mkdir()
+    code = main(['check', str(folder), '--jobs', '2', '--timeout', '120', '--html',
+                 str(out / 'report.html'), '--report', str(out / 'grades.csv'),
+                 '--json', str(out / 'grades.json')])
+    assert code == 2
+    return folder, out
+
+
+def test_csv_and_json_hold_every_file(klass):
+    folder, out = klass
+    rows = list(csv.DictReader((out / 'grades.csv').open()))
+    assert sorted({pathlib.Path(r['file']).name for r in rows}) == ['alice.py', 'bob.py',
+                                                                     'carol.py', 'dave.py']
+    data = json.loads((out / 'grades.json').read_text())
+    assert len(data['files']) == 4 and 'isolation' in data
+
+
+def test_each_hint_once_per_function_with_its_count(klass, capsys):
+    folder, _ = klass
+    main(['check', str(folder / 'carol.py'), '--timeout', '120'])
+    text = capsys.readouterr().out
+    assert text.count('the kernel is flipped') == 1
+    assert re_count(r'hint \(\d+ cases\): the kernel is flipped', text) == 1
+
+
+def re_count(pattern, text):
+    import re
+    return len(re.findall(pattern, text))
+
+
+def test_the_class_report_in_chromium(klass, tmp_path):
+    folder, out = klass
+    page_html = (out / 'report.html').read_text()
+    for text in ('Pass rate per function', 'Most common mistakes', 'Students and functions',
+                 'Files that could not run', 'the kernel is flipped', 'dave.py',
+                 'ValueError: math domain error'):
+        assert text in page_html
+    chromium = pathlib.Path('/usr/bin/chromium')
+    if not chromium.is_file():
+        pytest.skip('Debian\'s chromium is missing (make setup installs it as root)')
+    sync_api = pytest.importorskip('playwright.sync_api')
+    errors, shot = [], out / 'report.png'
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True,
+                                     args=['--no-sandbox', '--disable-gpu'])
+        page = browser.new_page(viewport={'width': 1200, 'height': 900})
+        page.on('console', lambda m: m.type == 'error' and errors.append(m.text))
+        page.on('pageerror', lambda e: errors.append(str(e)))
+        page.on('request', lambda r: not r.url.startswith('file:') and errors.append(r.url))
+        page.goto((out / 'report.html').resolve().as_uri())
+        cells = page.locator('td.fail').count(), page.locator('td.pass').count()
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert errors == []
+    assert cells == (3, 2)  # bob's two functions and carol's corr2d fail; alice's two pass
+    assert shot.stat().st_size > 10_000
+
+
+def _types(obj, spec):
+    for key, kinds in spec.items():
+        assert key in obj, key
+        assert isinstance(obj[key], kinds), (key, obj[key])
+
+
+def test_gradescope_results(klass, tmp_path):
+    folder, _ = klass
+    results = tmp_path / 'results.json'
+    main(['check', str(folder / 'bob.py'), '--format', 'gradescope', '--results', str(results),
+          '--expect', 'corr2d,pool2d,corr2d_multi_in', '--timeout', '120'])
+    data = json.loads(results.read_text())
+    # Gradescope's autograder specification: score, output, visibility, tests[] of name,
+    # score, max_score, output, visibility ('hidden', 'after_due_date', 'after_published',
+    # 'visible')
+    _types(data, {'score': (int, float), 'output': str, 'visibility': str, 'tests': list})
+    assert data['visibility'] in ('hidden', 'after_due_date', 'after_published', 'visible')
+    assert [t['name'] for t in data['tests']] == ['corr2d', 'pool2d', 'corr2d_multi_in']
+    for t in data['tests']:
+        _types(t, {'name': str, 'score': (int, float), 'max_score': (int, float), 'output': str,
+                   'visibility': str})
+        assert 0 <= t['score'] <= t['max_score']
+    assert data['score'] == sum(t['score'] for t in data['tests'])
+    assert data['tests'][2]['score'] == 0 and 'not defined' in data['tests'][2]['output']
+    assert 'the kernel is flipped' in data['tests'][0]['output']
+
+
+def test_prairielearn_results(klass, tmp_path):
+    folder, _ = klass
+    results = tmp_path / 'results.json'
+    main(['check', str(folder / 'alice.py'), '--format', 'prairielearn', '--results',
+          str(results), '--timeout', '120'])
+    data = json.loads(results.read_text())
+    # PrairieLearn's external grading results: score in [0, 1], gradable, tests[] of name,
+    # points, max_points (and message, output)
+    _types(data, {'gradable': bool, 'score': float, 'tests': list, 'message': str})
+    assert data['gradable'] is True and data['score'] == 1.0
+    for t in data['tests']:
+        _types(t, {'name': str, 'points': (int, float), 'max_points': (int, float),
+                   'message': str, 'output': str})
+        assert t['points'] == t['max_points']
+    main(['check', str(folder / 'dave.py'), '--format', 'prairielearn', '--results',
+          str(results), '--timeout', '120'])
+    data = json.loads(results.read_text())
+    assert data['gradable'] is False and 'math domain error' in data['format_errors'][0]
+    assert 'score' not in data
