@@ -76,11 +76,11 @@ def test_bad_arguments_to_check():
         check(3)
     with pytest.raises(ValueError, match='budget must be a positive number of seconds, got 0'):
         check(d2l_ch6.corr2d, budget=0)
-    with pytest.raises(TypeError, match="case_limit must be a number of seconds, got str '5'"):
+    with pytest.raises(TypeError, match="case_limit must be a positive number of seconds, got str '5'"):
         check(d2l_ch6.corr2d, case_limit='5')
-    with pytest.raises(ValueError, match='timeout must be a finite positive number of seconds, got -1'):
+    with pytest.raises(ValueError, match='timeout must be a positive number of seconds, got -1'):
         grade_files([], timeout=-1)
-    with pytest.raises(ValueError, match='timeout must be a finite positive number of seconds, got inf'):
+    with pytest.raises(ValueError, match='timeout must be a positive number of seconds, got inf'):
         grade_files([], timeout=float('inf'))
 
 

@@ -285,10 +285,9 @@ def stop_all():
 
 
 def check_timeout(timeout):
-    """Raise ValueError unless timeout is a finite positive number of seconds."""
-    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
-            or not 0 < timeout < float('inf')):
-        raise ValueError(f'timeout must be a finite positive number of seconds, got {timeout!r}')
+    """Raise unless timeout is a positive, finite number of seconds (the package's one such check)."""
+    from .._checks import check_seconds
+    return check_seconds('timeout', timeout)
 
 
 def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1, case_limit=20.0):
@@ -522,7 +521,7 @@ def run_check_command(args):
     """Grade the files, print each as it finishes, write the reports as they grow; return the exit status."""
     from .sandbox import Sandbox
     try:
-        check_timeout(args.timeout)
+        check_timeout(args.timeout)  # TypeError cannot come: argparse gives a float
         if args.jobs is not None and args.jobs < 1:
             raise ValueError(f'--jobs must be at least 1, got {args.jobs}')
         _check_output(args.report, '--report')

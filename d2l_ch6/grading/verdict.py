@@ -23,6 +23,7 @@ import time
 import numpy as onp
 
 from . import cases as _cases
+from .._checks import check_seconds
 from .calls import OWN_ANSWER, Foreign, describe_error, observe, withheld, withheld_names
 from .cases import ALIASES, CASES, EXERCISES, as_numpy, compare, ref_corr2d, ref_pool, settle
 
@@ -587,10 +588,7 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     if fn is None or not (callable(fn) or _is_net(fn)):
         raise TypeError(f'fn must be a function, class or network, got {type(fn).__name__}')
     for arg, value in (('budget', budget), ('case_limit', case_limit)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f'{arg} must be a number of seconds, got {type(value).__name__} {value!r}')
-        if not (value > 0 and value < float('inf')):
-            raise ValueError(f'{arg} must be a positive number of seconds, got {value!r}')
+        check_seconds(arg, value)
     if name is None and _is_net(fn) and exercise is None:
         name = 'net'
     target, number = _target(fn, name, exercise)
