@@ -295,7 +295,7 @@ def test_check_command_checks_paths_first(tmp_path, capsys):
     assert 'does not exist' in capsys.readouterr().err
     assert main(['check', str(tmp_path / 'a.py'), '--json', str(tmp_path)]) == 2
     assert main(['check', str(tmp_path / 'a.py'), '--timeout', 'inf']) == 2
-    assert 'finite' in capsys.readouterr().err
+    assert 'timeout must be a positive number of seconds, got inf' in capsys.readouterr().err
 
 
 # --- the book's code, typed in as printed -------------------------------------------------------
