@@ -590,3 +590,16 @@ def test_clean_html(dirty, clean):
 def test_clean_html_bad_argument():
     with pytest.raises(TypeError, match='fragment must be a str, got bytes'):
         sitemod.clean_html(b'<p>')
+
+
+def test_the_index_quotes_the_books_printed_lenet_line():
+    """site.BOOK_LENET is the line section 6.6.2 prints (the book's text, beside the project)."""
+    import re
+    book = pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'book' / 'chapter6.md'
+    if not book.is_file():
+        pytest.skip(f'the book text is not at {book}')
+    loss, train, test = re.search(r'^loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$',
+                                  book.read_text(), re.M).groups()
+    from d2l_ch6.site import BOOK_LENET
+    assert (BOOK_LENET['loss'], BOOK_LENET['train_acc'], BOOK_LENET['test_acc']) == (
+        float(loss), float(train), float(test))
