@@ -197,15 +197,24 @@ def numpy_version(numpy):
     return int(major), int(minor)
 
 
+def numpy_tested(version):
+    """Return whether numpy (major, minor) lies in NUMPY_TESTED."""
+    return NUMPY_TESTED[0] <= tuple(version) <= NUMPY_TESTED[1]
+
+
+def numpy_requirement(low=None):
+    """Return the pip requirement of the tested numpys, 'numpy>=1.26,<2.5' (from low, if given)."""
+    (a, b), (c, d) = low or NUMPY_TESTED[0], NUMPY_TESTED[1]
+    return f'numpy>={a}.{b},<{c}.{d + 1}'
+
+
 def check_numpy(numpy):
     """Raise ImportError, in one line naming the numpy to install, for a numpy outside NUMPY_TESTED."""
     low, high = NUMPY_TESTED
-    version = numpy_version(numpy)
-    if not low <= version <= high:
+    if not numpy_tested(numpy_version(numpy)):
         raise ImportError(
             f'd2l-ch6 runs mxnet 1.9.1 with numpy {low[0]}.{low[1]} to {high[0]}.{high[1]}, '
-            f'but numpy {numpy.__version__} is installed: pip install "numpy>={low[0]}.{low[1]},'
-            f'<{high[0]}.{high[1] + 1}"')
+            f'but numpy {numpy.__version__} is installed: pip install "{numpy_requirement()}"')
 
 
 class _BeforeMxnet(importlib.abc.MetaPathFinder):

@@ -223,12 +223,11 @@ def check_mxnet():
     except Exception as e:  # noqa: BLE001  (whatever breaks the import is the finding)
         numpy = _dist_version('numpy')
         hint = (f'; numpy {numpy} is outside the numpy {_numpy_range()} d2l-ch6 runs it with'
-                if numpy and not NUMPY_TESTED[0] <= _version_tuple(numpy)[:2] <= NUMPY_TESTED[1]
+                if numpy and not d2l_ch6_startup.numpy_tested(_version_tuple(numpy)[:2])
                 else '')
         return Check('mxnet', 'fail', f'{dist} {version} ({build}) is installed but does not '
                      f'import: {type(e).__name__}: {e}{hint}',
-                     f'make setup; or pip install "numpy>={NUMPY_TESTED[0][0]}.'
-                     f'{NUMPY_TESTED[0][1]},<{NUMPY_TESTED[1][0]}.{NUMPY_TESTED[1][1] + 1}" and '
+                     f'make setup; or pip install "{d2l_ch6_startup.numpy_requirement()}" and '
                      f'pip install --no-deps {dist}=={MXNET_VERSION} into this environment')
     if version != MXNET_VERSION:
         return Check('mxnet', 'warn', f'{dist} {version} ({build}) imports, but the chapter '
@@ -242,10 +241,9 @@ def check_numpy(version_info=None):
     version = _dist_version('numpy')
     if version is None:
         return Check('numpy', 'fail', 'numpy is not installed', 'make setup')
-    want = (f'pip install "numpy>={NUMPY_TESTED[0][0]}.{NUMPY_TESTED[0][1]},'
-            f'<{NUMPY_TESTED[1][0]}.{NUMPY_TESTED[1][1] + 1}"')
+    want = f'pip install "{d2l_ch6_startup.numpy_requirement()}"'
     v = _version_tuple(version)[:2]
-    if not NUMPY_TESTED[0] <= v <= NUMPY_TESTED[1]:
+    if not d2l_ch6_startup.numpy_tested(v):
         return Check('numpy', 'fail', f'numpy {version}: d2l-ch6 runs mxnet {MXNET_VERSION} with '
                      f'numpy {_numpy_range()} only', f'{want} (make setup does)')
     try:
@@ -262,8 +260,7 @@ def check_numpy(version_info=None):
     if first and v < first:
         return Check('numpy', 'warn', f'numpy {version} has no wheel for Python {py[0]}.{py[1]}: '
                      f'it was compiled here, and this pair is not tested{names}',
-                     f'pip install "numpy>={first[0]}.{first[1]},<{NUMPY_TESTED[1][0]}.'
-                     f'{NUMPY_TESTED[1][1] + 1}"')
+                     f'pip install "{d2l_ch6_startup.numpy_requirement(first)}"')
     return Check('numpy', 'ok', f'numpy {version} (tested: {_numpy_range()}){names}')
 
 
