@@ -9,7 +9,7 @@ median over the epochs after the first of training examples per second of
 wall time, end to end (data, training, test accuracy). Memory is the
 process's peak resident set (ru_maxrss) and what training added to the
 resident set measured after loading the data. The results back the default
-cap MAX_CPU_CONTEXTS in d2l_ch6/devices.py and go to benchmarks/RESULTS.md.
+cap MAX_CPU_CONTEXTS in d2l_ch6/training/devices.py and go to benchmarks/RESULTS.md.
 """
 import argparse
 import json

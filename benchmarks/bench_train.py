@@ -18,7 +18,7 @@ both see the same machine:
   loop; d2l's package, and this benchmark, evaluate once per epoch.)
 * train_ch5: d2l_ch6.load_data_fashion_mnist and d2l_ch6.training.train_ch5,
   with d2l_ch6's environment defaults (d2l_ch6/_env.py) and --ctx; on CPU its
-  convolutions run on zero-padded channels (d2l_ch6/_channel_pad.py) unless
+  convolutions run on zero-padded channels (d2l_ch6/training/channel_pad.py) unless
   --no-pad-channels.
 * with --compare DIR, also train_ch5 as the checkout in DIR has it (an older
   commit, say), in the same rounds: before and after side by side.

@@ -7,7 +7,7 @@ import time
 
 from . import data
 from .grading.cli import add_check_parser
-from .cli_train import add_train_parser
+from .training.cli import add_train_parser
 from .doctor import add_doctor_parser
 from .grading.student import add_exercises_parser
 from .notebooks import add_notebooks_parser

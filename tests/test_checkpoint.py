@@ -1,4 +1,4 @@
-"""Tests for d2l_ch6.checkpoint: train_ch5's checkpoints, resume, and atomic outputs.
+"""Tests for d2l_ch6.training.checkpoint: train_ch5's checkpoints, resume, and atomic outputs.
 
 References: an uninterrupted run for a resumed one; the run that wrote a
 checkpoint for what a resume may differ in; files damaged by hand.
@@ -16,10 +16,10 @@ import tempfile
 import pytest
 from numpy.testing import assert_allclose
 
-from d2l_ch6 import checkpoint
-from d2l_ch6.checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
+from d2l_ch6.training import checkpoint
+from d2l_ch6.training.checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint
 from d2l_ch6.lenet import lenet, lenet_max
-from d2l_ch6.reporting import Reporter
+from d2l_ch6.training.reporting import Reporter
 from d2l_ch6.training import train_ch5
 from conftest import assert_same_params, iters, params_of  # noqa: E402
 

@@ -277,7 +277,7 @@ def test_shown_writes_numpy_scalars_as_numbers():
 
 def test_without_d2l_a_notebook_trains_with_the_closing_lines_only(monkeypatch):
     """A plain pip install has no d2l (its pins cannot install on 3.12+): no Animator then."""
-    from d2l_ch6 import reporting
+    from d2l_ch6.training import reporting
     monkeypatch.setattr(reporting, '_in_notebook', lambda: True)
     assert type(reporting.get_reporter('auto')) is reporting.AnimatorReporter
     monkeypatch.setattr(reporting, '_have_d2l', lambda: False)
@@ -287,7 +287,7 @@ def test_without_d2l_a_notebook_trains_with_the_closing_lines_only(monkeypatch):
 
 
 def test_an_epoch_record_holds_python_numbers():
-    from d2l_ch6.reporting import EpochRecord
+    from d2l_ch6.training.reporting import EpochRecord
     r = EpochRecord(numpy.int64(1), numpy.float64(2.43), numpy.float32(0.5), 0.25, 0.9,
                     numpy.int64(256), 256, numpy.float64(1.5), 2.0)
     assert type(r.epoch) is int and type(r.train_loss) is float and r.train_acc == 0.5

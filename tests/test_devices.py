@@ -1,4 +1,4 @@
-"""Tests for d2l_ch6.devices and d2l_ch6._channel_pad: contexts, data on them, the fast graphs.
+"""Tests for d2l_ch6.training.devices and d2l_ch6.training.channel_pad: contexts, data on them, the fast graphs.
 
 References: one device for several (data-parallel training and evaluation
 must give the single-device numbers on every batch, uneven ones included); the
@@ -15,7 +15,8 @@ from mxnet import autograd, gluon, init, np
 from mxnet.gluon import nn
 from numpy.testing import assert_allclose
 
-from d2l_ch6 import _channel_pad, data, devices
+from d2l_ch6 import data
+from d2l_ch6.training import channel_pad, devices
 from d2l_ch6.lenet import lenet, lenet_improved, lenet_max
 from d2l_ch6.training import evaluate_accuracy_gpu, train_ch5
 from conftest import assert_same_params, iters, params_of  # noqa: E402
@@ -161,11 +162,11 @@ def test_padding_plan_widens_only_convolutions_followed_by_one(layers, plan):
     """Which Conv2D gets zero filters: c_o not a multiple of 8, only channel-wise layers to the next Conv2D."""
     net = nn.HybridSequential()
     net.add(*layers())
-    assert _channel_pad.padding_plan(net) == plan
+    assert channel_pad.padding_plan(net) == plan
 
 
 def test_padding_plan_of_a_block_that_is_not_sequential():
-    assert _channel_pad.padding_plan(nn.Conv2D(6, 3)) == {}
+    assert channel_pad.padding_plan(nn.Conv2D(6, 3)) == {}
 
 
 def two_sixes():
@@ -184,7 +185,7 @@ def test_channel_padded_net_computes_the_same_function_and_gradients(make, hybri
     net = make()
     net.initialize(init=init.Xavier(), ctx=TWO_CPUS)
     # built before the first forward pass: the shapes are still deferred
-    padded = _channel_pad.ChannelPadded(net, pair_images=pair_images)
+    padded = channel_pad.ChannelPadded(net, pair_images=pair_images)
     assert padded.plan
     if hybridize:
         padded.hybridize(static_alloc=True, static_shape=True)
@@ -213,17 +214,17 @@ def test_channel_padded_net_computes_the_same_function_and_gradients(make, hybri
 def test_image_pairs_need_an_even_batch_of_one_channel_images():
     net = lenet()
     net.initialize()
-    paired = _channel_pad.ChannelPadded(net, pair_images=True)
+    paired = channel_pad.ChannelPadded(net, pair_images=True)
     assert paired.accepts(np.zeros((4, 1, 28, 28)))
     assert not paired.accepts(np.zeros((5, 1, 28, 28)))
     assert not paired.accepts(np.zeros((4, 3, 28, 28)))
-    assert _channel_pad.ChannelPadded(net).accepts(np.zeros((5, 1, 28, 28)))
+    assert channel_pad.ChannelPadded(net).accepts(np.zeros((5, 1, 28, 28)))
     with pytest.raises(ValueError, match=r'needs an even batch of 1-channel images, got X of '
                                          r'shape \(5, 1, 28, 28\)'):
         paired(np.zeros((5, 1, 28, 28)))
     with pytest.raises(ValueError, match='pair_images=True needs a first layer that '
                                          'padding_plan widens'):
-        _channel_pad.ChannelPadded(lenet_improved(), pair_images=True)
+        channel_pad.ChannelPadded(lenet_improved(), pair_images=True)
 
 
 @pytest.mark.parametrize('ctx, batch_size', [(mx.cpu(), 256), (TWO_CPUS, 256),
@@ -246,16 +247,16 @@ def test_padded_channels_train_like_the_plain_graph(small, ctx, batch_size):
 
 def test_oneDNN_switch_is_read_from_the_environment(monkeypatch):
     monkeypatch.setenv('MXNET_MKLDNN_ENABLED', '0')
-    assert not _channel_pad.onednn_enabled()
+    assert not channel_pad.onednn_enabled()
     monkeypatch.delenv('MXNET_MKLDNN_ENABLED')
-    assert _channel_pad.onednn_enabled() == mx.runtime.Features().is_enabled('MKLDNN')
+    assert channel_pad.onednn_enabled() == mx.runtime.Features().is_enabled('MKLDNN')
 
 
 
 
 def test_channel_padding_pays_only_on_cpu_contexts_with_onednn(monkeypatch):
-    assert _channel_pad.pays(lenet(), TWO_CPUS) == _channel_pad.onednn_enabled()
-    assert not _channel_pad.pays(lenet(), [mx.gpu(0)])
-    assert not _channel_pad.pays(lenet_improved(), TWO_CPUS)      # nothing to widen
+    assert channel_pad.pays(lenet(), TWO_CPUS) == channel_pad.onednn_enabled()
+    assert not channel_pad.pays(lenet(), [mx.gpu(0)])
+    assert not channel_pad.pays(lenet_improved(), TWO_CPUS)      # nothing to widen
     monkeypatch.setenv('MXNET_MKLDNN_ENABLED', '0')
-    assert not _channel_pad.pays(lenet(), TWO_CPUS)
+    assert not channel_pad.pays(lenet(), TWO_CPUS)

@@ -1,4 +1,4 @@
-"""Tests for d2l_ch6.model: the metric sums read in groups, the net on the devices.
+"""Tests for d2l_ch6.training.model: the metric sums read in groups, the net on the devices.
 
 References: float64 sums over fixed groups of SYNC_EVERY batches computed here
 with numpy; batches numbered by hand.
@@ -9,8 +9,8 @@ import numpy as onp
 import pytest
 from mxnet import np
 
-from d2l_ch6 import model
-from d2l_ch6.model import SYNC_EVERY, Metric
+from d2l_ch6.training import model
+from d2l_ch6.training.model import SYNC_EVERY, Metric
 
 
 def stats(rng, n):

@@ -252,7 +252,7 @@ def test_runner_names_notebook_cell_and_error(tmp_path):
 def test_results_named_in_the_metadata_come_back_without_a_cell_of_the_notebook(tmp_path):
     """The runner appends the cell that reports the histories the metadata names, then drops it."""
     path = tmp_path / '6.9-histories.ipynb'
-    write_notebook(path, 'from d2l_ch6.reporting import EpochRecord, History\n'
+    write_notebook(path, 'from d2l_ch6.training.reporting import EpochRecord, History\n'
                          'h = History("cpu(0)", [EpochRecord(1, 0.25, 0.5, 0.75, 0.9, 10, 10, 1, 1)])')
     nb = nbformat.read(path, as_version=4)
     nb.metadata['d2l_ch6'] = {'results': {'mine': 'h'}}

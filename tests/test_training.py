@@ -29,9 +29,10 @@ from mxnet import autograd, gluon, init, np  # noqa: E402
 from mxnet.gluon import nn  # noqa: E402
 from numpy.testing import assert_allclose  # noqa: E402
 
-from d2l_ch6 import bookkeeping, data, devices, training  # noqa: E402
+from d2l_ch6 import data, training  # noqa: E402
+from d2l_ch6.training import bookkeeping, devices  # noqa: E402
 from d2l_ch6.lenet import MODEL_LR, MODEL_LR_SCHEDULE, lenet, lenet_improved  # noqa: E402
-from d2l_ch6.reporting import EpochRecord  # noqa: E402
+from d2l_ch6.training.reporting import EpochRecord  # noqa: E402
 from d2l_ch6.training import (AnimatorReporter, History, Reporter,  # noqa: E402
                               SummaryReporter, TqdmReporter,
                               evaluate_accuracy_gpu, format_summary, get_reporter,
@@ -481,7 +482,7 @@ class Drawn(list):
 
 
 def test_the_animator_draws_at_epoch_ends_and_at_most_every_redraw_seconds(monkeypatch):
-    from d2l_ch6 import reporting
+    from d2l_ch6.training import reporting
     clock = [0.0]
     monkeypatch.setattr(reporting.time, 'perf_counter', lambda: clock[0])
     rep = AnimatorReporter(redraw_seconds=5.0)

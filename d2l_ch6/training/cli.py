@@ -15,7 +15,7 @@ __all__ = ['add_train_parser', 'run_train']
 
 def add_train_parser(subparsers):
     """Register the `train` subcommand and its flags on an argparse subparsers object."""
-    from .lenet import MODEL_LR, MODELS
+    from ..lenet import MODEL_LR, MODELS
     p = subparsers.add_parser(
         'train', help="train LeNet on Fashion-MNIST (Book section 6.6)",
         description="Train LeNet with train_ch5, the book's loop, and write "
@@ -61,7 +61,7 @@ def add_train_parser(subparsers):
 
 
 def _load(args):
-    from . import data
+    from .. import data
     if args.mnist_dir is not None:
         train_iter, test_iter = data.load_data_mnist(args.batch_size, root=args.mnist_dir)
     else:
@@ -83,7 +83,7 @@ def _write_outputs(out, args, lr, net, history, seconds):
     import matplotlib.pyplot as plt
 
     from .checkpoint import atomic_write
-    from .training import format_summary, plot_history
+    from . import format_summary, plot_history
     ax = plot_history(history)
     ax.set_title(f'{args.model}, lr {lr:g}, batch {args.batch_size}')
     record = json.dumps({
@@ -103,9 +103,9 @@ def _write_outputs(out, args, lr, net, history, seconds):
 def run_train(args):
     """Train the chosen model as the flags say; return the exit status."""
     from .checkpoint import check_output_dir
-    from .data import locate_data_dir
-    from .lenet import MODEL_LR, MODEL_LR_SCHEDULE, get_model
-    from .training import SummaryReporter, TqdmReporter, train_ch5
+    from ..data import locate_data_dir
+    from ..lenet import MODEL_LR, MODEL_LR_SCHEDULE, get_model
+    from . import SummaryReporter, TqdmReporter, train_ch5
 
     lr = args.lr if args.lr is not None else MODEL_LR[args.model]
     lr_schedule = MODEL_LR_SCHEDULE[args.model] if args.lr_schedule == 'model' \

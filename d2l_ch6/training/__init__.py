@@ -19,8 +19,9 @@ import numpy as onp
 from mxnet import autograd, gluon, init
 from mxnet.gluon import nn
 
-from . import _checks, devices
-from ._checks import checked, shown
+from .. import _checks
+from . import devices
+from .._checks import checked, shown
 from .bookkeeping import Bookkeeper, evaluate
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint  # noqa: F401
 from .devices import cpu_contexts, resolve_ctx, try_all_gpus, try_gpu  # noqa: F401

@@ -5,7 +5,7 @@ epoch's loss and right predictions in a ``d2l.Accumulator``, reading each
 batch's numbers from the device. Here:
 
 * ``Model``: net on the devices, as a hybridized graph, on zero-padded
-  channels where oneDNN runs them faster (``_channel_pad``); ``model(X)`` is
+  channels where oneDNN runs them faster (``channel_pad``); ``model(X)`` is
   ``net(X)``;
 * ``TrainMetric`` and ``Metric``: each batch's loss, right predictions and
   input checks summed on the devices and read every ``SYNC_EVERY`` batches,
@@ -18,8 +18,8 @@ import numpy as onp
 from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
-from . import _channel_pad
-from ._checks import reason
+from . import channel_pad
+from .._checks import reason
 
 __all__ = ['Model', 'Metric', 'TrainMetric', 'Accuracy', 'SYNC_EVERY', 'call']
 
@@ -64,10 +64,10 @@ class Model:
         self.graphs = [net]
         self.hybridized = hybridize and isinstance(net, nn.HybridBlock)
         if self.hybridized:
-            if pad_channels and _channel_pad.pays(net, ctxs):
-                self.graphs = [_channel_pad.ChannelPadded(net)]
+            if pad_channels and channel_pad.pays(net, ctxs):
+                self.graphs = [channel_pad.ChannelPadded(net)]
                 if 0 in self.graphs[0].plan:   # an image-pairing graph for the batches it takes
-                    self.graphs.insert(0, _channel_pad.ChannelPadded(net, pair_images=True))
+                    self.graphs.insert(0, channel_pad.ChannelPadded(net, pair_images=True))
             for block in self.graphs + [loss]:
                 block.hybridize(static_alloc=True, static_shape=True)
         self._shapes_known = not self.hybridized
@@ -75,7 +75,7 @@ class Model:
     def __call__(self, X):
         """Return net(X), on the graph that suits X."""
         # a graph is built from known shapes: net's are completed once, before the first
-        self._shapes_known = self._shapes_known or _channel_pad.complete_init(self.net, X)
+        self._shapes_known = self._shapes_known or channel_pad.complete_init(self.net, X)
         graph = next(g for g in self.graphs if not hasattr(g, 'accepts') or g.accepts(X))
         return call(graph, X)
 
