@@ -22,6 +22,9 @@ both see the same machine:
   --no-pad-channels.
 * with --compare DIR, also train_ch5 as the checkout in DIR has it (an older
   commit, say), in the same rounds: before and after side by side.
+* with --notebook, also train_ch5 as the 6.6 notebook runs it: in a Jupyter
+  kernel (this interpreter's ipykernel, as `d2l-ch6 notebooks` starts it),
+  reporter='animator', its figure redrawn inline as the notebook shows it.
 
 Both use the book's LeNet, lr 0.9, batch 256, Xavier initialisation and SGD.
 Throughput is training examples per second of wall time per epoch, end to end:
@@ -89,7 +92,7 @@ def book_run(epochs, lr, batch_size):
             'total_seconds': time.perf_counter() - start}
 
 
-def ours_run(epochs, lr, batch_size, ctx, model, pad_channels, seed, root=ROOT):
+def ours_run(epochs, lr, batch_size, ctx, model, pad_channels, seed, root=ROOT, reporter=None):
     """d2l_ch6's data and train_ch5, from the checkout in root; per-epoch records."""
     start = time.perf_counter()
     sys.path.insert(0, root)
@@ -99,15 +102,41 @@ def ours_run(epochs, lr, batch_size, ctx, model, pad_channels, seed, root=ROOT):
     from d2l_ch6.training import train_ch5
     train_iter, test_iter = load_data_fashion_mnist(batch_size)
     history = train_ch5(get_model(model), train_iter, test_iter, epochs, lr, ctx=ctx,
-                        reporter=None, pad_channels=pad_channels, seed=seed)
+                        reporter=reporter, pad_channels=pad_channels, seed=seed)
     loop = 'train_ch5' if root == ROOT else f'train_ch5@{os.path.basename(root)}'
+    if reporter == 'animator':
+        loop = 'notebook'
     return {'loop': loop, 'ctx': history.ctx, 'records': history.to_dict()['epochs'],
             'env': _env.effective(), 'total_seconds': time.perf_counter() - start}
+
+
+def notebook_run(args):
+    """train_ch5 with the Animator in a Jupyter kernel, as the 6.6 notebook runs it; its records."""
+    import nbformat
+    from nbclient import NotebookClient
+    sys.path.insert(0, ROOT)
+    from d2l_ch6.notebooks import _kernel_manager_class
+    call = (f'ours_run({args.epochs}, {args.lr}, {args.batch_size}, {args.ctx!r}, '
+            f'{args.model!r}, {not args.no_pad_channels}, {args.seed}, reporter="animator")')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f'import json, sys\nsys.path.insert(0, {HERE!r})\nfrom bench_train import ours_run\n'
+        f"print('RESULT ' + json.dumps({call}))")])
+    os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'
+    NotebookClient(nb, timeout=3600, kernel_name='python3',
+                   kernel_manager_class=_kernel_manager_class(),
+                   resources={'metadata': {'path': HERE}}).execute()
+    text = ''.join(o.get('text', '') for o in nb.cells[0].outputs if o.output_type == 'stream')
+    figures = sum('image/png' in o.get('data', {}) for o in nb.cells[0].outputs)
+    result = json.loads([x for x in text.splitlines() if x.startswith('RESULT ')][-1][7:])
+    result['figures'] = figures
+    return result
 
 
 def child(args):
     if args.child == 'book':
         result = book_run(args.epochs, args.lr, args.batch_size)
+    elif args.child == 'notebook':
+        result = notebook_run(args)
     else:
         result = ours_run(args.epochs, args.lr, args.batch_size, args.ctx, args.model,
                           not args.no_pad_channels, args.seed,
@@ -196,14 +225,18 @@ def main(argv=None):
                    help="run train_ch5 with pad_channels=False (default: padded)")
     p.add_argument('--compare', default=None,
                    help='also time train_ch5 from the checkout in this folder (default: none)')
-    p.add_argument('--child', choices=['book', 'ours', 'other'], help=argparse.SUPPRESS)
+    p.add_argument('--notebook', action='store_true',
+                   help="also time train_ch5 in a Jupyter kernel with the notebook's Animator")
+    p.add_argument('--child', choices=['book', 'ours', 'other', 'notebook'],
+                   help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         return child(args)
     print(cpu_line(), flush=True)
     runs = []
     for r in range(args.rounds):
-        order = ['book', 'ours'] + (['other'] if args.compare else [])
+        order = (['book', 'ours'] + (['other'] if args.compare else [])
+                 + (['notebook'] if args.notebook else []))
         order = order if r % 2 == 0 else order[::-1]
         for which in order:
             runs.append(spawn(which, args))
