@@ -425,7 +425,7 @@ def test_widget_shows_an_unexpected_failure_instead_of_going_stale(monkeypatch):
 
 
 # --- the site's JavaScript explorer, in chromium ------------------------------------------
-# The explorer of the offline site (d2l_ch6/site_assets/explorer.js) is driven in Debian's
+# The explorer of the offline site (d2l_ch6/publishing/site_assets/explorer.js) is driven in Debian's
 # chromium: sliders moved, the mode and the input switched; what it shows is read from the
 # page (shape, formula, Gluon line, message, the grids' cell values) and compared with
 # explorer_view and with Gluon's own layers, built from the line the page shows.

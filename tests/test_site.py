@@ -1,4 +1,4 @@
-"""Tests for d2l_ch6.site: the executed chapter as an offline site, checked in a real browser.
+"""Tests for d2l_ch6.publishing (site, sanitize, browser_check): the executed chapter as an offline site, checked in a real browser.
 
 The pages are built from small executed notebooks written here and, in the
 browser test, from the six chapter notebooks that tests/test_notebooks.py
@@ -17,8 +17,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from d2l_ch6 import site as sitemod
-from d2l_ch6.notebooks import SUMMARY_FILE, find_notebooks
+from d2l_ch6.publishing import browser_check, sanitize
+from d2l_ch6.publishing import site as sitemod
+from d2l_ch6.publishing.runner import SUMMARY_FILE, find_notebooks
 
 NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'notebooks'
 WIDGET = 'application/vnd.jupyter.widget-view+json'
@@ -212,10 +213,10 @@ def test_cli_prints_the_index_path(tmp_path, capsys):
 
 def test_check_site_without_chromium(small_site, tmp_path):
     """Without a browser the check says what to install instead of failing deep inside."""
-    with pytest.raises(sitemod.BrowserUnavailable, match='is missing: install Debian'):
-        sitemod.check_site(small_site[0] / 'site', chromium=tmp_path / 'no-chromium')
+    with pytest.raises(browser_check.BrowserUnavailable, match='is missing: install Debian'):
+        browser_check.check_site(small_site[0] / 'site', chromium=tmp_path / 'no-chromium')
     with pytest.raises(sitemod.SiteError, match='no index.html'):
-        sitemod.check_site(tmp_path)
+        browser_check.check_site(tmp_path)
 
 
 # --- in a real browser -------------------------------------------------------------------------
@@ -223,11 +224,11 @@ def test_check_site_without_chromium(small_site, tmp_path):
 @pytest.fixture(scope='module')
 def chromium():
     """Skip, saying why, where Debian's chromium or playwright is missing."""
-    if not pathlib.Path(sitemod.CHROMIUM).is_file():
-        pytest.skip(f'{sitemod.CHROMIUM} is missing: make setup installs Debian\'s chromium '
+    if not pathlib.Path(browser_check.CHROMIUM).is_file():
+        pytest.skip(f'{browser_check.CHROMIUM} is missing: make setup installs Debian\'s chromium '
                     'when it runs as root')
     pytest.importorskip('playwright', reason='playwright is missing (the test extra)')
-    return sitemod.CHROMIUM
+    return browser_check.CHROMIUM
 
 
 def test_browser_check_finds_what_breaks(chromium, tmp_path):
@@ -242,7 +243,7 @@ def test_browser_check_finds_what_breaks(chromium, tmp_path):
     text = text.replace('href="6.2-two.html"', 'href="6.2-gone.html"')
     text = re.sub(r'<meta[^>]*Content-Security-Policy[^>]*>', '', text)  # a page without it
     page.write_text(text)
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens')
     found = '\n'.join(problems['6.1-one.html'])
     assert 'request outside the site: https://cdn.invalid/mathjax.js' in found
     assert 'image with no natural size: file://' in found
@@ -258,7 +259,7 @@ def test_browser_check_finds_what_breaks(chromium, tmp_path):
         '6.1-one.png', '6.2-two.png', '6.6-lenet.png', 'index.png']
     # the same page unbroken: both equations typeset
     sitemod.build_site(out)
-    assert sitemod.check_site(site, screens=tmp_path / 'ok')['6.1-one.html'] == []
+    assert browser_check.check_site(site, screens=tmp_path / 'ok')['6.1-one.html'] == []
     report = json.loads((tmp_path / 'ok' / 'report.json').read_text())
     assert report['6.1-one.html']['equations'] == 2
 
@@ -276,7 +277,7 @@ def test_the_executed_chapter_in_chromium(chromium, quick_run, fashion_dir):
     out = quick_run.out
     write_sample_grid(data.load_fashion_mnist_arrays()['train'], out / 'fashion_mnist_samples.png')
     index = sitemod.build_site(out)
-    problems = sitemod.check_site(index.parent)
+    problems = browser_check.check_site(index.parent)
     assert problems == {name: [] for name in ['index.html'] + [f'{p.stem}.html' for p in paths]}
     report = json.loads((index.parent / 'screens' / 'report.json').read_text())
     for path in paths:  # every section has equations, all typeset by the local MathJax
@@ -518,7 +519,7 @@ def test_check_catches_what_leaves_the_site(chromium, tmp_path):
     The check used to miss all but <base>, on which it crashed (TypeError in _check_order).
     """
     site = write_checker_site(tmp_path)
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens')
     text = {name: '\n'.join(found) for name, found in problems.items()}
     assert f'request outside the site: {EVIL}/late' in text['6.1-late.html']
     assert f'request outside the site: {EVIL}/gated' in text['6.2-gated.html']
@@ -533,7 +534,7 @@ def test_check_catches_what_leaves_the_site(chromium, tmp_path):
 def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
     """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets."""
     site = build_one(tmp_path, hostile_notebook(sorted(HOSTILE))).parent
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens')
     assert problems == {'index.html': [], '6.1-hostile.html': []}
     report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
     assert report['6.1-hostile.html']['equations'] == 1
@@ -547,7 +548,7 @@ def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatc
     (site / 'index.html').write_text('<!DOCTYPE html><title>i</title><a href="6.1-loop.html">1</a>')
     (site / '6.1-loop.html').write_text('<!DOCTYPE html><title>l</title>'
                                         '<script>setTimeout(() => { for (;;) {} }, 500)</script>')
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens', settle=2)
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens', settle=2)
     assert any('does not respond' in p or 'did not load' in p or 'could not be read' in p
                for p in problems['6.1-loop.html']), problems
 
@@ -584,12 +585,12 @@ def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatc
 ])
 def test_clean_html(dirty, clean):
     """The allow-list, case by case: what runs or loads goes, text and safe markup stay."""
-    assert sitemod.clean_html(dirty) == clean
+    assert sanitize.clean_html(dirty) == clean
 
 
 def test_clean_html_bad_argument():
     with pytest.raises(TypeError, match='fragment must be a str, got bytes'):
-        sitemod.clean_html(b'<p>')
+        sanitize.clean_html(b'<p>')
 
 
 def test_the_index_quotes_the_books_printed_lenet_line():
@@ -600,6 +601,6 @@ def test_the_index_quotes_the_books_printed_lenet_line():
         pytest.skip(f'the book text is not at {book}')
     loss, train, test = re.search(r'^loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$',
                                   book.read_text(), re.M).groups()
-    from d2l_ch6.site import BOOK_LENET
+    from d2l_ch6.publishing.site import BOOK_LENET
     assert (BOOK_LENET['loss'], BOOK_LENET['train_acc'], BOOK_LENET['test_acc']) == (
         float(loss), float(train), float(test))
