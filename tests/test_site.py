@@ -491,6 +491,83 @@ def test_the_index_reads_as_words(tmp_path):
         assert key not in visible, key
 
 
+def lenet_index(out, six=None, metadata=None):
+    """Build the site from write_executed's notebooks with 6.6 replaced by six (or removed); return index's text and words."""
+    folder = out / 'notebooks'
+    if six is None:
+        (folder / '6.6-lenet.ipynb').unlink()
+    else:
+        six.metadata['d2l_ch6'] = metadata or {}
+        nbformat.write(six, folder / '6.6-lenet.ipynb')
+    text = sitemod.build_site(out).read_text()
+    return text, ' '.join(re.sub(r'<[^>]+>', ' ', html.unescape(text)).split())
+
+
+def training_cell(source, outputs):
+    return new_code_cell(source, outputs=outputs, execution_count=1)
+
+
+def test_the_index_says_not_executed_only_without_the_6_6_notebook(tmp_path):
+    """No 6.6 notebook among the executed ones: no curves and no results, said as such."""
+    text, words = lenet_index(write_executed(tmp_path))
+    assert (f'No LeNet training curves: the 6.6 notebook was not executed (there is none in '
+            f'{tmp_path / "notebooks"}).') in words
+    assert 'The 6.6 notebook was not executed: no LeNet results.' in words
+    assert 'lenet_curves' not in text
+
+
+@pytest.mark.parametrize('cell, metadata, expected', [
+    # the regex the curves are found by misses: the History is named otherwise in the cell
+    (training_cell("hist = train_ch5(net, train_iter, test_iter, 10, 0.9)", [image_output()]),
+     {'results': {'lenet': 'history'}},
+     'No LeNet training curves: the 6.6 notebook was executed, but none of its code cells starts '
+     'a line with history = train_ch5(...) , the cell its curves were looked for in.'),
+    (training_cell("history = train_ch5(net, train_iter, test_iter, 10, 0.9)", [image_output()]),
+     {}, 'No LeNet training curves: the 6.6 notebook was executed, but its metadata names no '
+         'history for them ( d2l_ch6.results.lenet ), so its training cell could not be found.'),
+    (training_cell("history = train_ch5(net, train_iter, test_iter, 10, 0.9)", [new_output(
+        'error', ename='MXNetError', evalue='out of memory', traceback=[])]),
+     {'results': {'lenet': 'history'}},
+     'No LeNet training curves: the 6.6 notebook was executed, but its training cell '
+     '( history = train_ch5(...) ) failed with MXNetError: out of memory.'),
+    (training_cell("history = train_ch5(net, train_iter, test_iter, 10, 0.9)", [new_output(
+        'stream', name='stdout', text='loss 0.466, train acc 0.827, test acc 0.799\n')]),
+     {'results': {'lenet': 'history'}},
+     'No LeNet training curves: the 6.6 notebook was executed, but its training cell '
+     '( history = train_ch5(...) ) shows no PNG or SVG figure.'),
+])
+def test_executed_6_6_without_curves_says_what_was_looked_for(tmp_path, cell, metadata, expected):
+    """An executed 6.6 notebook whose curves are not found is never called 'not executed'."""
+    six = new_notebook(cells=[new_markdown_cell('# 6.6 LeNet'), cell])
+    text, words = lenet_index(write_executed(tmp_path), six, metadata)
+    assert expected in words
+    assert 'not executed' not in words
+    assert 'lenet_curves' not in text
+
+
+def test_executed_6_6_with_unreadable_results_says_so(tmp_path):
+    """Curves found (also for d2l_ch6.train_ch5), results not: the headline names what it looked for."""
+    six = new_notebook(cells=[new_markdown_cell('# 6.6 LeNet'), training_cell(
+        "history = d2l_ch6.train_ch5(net, train_iter, test_iter, 10, 0.9)", [image_output()])])
+    text, words = lenet_index(write_executed(tmp_path), six, {'results': {'lenet': 'history'}})
+    assert 'src="images/lenet_curves_cell01_1.png"' in text
+    assert ("The 6.6 notebook was executed (status ok), but its results could not be read: no "
+            "test accuracy of the book's LeNet ( lenet , test_acc ) in the notebook's Results "
+            "output.") in words
+    assert 'not executed' not in words
+    # With summary.json's entry for it, that is where it was looked for.
+    out = tmp_path / 'again'
+    write_executed(out)
+    summary = json.loads((out / 'notebooks' / SUMMARY_FILE).read_text())
+    summary['6.6-lenet'] = {'status': 'failed', 'seconds': 3.0, 'quick': True, 'results': {},
+                            'error': 'x', 'finished': ''}
+    (out / 'notebooks' / SUMMARY_FILE).write_text(json.dumps(summary))
+    _, words = lenet_index(out, six, {'results': {'lenet': 'history'}})
+    assert ("The 6.6 notebook was executed (status failed), but its results could not be read: "
+            "no test accuracy of the book's LeNet ( lenet , test_acc ) in this notebook's entry "
+            "in summary.json.") in words
+
+
 def write_checker_site(folder):
     """Hand-written pages (no policy, nothing cleaned) that each reach outside in their own way."""
     site = folder / 'site'

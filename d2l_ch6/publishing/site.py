@@ -291,8 +291,42 @@ def _trains_lenet(nb):
     name = _result_names(nb).get('lenet')
     if not name:
         return lambda source: False
-    assignment = re.compile(rf'^{re.escape(name)}\s*=\s*train_ch5\(', re.MULTILINE)
+    assignment = _lenet_assignment(name)
     return lambda source: assignment.search(source) is not None
+
+
+def _lenet_assignment(name):
+    """`name = train_ch5(` at the start of a line (train_ch5 also as d2l_ch6.train_ch5 and the like)."""
+    return re.compile(rf'^{re.escape(name)}\s*=\s*(?:[A-Za-z_][\w.]*\.)?train_ch5\(', re.MULTILINE)
+
+
+def _lenet_curves(nb, images):
+    """Copy the executed 6.6 notebook's LeNet training curves into images.
+
+    Returns (file names, '') or ([], why none were found): the notebook was
+    executed, so the reason names what was looked for and where it stopped.
+    """
+    name = _result_names(nb).get('lenet')
+    if not name:
+        return [], ("the 6.6 notebook was executed, but its metadata names no history for "
+                    "them (<code>d2l_ch6.results.lenet</code>), so its training cell could "
+                    "not be found")
+    call = html.escape(f'{name} = train_ch5(...)')
+    trains = _trains_lenet(nb)
+    cells = [c for c in nb.cells if c.cell_type == 'code' and trains(c.source)]
+    if not cells:
+        return [], (f'the 6.6 notebook was executed, but none of its code cells starts a line '
+                    f'with <code>{call}</code>, the cell its curves were looked for in')
+    names = _copy_images(nb, trains, images, 'lenet_curves')
+    if names:
+        return names, ''
+    errors = [o for c in cells for o in c.get('outputs', []) if o.get('output_type') == 'error']
+    if errors:
+        what = f'{errors[0].get("ename", "an error")}: {errors[0].get("evalue", "")}'.rstrip(': ')
+        return [], (f'the 6.6 notebook was executed, but its training cell '
+                    f'(<code>{call}</code>) failed with {html.escape(what)}')
+    return [], (f'the 6.6 notebook was executed, but its training cell (<code>{call}</code>) '
+                'shows no PNG or SVG figure')
 
 
 def _copy_images(nb, cell_filter, folder, prefix, limit=None):
@@ -497,6 +531,13 @@ def _headline(notebooks, summary):
                          f'prints loss {BOOK_LENET["loss"]}, train accuracy '
                          f'{_pct(BOOK_LENET["train_acc"])}, test accuracy '
                          f'{_pct(BOOK_LENET["test_acc"])}.</li>')
+        else:
+            looked = ("this notebook's entry in summary.json" if stem in summary
+                      else "the notebook's Results output")
+            items.append(f'<li>The 6.6 notebook was executed (status '
+                         f'{html.escape(str(entry.get("status", "unknown")))}), but its results '
+                         f'could not be read: no test accuracy of the book\'s LeNet '
+                         f'(<code>lenet</code>, <code>test_acc</code>) in {looked}.</li>')
         mnist = results.get('lenet_improved_mnist')
         if isinstance(mnist, dict) and isinstance(mnist.get('test_acc'), (int, float)):
             items.append(f'<li><b>Exercise 6.6.3</b>: the improved LeNet recognises '
@@ -526,7 +567,7 @@ def _headline(notebooks, summary):
     return '<ul class="d2l-headline">' + ''.join(items) + '</ul>'
 
 
-def _index_html(notebooks, summary, figures, samples, curves):
+def _index_html(notebooks, summary, figures, samples, curves, no_curves):
     sections = []
     for stem, title, nb in notebooks:
         key = stem.split('-', 1)[0]
@@ -544,7 +585,7 @@ def _index_html(notebooks, summary, figures, samples, curves):
                      '<figcaption>The book\'s LeNet: loss, train and test accuracy per epoch '
                      '(from the executed 6.6 notebook).</figcaption></figure>')
     if not curves:
-        extra.append('<p>No LeNet training curves: the 6.6 notebook was not executed.</p>')
+        extra.append(f'<p>No LeNet training curves: {no_curves}.</p>')
     if samples:
         extra.append(f'<figure><img src="images/{_href(samples)}" alt="Fashion-MNIST samples">'
                      '<figcaption>The first Fashion-MNIST training images with their labels '
@@ -632,10 +673,11 @@ def build_site(out='build'):
     pages = [(f'{stem}.html', title) for stem, title, _ in notebooks]
     exporter = _exporter()
     curves, figures = [], {}
+    no_curves = f'the 6.6 notebook was not executed (there is none in {html.escape(str(source))})'
     token = secrets.token_hex(8)
     for i, (stem, title, nb) in enumerate(notebooks):
         if stem.startswith('6.6'):
-            curves = _copy_images(nb, _trains_lenet(nb), images, 'lenet_curves')
+            curves, no_curves = _lenet_curves(nb, images)
         key = _copy_images(nb, lambda source: True, images, f'section{i}', limit=1)
         if key:
             figures[stem] = key[0]
@@ -652,7 +694,7 @@ def build_site(out='build'):
         samples = 'fashion_mnist_samples.png'
         shutil.copyfile(out / samples, images / samples)
     index = site / 'index.html'
-    index.write_text(_index_html(notebooks, summary, figures, samples, curves), encoding='utf-8')
+    index.write_text(_index_html(notebooks, summary, figures, samples, curves, no_curves), encoding='utf-8')
     return index
 
 
