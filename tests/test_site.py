@@ -619,7 +619,7 @@ def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
 
 def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatch):
     """A script that loops for ever is that page's problem; the check still ends and reports."""
-    monkeypatch.setattr(sitemod, 'LOAD_TIMEOUT_MS', 4000)
+    monkeypatch.setattr(browser_check, 'LOAD_TIMEOUT_MS', 4000)
     site = tmp_path / 'site'
     site.mkdir()
     (site / 'index.html').write_text('<!DOCTYPE html><title>i</title><a href="6.1-loop.html">1</a>')
