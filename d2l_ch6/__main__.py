@@ -10,8 +10,8 @@ from .grading.cli import add_check_parser
 from .training.cli import add_train_parser
 from .doctor import add_doctor_parser
 from .grading.student import add_exercises_parser
-from .notebooks import add_notebooks_parser
-from .site import add_site_parser
+from .publishing.runner import add_notebooks_parser
+from .publishing.site import add_site_parser
 
 
 def add_data_parser(subparsers):

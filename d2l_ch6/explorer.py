@@ -50,7 +50,7 @@ MAX_N = 28  # slider bounds: up to a whole Fashion-MNIST image
 MAX_K, MAX_P, MAX_S, MAX_D = 7, 4, 4, 3
 GRID_N = 8  # the largest grid kept when switching back from the image
 # The sliders, in the order both explorers show them: the notebook widget (ConvExplorer) and
-# the site's JavaScript one (site_assets/explorer.js, fed by site_description()).
+# the site's JavaScript one (publishing/site_assets/explorer.js, fed by site_description()).
 CONTROLS = [  # (setting, label, min, max)
     ('n', 'input size n', 1, MAX_N),
     ('k', 'kernel / window k', 1, MAX_K),

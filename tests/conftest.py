@@ -89,10 +89,10 @@ class QuickRun:
 
     def run(self, path):
         """Execute the notebook at path in quick mode (once); return its NotebookResult."""
-        from d2l_ch6 import notebooks
+        from d2l_ch6.publishing import runner
         path = pathlib.Path(path)
         if path.stem not in self.results:
-            self.results[path.stem] = notebooks.run_notebook(path, self.out, quick=True)
+            self.results[path.stem] = runner.run_notebook(path, self.out, quick=True)
         return self.results[path.stem]
 
 

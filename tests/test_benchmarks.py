@@ -10,7 +10,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 from mxnet import np
 
-from d2l_ch6 import notebooks
+from d2l_ch6 import notebook_helpers
 from d2l_ch6.lenet import lenet, lenet_improved, lenet_max
 
 BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / 'benchmarks'
@@ -49,7 +49,7 @@ def test_a_tiny_run_is_saved_and_not_repeated(tmp_path, capsys):
 
 def test_recorded_runs_cover_the_variants_the_notebook_shows():
     """The committed results: every variant on seeds 0 and 1; 6.6's curves on 0, 1, 2, from epoch 0."""
-    runs = notebooks.recorded_runs('improve_lenet')
+    runs = notebook_helpers.recorded_runs('improve_lenet')
     full = [r for r in runs if r['num_train'] == 60000 and r['epochs'] == 10]
     seeds = {}
     for r in full:
@@ -61,10 +61,10 @@ def test_recorded_runs_cover_the_variants_the_notebook_shows():
 
 
 def test_recorded_runs_names_the_missing_file(monkeypatch, tmp_path):
-    monkeypatch.setattr(notebooks, 'RESULTS_DIR', tmp_path)
+    monkeypatch.setattr(notebook_helpers, 'RESULTS_DIR', tmp_path)
     with pytest.raises(FileNotFoundError, match=r'improve_lenet\.json is missing.*'
                                                 r'benchmarks/improve_lenet\.py'):
-        notebooks.recorded_runs('improve_lenet')
+        notebook_helpers.recorded_runs('improve_lenet')
 
 
 def run(variant, seed, acc, lr=0.1, schedule=None):
@@ -77,21 +77,21 @@ def run(variant, seed, acc, lr=0.1, schedule=None):
 def test_seeds_table():
     runs = [run('b', 1, 0.8), run('a', 0, 0.5, 0.9), run('b', 0, 0.7, schedule='cosine'),
             run('a', 1, 0.6, 0.9)]
-    table = notebooks.seeds_table(runs, ['b', 'a'])
+    table = notebook_helpers.seeds_table(runs, ['b', 'a'])
     assert list(table.index) == ['b', 'a']
     assert list(table.columns) == ['what changes', 'lr', 'seed 0', 'seed 1', 'mean']
     assert table.loc['b'].tolist() == ['about b', '0.1, cosine', 0.7, 0.8, 0.75]
     assert table.loc['a'].tolist() == ['about a', '0.9', 0.5, 0.6, 0.55]
-    three = notebooks.seeds_table(runs + [run('a', 2, 0.7, 0.9)], ['a', 'b'])
+    three = notebook_helpers.seeds_table(runs + [run('a', 2, 0.7, 0.9)], ['a', 'b'])
     assert three.loc['a', 'seed 2'] == 0.7 and three.loc['b', 'seed 2'] == ''
     assert three.loc['a', 'mean'] == 0.6
     with pytest.raises(ValueError, match='got none for c'):
-        notebooks.seeds_table(runs, ['a', 'c'])
+        notebook_helpers.seeds_table(runs, ['a', 'c'])
 
 
 def test_plot_seeds():
     runs = [run('b', 1, 0.8), run('a', 0, 0.5), run('b', 0, 0.7)]
-    ax = notebooks.plot_seeds(runs, ['b', 'a'])
+    ax = notebook_helpers.plot_seeds(runs, ['b', 'a'])
     lines = ax.get_lines()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ['b', 'a']
     assert len(lines) == 3
@@ -101,5 +101,5 @@ def test_plot_seeds():
     assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
     assert (ax.get_xlabel(), ax.get_ylabel()) == ('epoch', 'test acc')
     with pytest.raises(ValueError, match='got none for c'):
-        notebooks.plot_seeds(runs, ['c'])
+        notebook_helpers.plot_seeds(runs, ['c'])
     plt.close('all')

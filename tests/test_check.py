@@ -24,7 +24,7 @@ from d2l_ch6.grading.verdict import TARGETS, CheckResult, grade_namespace
 from d2l_ch6.grading.cli import exit_code, grade_files, report_rows
 from d2l_ch6.grading.student import CHECK_TAG, STUB_TAG, signature, signature_table, write_exercises
 from d2l_ch6.lenet import lenet
-from d2l_ch6.notebooks import run_notebook
+from d2l_ch6.publishing.runner import run_notebook
 
 
 def ours(name):

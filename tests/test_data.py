@@ -429,6 +429,44 @@ def test_mnist_folder_from_the_environment(tmp_path, monkeypatch):
     assert (train_iter.num_examples, test_iter.num_examples) == (120, 40)
 
 
+def test_mnist_takes_fashion_mnists_arguments_in_its_order():
+    """load_data_mnist(batch_size, resize, root, download), as load_data_fashion_mnist; it took root second."""
+    import inspect
+    def names(f):
+        return [(p.name, p.default) for p in inspect.signature(f).parameters.values()]
+    assert names(d2l_ch6.load_data_mnist) == names(d2l_ch6.load_data_fashion_mnist) == [
+        ('batch_size', inspect.Parameter.empty), ('resize', None), ('root', None),
+        ('download', False)]
+
+
+def test_mnist_resize_second_positionally(tmp_path):
+    """The second positional argument resizes: 14 gives 14 x 14 images, as for Fashion-MNIST."""
+    folder = write_digits(tmp_path / 'mnist')
+    train_iter, _ = d2l_ch6.load_data_mnist(32, 14, folder)
+    X, _ = next(iter(train_iter))
+    assert X.shape == (32, 1, 14, 14)
+
+
+def test_mnist_old_argument_order_is_refused_not_misread(tmp_path, monkeypatch):
+    """A call in the old order (root second, resize third) fails before reading, naming the fix.
+
+    The folder given as resize would otherwise be a path where a size belongs;
+    a size given as root, an int where a folder belongs.
+    """
+    monkeypatch.delenv(data.MNIST_ENV_VAR, raising=False)
+    monkeypatch.setattr(data, 'load_mnist_5k_arrays', lambda: pytest.fail('read before checking'))
+    folder = write_digits(tmp_path / 'mnist')
+    for as_path in (str(folder), folder):
+        with pytest.raises(TypeError, match=r"resize must be None, a positive int or an \(h, w\) "
+                                            r"pair of them, got .*; if that is a folder, pass it as root="):
+            d2l_ch6.load_data_mnist(32, as_path)
+    with pytest.raises(TypeError, match=r"root must be a folder path \(str or os.PathLike\), "
+                                        r"got int 28; if that is an image size, pass it as resize="):
+        d2l_ch6.load_data_mnist(32, None, 28)
+    with pytest.raises(TypeError, match=r"got float 2.5$"):   # no hint where none applies
+        d2l_ch6.load_data_mnist(32, 2.5)
+
+
 def test_offline_mnist_is_mlxtends_real_digits_split_400_100_per_class(monkeypatch):
     """Parsed here with the csv module: the loader's images and labels, in the documented split."""
     import csv

@@ -425,8 +425,8 @@ def test_widget_shows_an_unexpected_failure_instead_of_going_stale(monkeypatch):
 
 
 # --- the site's JavaScript explorer, in chromium ------------------------------------------
-# The explorer of the offline site (d2l_ch6/site_assets/explorer.js) is driven in Debian's
-# chromium: sliders moved, the mode and the input switched; what it shows is read from the
+# The explorer of the offline site (d2l_ch6/publishing/site_assets/explorer.js) is driven in
+# Debian's chromium: sliders moved, the mode and the input switched; what it shows is read from the
 # page (shape, formula, Gluon line, message, the grids' cell values) and compared with
 # explorer_view and with Gluon's own layers, built from the line the page shows.
 
@@ -477,9 +477,9 @@ def explorer_page(tmp_path_factory):
     import pathlib
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-    from d2l_ch6 import site as sitemod
-    if not pathlib.Path(sitemod.CHROMIUM).is_file():
-        pytest.skip(f'{sitemod.CHROMIUM} is missing: make setup installs Debian\'s chromium')
+    from d2l_ch6.publishing import browser_check, site as sitemod
+    if not pathlib.Path(browser_check.CHROMIUM).is_file():
+        pytest.skip(f'{browser_check.CHROMIUM} is missing: make setup installs Debian\'s chromium')
     sync_api = pytest.importorskip('playwright.sync_api', reason='playwright is missing')
     out = tmp_path_factory.mktemp('explorer_site')
     (out / 'notebooks').mkdir()
@@ -492,8 +492,8 @@ def explorer_page(tmp_path_factory):
     site = sitemod.build_site(out).parent
     outside = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=sitemod.CHROMIUM, headless=True,
-                                     args=sitemod.CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=browser_check.CHROMIUM, headless=True,
+                                     args=browser_check.CHROMIUM_ARGS)
         page = browser.new_page(viewport={'width': 1280, 'height': 1000})
         errors = []
         page.on('pageerror', lambda e: errors.append(str(e)))

@@ -26,7 +26,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import d2l_ch6
-from d2l_ch6 import notebooks as nbrun
+from d2l_ch6 import notebook_helpers as helpers
+from d2l_ch6.publishing import runner as nbrun
 from d2l_ch6.colab import COLAB_CELL
 from conftest import NUMPY2_SCALAR_REPR
 
@@ -154,7 +155,7 @@ def test_shown_source_reads_like_the_book(stem):
     shown = shown_names(stem)
     assert shown or stem.startswith('6.1'), 'expected the section\'s code to be shown'
     for name, obj in shown.items():
-        text = nbrun.book_source(obj)
+        text = helpers.book_source(obj)
         assert text.lstrip().startswith(('def ', 'class ')), name
         for plumbing in SHOWN_PLUMBING:
             assert plumbing not in text, (name, plumbing)
@@ -184,12 +185,12 @@ def _shown(x, y):
 
 
 def test_book_source_hides_decorators_and_checks_and_keeps_the_rest():
-    assert nbrun.book_source(_shown) == (
+    assert helpers.book_source(_shown) == (
         'def _shown(x, y):\n'
         '    """Add x and y."""\n'
         '    total = x + y   # the book\'s line\n'
         '    return total')
-    assert nbrun.show_source(_shown).data == f'```python\n{nbrun.book_source(_shown)}\n```'
+    assert helpers.show_source(_shown).data == f'```python\n{helpers.book_source(_shown)}\n```'
 
 
 def test_shown_helpers_still_check_their_arguments():
@@ -281,7 +282,7 @@ def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypat
     write_notebook(folder / '6.10-later.ipynb', 'raise KeyError("boom")')
     write_notebook(
         folder / '6.9-probe.ipynb',
-        'import os, sys\nfrom d2l_ch6.notebooks import quick, Results\n'
+        'import os, sys\nfrom d2l_ch6.notebook_helpers import quick, Results\n'
         'import matplotlib.pyplot as plt',
         'plt.plot([0, 1], [1, 0]);',
         'Results(probe={"prefix": sys.prefix, "cwd": os.getcwd(), "quick": quick()}, '
@@ -386,8 +387,8 @@ def test_find_notebooks_bad_names(tmp_path):
                                              ('0', False), ('', False), (None, False)])
 def test_quick_reads_the_environment(value, expected):
     """quick() is on only for D2L_CH6_QUICK = 1/true/yes/on."""
-    environ = {} if value is None else {nbrun.QUICK_ENV: value}
-    assert nbrun.quick(environ) is expected
+    environ = {} if value is None else {helpers.QUICK_ENV: value}
+    assert helpers.quick(environ) is expected
 
 
 def test_summary_table_leaves_the_mode_to_its_header():
@@ -396,17 +397,35 @@ def test_summary_table_leaves_the_mode_to_its_header():
                                None, [])
     table = nbrun.summary_table([run])
     assert 'lenet: test acc 0.800' in table and 'quick' not in table
-    assert nbrun.format_results(run.results) == 'lenet: test acc 0.800; quick False'
+    assert helpers.format_results(run.results) == 'lenet: test acc 0.800; quick False'
 
 
 def test_results_display_as_json_and_text():
     """Results(...) carries plain JSON numbers (numpy scalars converted) and a readable line."""
     import numpy as onp
-    bundle = nbrun.Results(lenet={'loss': onp.float32(0.25), 'epochs': onp.int64(10)},
-                           quick=False)._repr_mimebundle_()
-    assert json.loads(json.dumps(bundle[nbrun.RESULTS_MIME])) == {
+    bundle = helpers.Results(lenet={'loss': onp.float32(0.25), 'epochs': onp.int64(10)},
+                             quick=False)._repr_mimebundle_()
+    assert json.loads(json.dumps(bundle[helpers.RESULTS_MIME])) == {
         'lenet': {'loss': 0.25, 'epochs': 10}, 'quick': False}
     assert bundle['text/plain'] == 'lenet: loss 0.250, epochs 10; quick False'
+
+
+def test_helper_library_is_cheap_for_a_kernel():
+    """A notebook's import of the helper library loads no runner: nbclient, nbformat, jupyter_client.
+
+    The modules are removed from sys.modules in a fresh interpreter first, as a
+    kernel starts; the runner's own import is checked to load them lazily too.
+    """
+    import subprocess
+    probe = ('import sys\n'
+             'import d2l_ch6.notebook_helpers\n'
+             'import d2l_ch6.publishing.runner\n'
+             'heavy = ("nbclient", "nbformat", "jupyter_client", "nbconvert", "playwright")\n'
+             'print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))\n')
+    done = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True,
+                          timeout=120, cwd=pathlib.Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == '[]'
 
 
 # --- the command line -------------------------------------------------------------

@@ -1,6 +1,10 @@
 """The package's public names: each section module's helpers, importable from the top."""
 import importlib
 import inspect
+import pathlib
+import re
+
+import pytest
 
 import d2l_ch6
 
@@ -28,3 +32,59 @@ def test_every_public_function_has_a_one_line_docstring_naming_its_source():
         first = doc.splitlines()[0]
         assert ('section' in first.lower() or 'exercise' in first.lower()
                 or "(the package's addition)" in first), (name, first)
+
+
+# --- the README's tree of the package -------------------------------------------------------
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def readme_tree():
+    """{path: listed with its children?} for each entry of the README's package tree.
+
+    Each line is a name (or names joined by ', ') and its description, two
+    spaces of indent per level; a folder whose entries follow is listed in
+    full, one given alone (grading/) only has to exist.
+    """
+    text = (ROOT / 'README.md').read_text(encoding='utf-8')
+    block = re.search(r'The package as a tree.*?```\n(.*?)```', text, re.S)
+    assert block, 'README.md has no package tree'
+    lines = [line for line in block.group(1).splitlines() if line.strip()]
+    entries, parents = {}, []
+    for k, line in enumerate(lines):
+        depth = (len(line) - len(line.lstrip())) // 2
+        names = re.split(r'\s{2,}', line.strip())[0]
+        parents = parents[:depth]
+        for name in names.split(', '):
+            path = '/'.join(parents + [name.rstrip('/')])
+            nxt = lines[k + 1] if k + 1 < len(lines) else ''
+            entries[path] = name.endswith('/') and (len(nxt) - len(nxt.lstrip())) // 2 > depth
+        if names.endswith('/'):
+            parents.append(names.rstrip('/'))
+    return entries
+
+
+def listed(folder):
+    """A folder's modules, packages and site_assets/ (the tree may leave out an __init__.py)."""
+    return {p.relative_to(ROOT).as_posix() for p in folder.iterdir()
+            if p.suffix == '.py' and p.name != '__init__.py'
+            or (p.is_dir() and (p / '__init__.py').is_file()) or p.name == 'site_assets'}
+
+
+def test_readme_tree_is_the_package():
+    """Every entry of the README's tree exists, and every listed folder shows all its modules."""
+    entries = readme_tree()
+    missing = [path for path in entries if not (ROOT / path).exists()]
+    assert not missing, f'the README tree names what does not exist: {missing}'
+    for path, full in entries.items():
+        if full or path == 'd2l_ch6':
+            unlisted = sorted(listed(ROOT / path) - set(entries))
+            assert not unlisted, f'{path}/ has modules the README tree leaves out: {unlisted}'
+
+
+def test_readme_tree_reader_reads_nesting():
+    """The tree's reader on the README: nesting, joined names, folders in full or alone."""
+    tree = readme_tree()
+    assert tree['d2l_ch6/publishing'] is True and tree['d2l_ch6/publishing/runner.py'] is False
+    assert tree['d2l_ch6/grading'] is False      # shown alone: its modules are not listed
+    assert {'d2l_ch6/_checks.py', 'd2l_ch6/_env.py', 'd2l_ch6_startup.py'} <= set(tree)

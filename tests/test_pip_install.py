@@ -84,6 +84,9 @@ def test_the_wheel_carries_the_package_the_startup_hook_and_its_module(wheel):
         names = set(z.namelist())
         assert z.read('d2l_ch6_startup.pth').decode() == d2l_ch6_startup.HOOK_TEXT
     assert {'d2l_ch6_startup.py', 'd2l_ch6/__init__.py', 'd2l_ch6/colab.py'} <= names
+    # the offline site's own files, which `d2l-ch6 site` copies (setup.cfg's package_data)
+    assets = REPO / 'd2l_ch6' / 'publishing' / 'site_assets'
+    assert {f'd2l_ch6/publishing/site_assets/{p.name}' for p in assets.iterdir()} <= names
 
 
 def test_pip_install_of_the_wheel_gives_the_whole_package(wheel, tmp_path):

@@ -1,4 +1,4 @@
-"""Tests for d2l_ch6.site: the executed chapter as an offline site, checked in a real browser.
+"""Tests for d2l_ch6.publishing (site, sanitize, browser_check): the executed chapter as an offline site, checked in a real browser.
 
 The pages are built from small executed notebooks written here and, in the
 browser test, from the six chapter notebooks that tests/test_notebooks.py
@@ -17,8 +17,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from d2l_ch6 import site as sitemod
-from d2l_ch6.notebooks import SUMMARY_FILE, find_notebooks
+from d2l_ch6.publishing import browser_check, sanitize
+from d2l_ch6.publishing import site as sitemod
+from d2l_ch6.publishing.runner import SUMMARY_FILE, find_notebooks
 
 NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'notebooks'
 WIDGET = 'application/vnd.jupyter.widget-view+json'
@@ -212,10 +213,10 @@ def test_cli_prints_the_index_path(tmp_path, capsys):
 
 def test_check_site_without_chromium(small_site, tmp_path):
     """Without a browser the check says what to install instead of failing deep inside."""
-    with pytest.raises(sitemod.BrowserUnavailable, match='is missing: install Debian'):
-        sitemod.check_site(small_site[0] / 'site', chromium=tmp_path / 'no-chromium')
+    with pytest.raises(browser_check.BrowserUnavailable, match='is missing: install Debian'):
+        browser_check.check_site(small_site[0] / 'site', chromium=tmp_path / 'no-chromium')
     with pytest.raises(sitemod.SiteError, match='no index.html'):
-        sitemod.check_site(tmp_path)
+        browser_check.check_site(tmp_path)
 
 
 # --- in a real browser -------------------------------------------------------------------------
@@ -223,11 +224,11 @@ def test_check_site_without_chromium(small_site, tmp_path):
 @pytest.fixture(scope='module')
 def chromium():
     """Skip, saying why, where Debian's chromium or playwright is missing."""
-    if not pathlib.Path(sitemod.CHROMIUM).is_file():
-        pytest.skip(f'{sitemod.CHROMIUM} is missing: make setup installs Debian\'s chromium '
+    if not pathlib.Path(browser_check.CHROMIUM).is_file():
+        pytest.skip(f'{browser_check.CHROMIUM} is missing: make setup installs Debian\'s chromium '
                     'when it runs as root')
     pytest.importorskip('playwright', reason='playwright is missing (the test extra)')
-    return sitemod.CHROMIUM
+    return browser_check.CHROMIUM
 
 
 def test_browser_check_finds_what_breaks(chromium, tmp_path):
@@ -242,7 +243,7 @@ def test_browser_check_finds_what_breaks(chromium, tmp_path):
     text = text.replace('href="6.2-two.html"', 'href="6.2-gone.html"')
     text = re.sub(r'<meta[^>]*Content-Security-Policy[^>]*>', '', text)  # a page without it
     page.write_text(text)
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens')
     found = '\n'.join(problems['6.1-one.html'])
     assert 'request outside the site: https://cdn.invalid/mathjax.js' in found
     assert 'image with no natural size: file://' in found
@@ -258,7 +259,7 @@ def test_browser_check_finds_what_breaks(chromium, tmp_path):
         '6.1-one.png', '6.2-two.png', '6.6-lenet.png', 'index.png']
     # the same page unbroken: both equations typeset
     sitemod.build_site(out)
-    assert sitemod.check_site(site, screens=tmp_path / 'ok')['6.1-one.html'] == []
+    assert browser_check.check_site(site, screens=tmp_path / 'ok')['6.1-one.html'] == []
     report = json.loads((tmp_path / 'ok' / 'report.json').read_text())
     assert report['6.1-one.html']['equations'] == 2
 
@@ -276,7 +277,7 @@ def test_the_executed_chapter_in_chromium(chromium, quick_run, fashion_dir):
     out = quick_run.out
     write_sample_grid(data.load_fashion_mnist_arrays()['train'], out / 'fashion_mnist_samples.png')
     index = sitemod.build_site(out)
-    problems = sitemod.check_site(index.parent)
+    problems = browser_check.check_site(index.parent)
     assert problems == {name: [] for name in ['index.html'] + [f'{p.stem}.html' for p in paths]}
     report = json.loads((index.parent / 'screens' / 'report.json').read_text())
     for path in paths:  # every section has equations, all typeset by the local MathJax
@@ -490,6 +491,83 @@ def test_the_index_reads_as_words(tmp_path):
         assert key not in visible, key
 
 
+def lenet_index(out, six=None, metadata=None):
+    """Build the site from write_executed's notebooks with 6.6 replaced by six (or removed); return index's text and words."""
+    folder = out / 'notebooks'
+    if six is None:
+        (folder / '6.6-lenet.ipynb').unlink()
+    else:
+        six.metadata['d2l_ch6'] = metadata or {}
+        nbformat.write(six, folder / '6.6-lenet.ipynb')
+    text = sitemod.build_site(out).read_text()
+    return text, ' '.join(re.sub(r'<[^>]+>', ' ', html.unescape(text)).split())
+
+
+def training_cell(source, outputs):
+    return new_code_cell(source, outputs=outputs, execution_count=1)
+
+
+def test_the_index_says_not_executed_only_without_the_6_6_notebook(tmp_path):
+    """No 6.6 notebook among the executed ones: no curves and no results, said as such."""
+    text, words = lenet_index(write_executed(tmp_path))
+    assert (f'No LeNet training curves: the 6.6 notebook was not executed (there is none in '
+            f'{tmp_path / "notebooks"}).') in words
+    assert 'The 6.6 notebook was not executed: no LeNet results.' in words
+    assert 'lenet_curves' not in text
+
+
+@pytest.mark.parametrize('cell, metadata, expected', [
+    # the regex the curves are found by misses: the History is named otherwise in the cell
+    (training_cell("hist = train_ch5(net, train_iter, test_iter, 10, 0.9)", [image_output()]),
+     {'results': {'lenet': 'history'}},
+     'No LeNet training curves: the 6.6 notebook was executed, but none of its code cells starts '
+     'a line with history = train_ch5(...) , the cell its curves were looked for in.'),
+    (training_cell("history = train_ch5(net, train_iter, test_iter, 10, 0.9)", [image_output()]),
+     {}, 'No LeNet training curves: the 6.6 notebook was executed, but its metadata names no '
+         'history for them ( d2l_ch6.results.lenet ), so its training cell could not be found.'),
+    (training_cell("history = train_ch5(net, train_iter, test_iter, 10, 0.9)", [new_output(
+        'error', ename='MXNetError', evalue='out of memory', traceback=[])]),
+     {'results': {'lenet': 'history'}},
+     'No LeNet training curves: the 6.6 notebook was executed, but its training cell '
+     '( history = train_ch5(...) ) failed with MXNetError: out of memory.'),
+    (training_cell("history = train_ch5(net, train_iter, test_iter, 10, 0.9)", [new_output(
+        'stream', name='stdout', text='loss 0.466, train acc 0.827, test acc 0.799\n')]),
+     {'results': {'lenet': 'history'}},
+     'No LeNet training curves: the 6.6 notebook was executed, but its training cell '
+     '( history = train_ch5(...) ) shows no PNG or SVG figure.'),
+])
+def test_executed_6_6_without_curves_says_what_was_looked_for(tmp_path, cell, metadata, expected):
+    """An executed 6.6 notebook whose curves are not found is never called 'not executed'."""
+    six = new_notebook(cells=[new_markdown_cell('# 6.6 LeNet'), cell])
+    text, words = lenet_index(write_executed(tmp_path), six, metadata)
+    assert expected in words
+    assert 'not executed' not in words
+    assert 'lenet_curves' not in text
+
+
+def test_executed_6_6_with_unreadable_results_says_so(tmp_path):
+    """Curves found (also for d2l_ch6.train_ch5), results not: the headline names what it looked for."""
+    six = new_notebook(cells=[new_markdown_cell('# 6.6 LeNet'), training_cell(
+        "history = d2l_ch6.train_ch5(net, train_iter, test_iter, 10, 0.9)", [image_output()])])
+    text, words = lenet_index(write_executed(tmp_path), six, {'results': {'lenet': 'history'}})
+    assert 'src="images/lenet_curves_cell01_1.png"' in text
+    assert ("The 6.6 notebook was executed (status ok), but its results could not be read: no "
+            "test accuracy of the book's LeNet ( lenet , test_acc ) in the notebook's Results "
+            "output.") in words
+    assert 'not executed' not in words
+    # With summary.json's entry for it, that is where it was looked for.
+    out = tmp_path / 'again'
+    write_executed(out)
+    summary = json.loads((out / 'notebooks' / SUMMARY_FILE).read_text())
+    summary['6.6-lenet'] = {'status': 'failed', 'seconds': 3.0, 'quick': True, 'results': {},
+                            'error': 'x', 'finished': ''}
+    (out / 'notebooks' / SUMMARY_FILE).write_text(json.dumps(summary))
+    _, words = lenet_index(out, six, {'results': {'lenet': 'history'}})
+    assert ("The 6.6 notebook was executed (status failed), but its results could not be read: "
+            "no test accuracy of the book's LeNet ( lenet , test_acc ) in this notebook's entry "
+            "in summary.json.") in words
+
+
 def write_checker_site(folder):
     """Hand-written pages (no policy, nothing cleaned) that each reach outside in their own way."""
     site = folder / 'site'
@@ -518,7 +596,7 @@ def test_check_catches_what_leaves_the_site(chromium, tmp_path):
     The check used to miss all but <base>, on which it crashed (TypeError in _check_order).
     """
     site = write_checker_site(tmp_path)
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens')
     text = {name: '\n'.join(found) for name, found in problems.items()}
     assert f'request outside the site: {EVIL}/late' in text['6.1-late.html']
     assert f'request outside the site: {EVIL}/gated' in text['6.2-gated.html']
@@ -533,7 +611,7 @@ def test_check_catches_what_leaves_the_site(chromium, tmp_path):
 def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
     """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets."""
     site = build_one(tmp_path, hostile_notebook(sorted(HOSTILE))).parent
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens')
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens')
     assert problems == {'index.html': [], '6.1-hostile.html': []}
     report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
     assert report['6.1-hostile.html']['equations'] == 1
@@ -541,13 +619,13 @@ def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
 
 def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatch):
     """A script that loops for ever is that page's problem; the check still ends and reports."""
-    monkeypatch.setattr(sitemod, 'LOAD_TIMEOUT_MS', 4000)
+    monkeypatch.setattr(browser_check, 'LOAD_TIMEOUT_MS', 4000)
     site = tmp_path / 'site'
     site.mkdir()
     (site / 'index.html').write_text('<!DOCTYPE html><title>i</title><a href="6.1-loop.html">1</a>')
     (site / '6.1-loop.html').write_text('<!DOCTYPE html><title>l</title>'
                                         '<script>setTimeout(() => { for (;;) {} }, 500)</script>')
-    problems = sitemod.check_site(site, screens=tmp_path / 'screens', settle=2)
+    problems = browser_check.check_site(site, screens=tmp_path / 'screens', settle=2)
     assert any('does not respond' in p or 'did not load' in p or 'could not be read' in p
                for p in problems['6.1-loop.html']), problems
 
@@ -584,12 +662,12 @@ def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatc
 ])
 def test_clean_html(dirty, clean):
     """The allow-list, case by case: what runs or loads goes, text and safe markup stay."""
-    assert sitemod.clean_html(dirty) == clean
+    assert sanitize.clean_html(dirty) == clean
 
 
 def test_clean_html_bad_argument():
     with pytest.raises(TypeError, match='fragment must be a str, got bytes'):
-        sitemod.clean_html(b'<p>')
+        sanitize.clean_html(b'<p>')
 
 
 def test_the_index_quotes_the_books_printed_lenet_line():
@@ -600,6 +678,6 @@ def test_the_index_quotes_the_books_printed_lenet_line():
         pytest.skip(f'the book text is not at {book}')
     loss, train, test = re.search(r'^loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+)$',
                                   book.read_text(), re.M).groups()
-    from d2l_ch6.site import BOOK_LENET
+    from d2l_ch6.publishing.site import BOOK_LENET
     assert (BOOK_LENET['loss'], BOOK_LENET['train_acc'], BOOK_LENET['test_acc']) == (
         float(loss), float(train), float(test))

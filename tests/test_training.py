@@ -588,7 +588,7 @@ def test_training_on_a_gpu(small):
 
 def test_train_ch5_reads_as_the_books_loop():
     """At most 30 lines of body, the book's lines in the book's order (section 6.6.2)."""
-    from d2l_ch6.notebooks import book_source
+    from d2l_ch6.notebook_helpers import book_source
     lines = book_source(train_ch5).splitlines()
     body = lines[next(i for i, line in enumerate(lines[1:], 1) if line.strip().endswith('"""')
                       and i > 1) + 1:]

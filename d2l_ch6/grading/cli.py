@@ -1,7 +1,7 @@
 """`d2l-ch6 check`: grade students' notebooks and scripts, one subprocess each (the package's addition).
 
 Each file runs in its own process under a wall-clock limit: a notebook in a
-fresh kernel (``d2l_ch6.notebooks.run_notebook``) with a last cell added that
+fresh kernel (``d2l_ch6.publishing.runner.run_notebook``) with a last cell added that
 grades its globals, a script imported as a module and its globals graded. A
 file that crashes, hangs or prints without end is recorded as such and the
 next file runs. Nothing is fetched from the network.

@@ -272,7 +272,7 @@ def write_exercises(out, notebook_dir=None, with_answers=False):
     with_answers: the teacher's copy, the notebooks' exercise answers kept.
     """
     import nbformat
-    from ..notebooks import find_notebooks
+    from ..publishing.runner import find_notebooks
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -21,7 +21,7 @@ The site runs nothing it did not write. Every page carries a
 Content-Security-Policy (``CSP``) that allows only the site's own scripts,
 styles, fonts and images (``data:`` images too), no inline script, no
 connection, frame, form or ``<base>``; and a notebook's Markdown and HTML
-outputs are rewritten through an allow-list (``site_clean.clean_html``),
+outputs are rewritten through an allow-list (``sanitize.clean_html``),
 ``application/javascript`` and other active outputs are dropped, and names
 are escaped wherever they are written into HTML.
 
@@ -40,12 +40,10 @@ import shutil
 import sys
 from urllib.parse import quote
 
-from .notebooks import (_read_results, _result_names, _section_key, format_results,
-                        read_summary)
-from .site_clean import clean_html
+from .runner import _read_results, _result_names, _section_key, read_summary
+from .sanitize import clean_html
 
-__all__ = ['build_site', 'check_site', 'add_site_parser', 'SiteError', 'BrowserUnavailable',
-           'CSP']
+__all__ = ['build_site', 'add_site_parser', 'SiteError', 'CSP']
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +179,7 @@ def join_math_lines(source):
 
 def _explorer_settings(source):
     """Return the ExplorerSettings a cell's conv_explorer(...) call starts from (ast only, nothing run)."""
-    from .explorer import ExplorerSettings
+    from ..explorer import ExplorerSettings
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -293,8 +291,42 @@ def _trains_lenet(nb):
     name = _result_names(nb).get('lenet')
     if not name:
         return lambda source: False
-    assignment = re.compile(rf'^{re.escape(name)}\s*=\s*train_ch5\(', re.MULTILINE)
+    assignment = _lenet_assignment(name)
     return lambda source: assignment.search(source) is not None
+
+
+def _lenet_assignment(name):
+    """`name = train_ch5(` at the start of a line (train_ch5 also as d2l_ch6.train_ch5 and the like)."""
+    return re.compile(rf'^{re.escape(name)}\s*=\s*(?:[A-Za-z_][\w.]*\.)?train_ch5\(', re.MULTILINE)
+
+
+def _lenet_curves(nb, images):
+    """Copy the executed 6.6 notebook's LeNet training curves into images.
+
+    Returns (file names, '') or ([], why none were found): the notebook was
+    executed, so the reason names what was looked for and where it stopped.
+    """
+    name = _result_names(nb).get('lenet')
+    if not name:
+        return [], ("the 6.6 notebook was executed, but its metadata names no history for "
+                    "them (<code>d2l_ch6.results.lenet</code>), so its training cell could "
+                    "not be found")
+    call = html.escape(f'{name} = train_ch5(...)')
+    trains = _trains_lenet(nb)
+    cells = [c for c in nb.cells if c.cell_type == 'code' and trains(c.source)]
+    if not cells:
+        return [], (f'the 6.6 notebook was executed, but none of its code cells starts a line '
+                    f'with <code>{call}</code>, the cell its curves were looked for in')
+    names = _copy_images(nb, trains, images, 'lenet_curves')
+    if names:
+        return names, ''
+    errors = [o for c in cells for o in c.get('outputs', []) if o.get('output_type') == 'error']
+    if errors:
+        what = f'{errors[0].get("ename", "an error")}: {errors[0].get("evalue", "")}'.rstrip(': ')
+        return [], (f'the 6.6 notebook was executed, but its training cell '
+                    f'(<code>{call}</code>) failed with {html.escape(what)}')
+    return [], (f'the 6.6 notebook was executed, but its training cell (<code>{call}</code>) '
+                'shows no PNG or SVG figure')
 
 
 def _copy_images(nb, cell_filter, folder, prefix, limit=None):
@@ -499,6 +531,13 @@ def _headline(notebooks, summary):
                          f'prints loss {BOOK_LENET["loss"]}, train accuracy '
                          f'{_pct(BOOK_LENET["train_acc"])}, test accuracy '
                          f'{_pct(BOOK_LENET["test_acc"])}.</li>')
+        else:
+            looked = ("this notebook's entry in summary.json" if stem in summary
+                      else "the notebook's Results output")
+            items.append(f'<li>The 6.6 notebook was executed (status '
+                         f'{html.escape(str(entry.get("status", "unknown")))}), but its results '
+                         f'could not be read: no test accuracy of the book\'s LeNet '
+                         f'(<code>lenet</code>, <code>test_acc</code>) in {looked}.</li>')
         mnist = results.get('lenet_improved_mnist')
         if isinstance(mnist, dict) and isinstance(mnist.get('test_acc'), (int, float)):
             items.append(f'<li><b>Exercise 6.6.3</b>: the improved LeNet recognises '
@@ -512,7 +551,7 @@ def _headline(notebooks, summary):
                          + (f', training on {html.escape(device)}' if device else '')
                          + f'; the machine that built this site: {html.escape(_cpu())}.</li>')
     try:
-        from .notebooks import recorded_runs
+        from ..notebook_helpers import recorded_runs
         runs = [r for r in recorded_runs('improve_lenet') if r.get('variant') == 'improved']
     except (OSError, ValueError, KeyError):
         runs = []
@@ -528,7 +567,7 @@ def _headline(notebooks, summary):
     return '<ul class="d2l-headline">' + ''.join(items) + '</ul>'
 
 
-def _index_html(notebooks, summary, figures, samples, curves):
+def _index_html(notebooks, summary, figures, samples, curves, no_curves):
     sections = []
     for stem, title, nb in notebooks:
         key = stem.split('-', 1)[0]
@@ -546,14 +585,14 @@ def _index_html(notebooks, summary, figures, samples, curves):
                      '<figcaption>The book\'s LeNet: loss, train and test accuracy per epoch '
                      '(from the executed 6.6 notebook).</figcaption></figure>')
     if not curves:
-        extra.append('<p>No LeNet training curves: the 6.6 notebook was not executed.</p>')
+        extra.append(f'<p>No LeNet training curves: {no_curves}.</p>')
     if samples:
         extra.append(f'<figure><img src="images/{_href(samples)}" alt="Fashion-MNIST samples">'
                      '<figcaption>The first Fashion-MNIST training images with their labels '
                      '(<code>d2l-ch6 data</code>).</figcaption></figure>')
     else:
         extra.append('<p>No sample grid: run <code>d2l-ch6 data --out OUT</code> first.</p>')
-    from .explorer import ExplorerSettings
+    from ..explorer import ExplorerSettings
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -590,7 +629,7 @@ the numbers and the Gluon layer that computes it.</p>
 
 def _copy_assets(site):
     """Copy the site's own CSS and scripts to site/assets/ and write the explorer's data there."""
-    from .explorer import site_description
+    from ..explorer import site_description
     target = site / 'assets'
     if target.is_dir():
         shutil.rmtree(target)
@@ -634,10 +673,11 @@ def build_site(out='build'):
     pages = [(f'{stem}.html', title) for stem, title, _ in notebooks]
     exporter = _exporter()
     curves, figures = [], {}
+    no_curves = f'the 6.6 notebook was not executed (there is none in {html.escape(str(source))})'
     token = secrets.token_hex(8)
     for i, (stem, title, nb) in enumerate(notebooks):
         if stem.startswith('6.6'):
-            curves = _copy_images(nb, _trains_lenet(nb), images, 'lenet_curves')
+            curves, no_curves = _lenet_curves(nb, images)
         key = _copy_images(nb, lambda source: True, images, f'section{i}', limit=1)
         if key:
             figures[stem] = key[0]
@@ -654,7 +694,7 @@ def build_site(out='build'):
         samples = 'fashion_mnist_samples.png'
         shutil.copyfile(out / samples, images / samples)
     index = site / 'index.html'
-    index.write_text(_index_html(notebooks, summary, figures, samples, curves), encoding='utf-8')
+    index.write_text(_index_html(notebooks, summary, figures, samples, curves, no_curves), encoding='utf-8')
     return index
 
 
@@ -684,6 +724,7 @@ def run_site_command(args):
     print(f'site written: {index.resolve()}')
     if not args.check:
         return 0
+    from .browser_check import BrowserUnavailable, check_site
     try:
         problems = check_site(index.parent)
     except BrowserUnavailable as e:
@@ -697,278 +738,3 @@ def run_site_command(args):
         bad += bool(found)
     print(f'checked {len(problems)} pages in chromium, screenshots in {index.parent / "screens"}')
     return 1 if bad else 0
-
-
-# --- checking the site in a real browser ----------------------------------------------
-
-CHROMIUM = '/usr/bin/chromium'  # Debian's; make setup installs it where it can
-# AutomationControlled off: navigator.webdriver is false, so a page that hides its requests
-# from automated browsers shows them here too.
-CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync', '--no-first-run',
-                 '--disable-blink-features=AutomationControlled',
-                 '--force-webrtc-ip-handling-policy=disable_non_proxied_udp']
-SETTLE_SECONDS = 10.0   # how long after its load a page is watched for requests
-LOAD_TIMEOUT_MS = 60_000
-_NOT_WEBDRIVER = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false});"
-
-# Run in each page once it has settled: what a reader would see go wrong.
-_PAGE_PROBE = r"""async () => {
-  const wait = (ms) => new Promise(r => setTimeout(r, ms));
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await Promise.race([MathJax.startup.promise, wait(20000)]);
-  }
-  const images = [...document.images].map(img => ({src: String(img.src).slice(0, 80),
-      ok: img.complete && img.naturalWidth > 0 && img.naturalHeight > 0}));
-  // Raw TeX left in the text a reader sees: any $ (or \( \[) outside code and typeset maths.
-  const raw = [];
-  for (const root of document.querySelectorAll('.jp-MarkdownOutput, .jp-RenderedLatex')) {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      if (node.parentElement.closest('code, pre, mjx-container, script, style')) continue;
-      const text = node.textContent;
-      const at = text.search(/\$|\\\(|\\\[/);
-      if (at >= 0) raw.push(text.slice(Math.max(0, at - 20), at + 40).trim());
-    }
-  }
-  const explorers = [...document.querySelectorAll('.d2l-explorer')];
-  return {
-    title: document.title,
-    url: location.href,
-    images: images,
-    math: document.querySelectorAll('mjx-container').length,
-    mathErrors: document.querySelectorAll('mjx-merror').length,
-    rawMath: raw.slice(0, 5),
-    explorers: explorers.length,
-    explorersRunning: explorers.filter(e => e.querySelector('.d2l-ex-input')).length,
-    links: [...document.querySelectorAll('a[href]')].map(a => ({href: a.getAttribute('href'),
-        url: String(a.href), cls: String(a.className)})),
-  };
-}"""
-
-
-class BrowserUnavailable(RuntimeError):
-    """The site cannot be checked here: no chromium, or no playwright."""
-
-
-def _file_of(url):
-    """Return the local path of a file:// URL (without query or fragment), or None."""
-    from urllib.parse import unquote, urlsplit
-    try:
-        parts = urlsplit(str(url))
-    except ValueError:
-        return None
-    return pathlib.Path(unquote(parts.path)) if parts.scheme == 'file' else None
-
-
-def _inside(site, url):
-    """Tell whether url is a file of the site (its folder or below)."""
-    path = _file_of(url)
-    if path is None:
-        return False
-    try:
-        path.resolve().relative_to(site)
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle=SETTLE_SECONDS):
-    """Open every page of site in headless chromium; return {page: [problems]} and write screenshots.
-
-    Every page is open at once, each watched from before its load until
-    ``settle`` seconds after the last load (default 10), with
-    ``navigator.webdriver`` false. Problems: any request outside the site
-    (the network, WebSockets, files outside the site folder; each is aborted),
-    a page that navigates away or opens a window, console and script errors,
-    images with no natural size, equations not typeset (MathJax errors, or a
-    raw ``$`` left in the text), an explorer that did not start, links to
-    missing files or out of contents order. A page's content never crashes
-    the check: what cannot be read is a problem of that page. screens: folder
-    for one PNG per page and report.json, what each page showed (default:
-    <site>/screens). Raises BrowserUnavailable when chromium or playwright is
-    missing.
-    """
-    import tempfile
-    import time
-    site = pathlib.Path(site).resolve()
-    if not (site / 'index.html').is_file():
-        raise SiteError(f'no index.html in {site}: run `d2l-ch6 site` first')
-    if not pathlib.Path(chromium).is_file():
-        raise BrowserUnavailable(f'{chromium} is missing: install Debian\'s chromium '
-                                 '(make setup does as root)')
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise BrowserUnavailable('the python package playwright is missing '
-                                 '(make setup installs it with the test extra)') from None
-    screens = pathlib.Path(screens) if screens is not None else site / 'screens'
-    screens.mkdir(parents=True, exist_ok=True)
-    pages = ['index.html'] + [p.name for p in sorted(site.glob('*.html'), key=_section_key)
-                              if p.name != 'index.html']
-    problems = {name: [] for name in pages}
-    report = {name: {} for name in pages}
-    with tempfile.TemporaryDirectory(dir=user_data_dir) as profile, sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
-            viewport={'width': 1280, 'height': 900}, service_workers='block')
-        try:
-            context.add_init_script(_NOT_WEBDRIVER)
-            stray = problems['index.html']
-
-            def context_route(r):  # what no page's own route saw (a popup, a worker)
-                stray.append(f'request outside the site (another window or worker): '
-                             f'{r.request.url[:200]}')
-                r.abort()
-            context.route('**/*', context_route)
-            context.route_web_socket('**/*', lambda ws: (stray.append(
-                f'WebSocket outside the site: {ws.url[:200]}'), ws.close()))
-            tabs = {}
-            for name in pages:
-                tabs[name] = _open_watched(context, site, name, problems[name])
-            loaded_at = time.monotonic()
-            for name, page in tabs.items():
-                try:
-                    response = page.goto((site / name).as_uri(), wait_until='load',
-                                         timeout=LOAD_TIMEOUT_MS)
-                    if response is not None and not response.ok:
-                        problems[name].append(f'load failed: status {response.status}')
-                except PlaywrightError as e:
-                    problems[name].append(f'the page did not load: {str(e).splitlines()[0]}')
-                loaded_at = time.monotonic()
-            first = next(iter(tabs.values()))
-            remaining = settle - (time.monotonic() - loaded_at)
-            if remaining > 0:
-                first.wait_for_timeout(remaining * 1000)  # keeps every tab's handlers running
-            order = []
-            for name, page in tabs.items():
-                try:  # a page whose script never returns would hang the probe and screenshot
-                    page.wait_for_function('() => true', timeout=min(LOAD_TIMEOUT_MS, 10_000))
-                except PlaywrightError:
-                    problems[name].append('the page does not respond (a script that never ends?)')
-                    continue
-                info = _probe(page, PlaywrightError)
-                if isinstance(info, str):
-                    problems[name].append(info)
-                    continue
-                report[name] = {'title': info['title'], 'equations': info['math'],
-                                'images': len(info['images']), 'links': len(info['links']),
-                                'explorers': info['explorers']}
-                if _file_of(info['url']) != (site / name):
-                    problems[name].append(f'the page navigated away to {info["url"][:200]}')
-                _check_page(site, name, info, problems[name])
-                order.append((name, info['links']))
-                try:
-                    page.screenshot(path=str(screens / f'{pathlib.Path(name).stem}.png'),
-                                    full_page=name == 'index.html', timeout=LOAD_TIMEOUT_MS)
-                except PlaywrightError as e:
-                    problems[name].append(f'no screenshot: {str(e).splitlines()[0]}')
-            _check_order(pages, order, problems)
-        finally:
-            context.close()
-    for name, found in problems.items():
-        report[name]['problems'] = found
-    (screens / 'report.json').write_text(json.dumps(report, indent=1), encoding='utf-8')
-    return problems
-
-
-def _open_watched(context, site, name, current):
-    """Open a tab for page `name` that records into current every request, socket and error."""
-    page = context.new_page()
-    own = site / name
-
-    def route(r):
-        url = r.request.url
-        if _inside(site, url):
-            if r.request.is_navigation_request() and r.request.frame == page.main_frame \
-                    and _file_of(url) != own:
-                current.append(f'the page navigates to {url[:200]}')
-                r.abort()
-                return
-            r.continue_()
-        else:  # nothing may come from the network, nor from files outside the site
-            current.append(f'request outside the site: {url[:200]}')
-            r.abort()
-
-    page.route('**/*', route)
-    page.route_web_socket('**/*', lambda ws: (current.append(
-        f'WebSocket outside the site: {ws.url[:200]}'), ws.close()))
-    page.on('websocket', lambda ws: current.append(f'WebSocket opened: {ws.url[:200]}'))
-    page.on('console', lambda m: m.type == 'error' and current.append(
-        f'console error: {m.text[:300]}'))
-    page.on('pageerror', lambda e: current.append(f'script error: {str(e)[:300]}'))
-    page.on('popup', lambda p: current.append(f'the page opened a window: {p.url[:200]}'))
-    page.on('requestfailed', lambda r: _inside(site, r.url) and current.append(
-        f'failed request: {r.url[:200]} ({r.failure})'))
-    return page
-
-
-def _probe(page, error_class):
-    """Return what _PAGE_PROBE reads from page, checked; or a problem (str) when it cannot be read."""
-    try:
-        info = page.evaluate(_PAGE_PROBE)
-    except error_class as e:
-        return f'the page could not be read: {str(e).splitlines()[0][:300]}'
-    want = {'title': str, 'url': str, 'images': list, 'math': int, 'mathErrors': int,
-            'rawMath': list, 'links': list, 'explorers': int, 'explorersRunning': int}
-    if not isinstance(info, dict) or any(not isinstance(info.get(k), t) for k, t in want.items()):
-        return f'the page could not be read: its probe returned {str(info)[:200]}'
-    ok_link = lambda l: isinstance(l, dict) and all(isinstance(l.get(k), str)  # noqa: E731
-                                                    for k in ('href', 'url', 'cls'))
-    info['links'] = [l for l in info['links'] if ok_link(l)]
-    info['images'] = [i for i in info['images'] if isinstance(i, dict)]
-    return info
-
-
-def _check_page(site, name, info, problems):
-    """Add the problems one page's probe shows: images, equations, explorers, links."""
-    for img in info['images']:
-        if not img.get('ok'):
-            problems.append(f'image with no natural size: {img.get("src")}')
-    if info['mathErrors']:
-        problems.append(f'{info["mathErrors"]} equations with MathJax errors')
-    if info['rawMath']:
-        problems.append(f'math left untypeset: {info["rawMath"]}')
-    if info['explorersRunning'] < info['explorers']:
-        problems.append(f'{info["explorers"] - info["explorersRunning"]} of {info["explorers"]} '
-                        'explorers did not start')
-    for link in info['links']:
-        if link['href'].startswith('#'):
-            continue
-        path = _file_of(link['url'])
-        if path is None:
-            problems.append(f'link leaves the site: {link["href"][:200]}')
-        elif not path.is_file():
-            problems.append(f'link to a missing file: {link["href"][:200]}')
-
-
-def _check_order(pages, order, problems):
-    """Check that next/prev links follow the contents and that every page links to the index."""
-    chapters = pages[1:]
-    links = dict(order)
-
-    def target(link):
-        path = _file_of(link['url'])
-        return path.name if path is not None else link['url'][:200]
-
-    contents = [target(l) for l in links.get('index.html', [])
-                if 'd2l' not in l['cls'] and _file_of(l['url'])]
-    seen = list(dict.fromkeys(c for c in contents if c in chapters))
-    if 'index.html' in links and seen != chapters:
-        problems['index.html'].append(f'contents list {seen}, pages are {chapters}')
-    for i, name in enumerate(chapters):
-        if name not in links:
-            continue  # unreadable: already a problem of its own
-        got = {}
-        for l in links[name]:
-            for rel in ('prev', 'next', 'contents'):
-                if f'd2l-{rel}' in l['cls'].split():
-                    got.setdefault(rel, set()).add(target(l))
-        want = {'contents': {'index.html'}}
-        if i > 0:
-            want['prev'] = {chapters[i - 1]}
-        if i + 1 < len(chapters):
-            want['next'] = {chapters[i + 1]}
-        if got != want:
-            problems[name].append(f'navigation links {got}, expected {want}')
