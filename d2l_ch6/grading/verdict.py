@@ -512,20 +512,20 @@ def judge_case(target, case, args, observation, seconds=0.0):
     try:
         got, want, alts, error = settle(case, args, observation)
     except (ValueError, TypeError, KeyError) as e:  # a damaged or forged observation
-        return CaseResult(case.label, case.source, 'error', '(see the case)',
+        return CaseResult(case.title, case.kind, 'error', '(see the case)',
                           f'the call\'s result could not be read ({e})', '', seconds)
     if case.raises:
         names = tuple(t.__name__ for t in case.raises)
         expected = f'raises {" or ".join(names)}'
         if error is not None and error.is_a(*names):
-            return CaseResult(case.label, case.source, 'pass', expected, describe_error(error),
+            return CaseResult(case.title, case.kind, 'pass', expected, describe_error(error),
                               seconds=seconds)
         got_text = _summary(error) if error is not None else f'no error; returned {_summary(got)}'
         if case.advice and not (error is not None and (error.is_a('CaseTimeout')
                                                         or error.message == OWN_ANSWER)):
-            return CaseResult(case.label, case.source, 'advice', expected, got_text,
+            return CaseResult(case.title, case.kind, 'advice', expected, got_text,
                               H_BAD_INPUT, seconds)
-        return CaseResult(case.label, case.source, 'error' if error else 'fail', expected, got_text,
+        return CaseResult(case.title, case.kind, 'error' if error else 'fail', expected, got_text,
                           _generic_hint(case, args, got, None, error), seconds)
     if want is None and case.judge is None:
         try:
@@ -534,16 +534,16 @@ def judge_case(target, case, args, observation, seconds=0.0):
             want = None
     expected_text = _summary(want) if want is not None else '(see the case)'
     if error is not None:
-        return CaseResult(case.label, case.source, 'error', expected_text, _summary(error),
+        return CaseResult(case.title, case.kind, 'error', expected_text, _summary(error),
                           _hint(target, case, args, got, want, error, alts), seconds)
     if isinstance(got, Foreign):
-        return CaseResult(case.label, case.source, 'fail', expected_text,
+        return CaseResult(case.title, case.kind, 'fail', expected_text,
                           f'returned {got!r}, expected {_expected_what(want)}', '', seconds)
     why = compare(got, want, case.rtol, case.atol)
     if why is None:
-        return CaseResult(case.label, case.source, 'pass', expected_text, _summary(got),
+        return CaseResult(case.title, case.kind, 'pass', expected_text, _summary(got),
                           seconds=seconds)
-    return CaseResult(case.label, case.source, 'fail', expected_text,
+    return CaseResult(case.title, case.kind, 'fail', expected_text,
                       f'{_summary(got)} ({why})', _hint(target, case, args, got, want, None, alts),
                       seconds)
 
@@ -597,7 +597,7 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     for case in CASES[target]:
         left = budget - (time.perf_counter() - start)
         if left <= 0:
-            results.append(CaseResult(case.label, case.source, 'skipped', '(not run)',
+            results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)',
                                       '(not run)', f'time budget of {budget:.0f} s spent: '
                                       + H_TIMEOUT))
             note = f'time budget of {budget:.0f} s spent'
@@ -616,14 +616,14 @@ def judge_function(target, observations, seconds=None):
     results = []
     for case, obs in zip(CASES[target], observations):
         if obs is None:
-            results.append(CaseResult(case.label, case.source, 'skipped', '(not run)', '(not run)',
+            results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)', '(not run)',
                                       'time budget spent: ' + H_TIMEOUT))
             continue
         secs = obs.get('seconds', 0.0) if isinstance(obs, dict) else 0.0
         secs = float(secs) if type(secs) in (int, float) and 0 <= secs < 1e6 else 0.0
         results.append(judge_case(target, case, case.inputs(), obs, secs))
     for case in CASES[target][len(observations):]:
-        results.append(CaseResult(case.label, case.source, 'skipped', '(not run)', '(not run)',
+        results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)', '(not run)',
                                   'time budget spent: ' + H_TIMEOUT))
     return CheckResult(target, exercise_of(target), results)
 
