@@ -76,6 +76,17 @@ def corr2d(X, K):
         f = f.f_back
     return X
 ''',
+    # computes the answer with the grader's own references or registry
+    'references.py': '''
+from d2l_ch6.grading.references import ref_corr2d
+def corr2d(X, K):
+    return ref_corr2d(X, K)
+''',
+    'registry.py': '''
+from d2l_ch6.grading import cases
+def corr2d(X, K):
+    return cases.ref_corr2d(X, K)
+''',
     # an object equal to everything
     'always_equal.py': '''
 class Yes:
@@ -193,6 +204,7 @@ def test_the_honest_submissions_pass(graded):
 
 @pytest.mark.parametrize('name', ['forge_results.py', 'patch_grader.py', 'wrap_package.py',
                                   'partial_package.py', 'lambda_package.py', 'stack_walk.py',
+                                  'references.py', 'registry.py',
                                   'always_equal.py', 'daemon.py', 'network.py', 'd2l_ch6.py',
                                   'overwrite.py', 'transformer.ipynb'])
 def test_no_cheat_passes(graded, name):

@@ -44,3 +44,32 @@ def test_cases_take_keywords_and_check_them():
         inputs.Book('Fig. 9')
     with pytest.raises(ValueError, match="dist must be 'normal' or 'uniform', got 'gauss'"):
         inputs.Rand(1, (2,), 'gauss')
+
+
+BEFORE = json.loads((pathlib.Path(__file__).parent / 'grading_registry.json').read_text())
+
+
+def test_the_registry_gives_the_names_and_hints_the_separate_tables_gave():
+    """targets.py's BOOK_TARGETS, EXERCISES (each exercise's default first), ALIASES, TARGETS and
+    BOOK_SECTION, and verdict.py's HINTS (tests/grading_registry.json, taken from them before they
+    became one registry) are now views of the registry, unchanged."""
+    from d2l_ch6.grading import cases
+    for view in ('BOOK_TARGETS', 'EXERCISES', 'ALIASES', 'TARGETS', 'BOOK_SECTION'):
+        assert getattr(cases, view) == BEFORE[view], view
+    assert list(cases.EXERCISES) == list(BEFORE['EXERCISES'])  # in order
+    assert cases.TARGETS == BEFORE['TARGETS']
+    hints = {name: [text for text, _ in graded.hints] for name, graded in cases.REGISTRY.items()
+             if graded.hints}
+    assert hints == BEFORE['HINTS']
+    assert [cases.exercise_of(n) for n in ('pad_zeros', 'corr2d', 'lenet', 'lenet_max', 'nope')] == [
+        '6.1.3', None, None, '6.6.1', None]
+
+
+def test_a_table_refuses_a_name_twice_or_an_exercise_of_another_section():
+    from d2l_ch6.grading.cases import _Table
+    T = _Table('6.2')
+    T.add('f', cases=[Case(title='t', inputs=(), expected=1)], exercise='6.2.1')
+    with pytest.raises(ValueError, match='f is registered twice in section 6.2'):
+        T.add('f', cases=[])
+    with pytest.raises(ValueError, match='g answers exercise 6.3.1, which is not in section 6.2'):
+        T.add('g', cases=[], exercise='6.3.1')
