@@ -16,69 +16,10 @@ import json
 import pathlib
 import sys
 
-RIGHT_CORR2D = [
-    '''
-from mxnet import np
-def corr2d(X, K):
-    h, w = K.shape
-    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return Y
-''',
-    '''
-from mxnet import np
-def corr2d(X, K):
-    k_h, k_w = K.shape
-    rows = []
-    for i in range(X.shape[0] - k_h + 1):
-        rows.append(np.stack([(X[i:i + k_h, j:j + k_w] * K).sum()
-                              for j in range(X.shape[1] - k_w + 1)]))
-    return np.stack(rows)
-''',
-    '''
-import numpy as onp
-def corr2d(X, K):
-    X, K = X.asnumpy().astype("float64"), K.asnumpy().astype("float64")
-    h, w = K.shape
-    out = onp.empty((X.shape[0] - h + 1, X.shape[1] - w + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return out
-''',
-]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from grading_sources import RIGHT_CORR2D, RIGHT_EXERCISES, RIGHT_POOL, book_file  # noqa: E402
 
-RIGHT_POOL = '''
-from mxnet import np
-def pool2d(X, pool_size, mode='max'):
-    p_h, p_w = pool_size
-    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            window = X[i:i + p_h, j:j + p_w]
-            Y[i, j] = window.max() if mode == 'max' else window.mean()
-    return Y
-'''
 
-RIGHT_EXERCISES = {
-    'receptive_field': 'def receptive_field(num_layers, k):\n    return num_layers * (k - 1) + 1\n',
-    'min_derivative_kernel_size': 'def min_derivative_kernel_size(d):\n    return d + 1\n',
-    'conv_output_shape': '''
-def conv_output_shape(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
-    return (n_h - k_h + p_h + s_h) // s_h, (n_w - k_w + p_w + s_w) // s_w
-''',
-    'diagonal_image': '''
-from mxnet import np
-def diagonal_image(n):
-    X = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1):
-            X[i, j] = 1
-    return X
-''',
-}
 
 WRONG = {
     'flipped': '''
@@ -131,57 +72,10 @@ def conv_output_shape(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
 }
 
 BOOK = {
-    'corr2d': RIGHT_CORR2D[0].replace('from mxnet import np\n',
-                                      'from mxnet import autograd, np, npx\nfrom mxnet.gluon import nn\nnpx.set_np()\n'),
-    'pool2d': '''
-from mxnet import np, npx
-from mxnet.gluon import nn
-npx.set_np()
-
-def pool2d(X, pool_size, mode='max'):
-    p_h, p_w = pool_size
-    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            if mode == 'max':
-                Y[i, j] = np.max(X[i: i + p_h, j: j + p_w])
-            elif mode == 'avg':
-                Y[i, j] = X[i: i + p_h, j: j + p_w].mean()
-    return Y
-''',
-    'multi_in': '''
-from d2l import mxnet as d2l
-from mxnet import np, npx
-npx.set_np()
-
-def corr2d_multi_in(X, K):
-    return sum(d2l.corr2d(x, k) for x, k in zip(X, K))
-
-def corr2d_multi_in_out(X, K):
-    return np.stack([corr2d_multi_in(X, k) for k in K])
-
-def corr2d_multi_in_out_1x1(X, K):
-    c_i, h, w = X.shape
-    c_o = K.shape[0]
-    X = X.reshape(c_i, h * w)
-    K = K.reshape(c_o, c_i)
-    Y = np.dot(K, X) # Matrix multiplication in the fully connected layer
-    return Y.reshape(c_o, h, w)
-''',
-    'lenet': '''
-from mxnet import np, npx
-from mxnet.gluon import nn
-npx.set_np()
-
-net = nn.Sequential()
-net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
-        nn.AvgPool2D(pool_size=2, strides=2),
-        nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
-        nn.AvgPool2D(pool_size=2, strides=2),
-        nn.Dense(120, activation='sigmoid'),
-        nn.Dense(84, activation='sigmoid'),
-        nn.Dense(10))
-''',
+    'corr2d': book_file('corr2d'),
+    'pool2d': book_file('pool2d'),
+    'multi_in': book_file('corr2d_multi_in', 'corr2d_multi_in_out', 'corr2d_multi_in_out_1x1', d2l=True),
+    'lenet': book_file('net'),
 }
 
 CHEATS = {

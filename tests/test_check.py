@@ -527,12 +527,12 @@ def test_student_notebook_red_unchanged_green_filled_in(student_dir, tmp_path, s
 
 
 def test_one_registry_by_section():
-    """Every graded name has its cases in the table of the section that teaches it, and only there;
-    the child's list of names (grading/targets.py) is the same set."""
-    from d2l_ch6.grading.cases import SECTIONS
-    from d2l_ch6.grading.targets import BOOK_SECTION, exercise_of
+    """Every graded name is registered once, in the table of the section that teaches it, with its
+    cases and hints; the names the grader looks for (TARGETS) are the registry's."""
+    from d2l_ch6.grading.cases import REGISTRY, SECTIONS
     names = [n for table in SECTIONS.values() for n in table]
-    assert sorted(names) == sorted(set(names)) == sorted(TARGETS)
+    assert sorted(names) == sorted(set(names)) == sorted(TARGETS) == sorted(REGISTRY)
     for section, table in SECTIONS.items():
-        for name in table:
-            assert (BOOK_SECTION.get(name) or exercise_of(name).rsplit('.', 1)[0]) == section, name
+        for name, graded in table.items():
+            assert graded.name == name and graded.section == section and graded.cases, name
+            assert graded.exercise is None or graded.exercise.rsplit('.', 1)[0] == section, name

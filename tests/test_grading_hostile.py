@@ -14,34 +14,12 @@ import pytest
 from d2l_ch6 import check
 from d2l_ch6.grading.cli import grade_files, neutral, safe
 from d2l_ch6.grading.sandbox import probe
+from grading_sources import BOOK_LISTINGS, RIGHT_CORR2D, workers
 
 BOOK = pathlib.Path(__file__).resolve().parents[1] / '..' / 'shared' / 'book' / 'chapter6.md'
 
-RIGHT = '''
-from mxnet import np
-
-def corr2d(X, K):
-    h, w = K.shape
-    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return Y
-'''
-
-POOL2D = '''
-from mxnet import np
-def pool2d(X, pool_size, mode='max'):
-    p_h, p_w = pool_size
-    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            if mode == 'max':
-                Y[i, j] = X[i: i + p_h, j: j + p_w].max()
-            elif mode == 'avg':
-                Y[i, j] = X[i: i + p_h, j: j + p_w].mean()
-    return Y
-'''
+RIGHT = RIGHT_CORR2D[0]
+POOL2D = 'from mxnet import np\n' + BOOK_LISTINGS['pool2d']
 
 WRONG_CORR2D = RIGHT.replace('K).sum()', 'K[::-1, ::-1]).sum()')
 
@@ -97,6 +75,17 @@ def corr2d(X, K):
                 return v.want((X, K))
         f = f.f_back
     return X
+''',
+    # computes the answer with the grader's own references or registry
+    'references.py': '''
+from d2l_ch6.grading.references import ref_corr2d
+def corr2d(X, K):
+    return ref_corr2d(X, K)
+''',
+    'registry.py': '''
+from d2l_ch6.grading import cases
+def corr2d(X, K):
+    return cases.ref_corr2d(X, K)
 ''',
     # an object equal to everything
     'always_equal.py': '''
@@ -215,6 +204,7 @@ def test_the_honest_submissions_pass(graded):
 
 @pytest.mark.parametrize('name', ['forge_results.py', 'patch_grader.py', 'wrap_package.py',
                                   'partial_package.py', 'lambda_package.py', 'stack_walk.py',
+                                  'references.py', 'registry.py',
                                   'always_equal.py', 'daemon.py', 'network.py', 'd2l_ch6.py',
                                   'overwrite.py', 'transformer.ipynb'])
 def test_no_cheat_passes(graded, name):
@@ -243,24 +233,14 @@ def test_forged_results_are_not_results(graded):
     assert 'no results' in graded['forge_results.py'].message
 
 
-def _workers():
-    """PIDs of grading workers (and anything forked from one) alive on this machine."""
-    pids = []
-    for d in pathlib.Path('/proc').iterdir():
-        if d.name.isdigit():
-            try:
-                if b'd2l_ch6.grading.worker' in (d / 'cmdline').read_bytes():
-                    pids.append(int(d.name))
-            except OSError:
-                pass
-    return pids
+
 
 
 @pytest.mark.skipif(not probe()['pid namespace'], reason='no PID namespace on this machine')
 def test_daemons_end_with_the_file(graded):
     """daemon.py leaves a setsid grandchild sleeping 30 s; it ended with its file."""
     assert graded['daemon.py'].ran
-    assert _workers() == []
+    assert workers() == []
     assert not pathlib.Path('/tmp/d2l_ch6_daemon_was_here').exists()
 
 
@@ -302,97 +282,7 @@ def test_check_command_checks_paths_first(tmp_path, capsys):
 # Each listing as chapter6.md prints it (corr2d_multi_in_out_1x1 is split by a page break in the
 # extracted text; here it is whole). test_the_listings_are_the_books holds them to the book's text.
 
-BOOK_LISTINGS = {
-    'corr2d': """
-def corr2d(X, K):
-    \"\"\"Compute 2D cross-correlation.\"\"\"
-    h, w = K.shape
-    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
-    return Y
-""",
-    'Conv2D': """
-class Conv2D(nn.Block):
-    def __init__(self, kernel_size, **kwargs):
-        super(Conv2D, self).__init__(**kwargs)
-        self.weight = self.params.get('weight', shape=kernel_size)
-        self.bias = self.params.get('bias', shape=(1,))
 
-    def forward(self, x):
-        return corr2d(x, self.weight.data()) + self.bias.data()
-""",
-    'comp_conv2d': """
-def comp_conv2d(conv2d, X):
-    conv2d.initialize()
-    # (1, 1) indicates that the batch size and the number of channels
-    # (described in later chapters) are both 1
-    X = X.reshape((1, 1) + X.shape)
-    Y = conv2d(X)
-    # Exclude the first two dimensions that do not interest us: batch and
-    # channel
-    return Y.reshape(Y.shape[2:])
-""",
-    'corr2d_multi_in': """
-def corr2d_multi_in(X, K):
-    # First, traverse along the 0th dimension (channel dimension) of X and K.
-    # Then, add them together by using * to turn the result list into a
-    # positional argument of the add_n function
-    return sum(d2l.corr2d(x, k) for x, k in zip(X, K))
-""",
-    'corr2d_multi_in_out': """
-def corr2d_multi_in_out(X, K):
-    # Traverse along the 0th dimension of K, and each time, perform
-    # cross-correlation operations with input X. All of the results are merged
-    # together using the stack function
-    return np.stack([corr2d_multi_in(X, k) for k in K])
-""",
-    'corr2d_multi_in_out_1x1': """
-def corr2d_multi_in_out_1x1(X, K):
-    c_i, h, w = X.shape
-    c_o = K.shape[0]
-    X = X.reshape(c_i, h * w)
-    K = K.reshape(c_o, c_i)
-    Y = np.dot(K, X) # Matrix multiplication in the fully connected layer
-    return Y.reshape(c_o, h, w)
-""",
-    'pool2d': """
-def pool2d(X, pool_size, mode='max'):
-    p_h, p_w = pool_size
-    Y = np.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
-    for i in range(Y.shape[0]):
-        for j in range(Y.shape[1]):
-            if mode == 'max':
-                Y[i, j] = np.max(X[i: i + p_h, j: j + p_w])
-            elif mode == 'avg':
-                Y[i, j] = X[i: i + p_h, j: j + p_w].mean()
-    return Y
-""",
-    'net': """
-net = nn.Sequential()
-net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
-        nn.AvgPool2D(pool_size=2, strides=2),
-        nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
-        nn.AvgPool2D(pool_size=2, strides=2),
-        # Dense will transform the input of the shape (batch size, channel,
-        # height, width) into the input of the shape (batch size,
-        # channel * height * width) automatically by default
-        nn.Dense(120, activation='sigmoid'),
-        nn.Dense(84, activation='sigmoid'),
-        nn.Dense(10))
-""",
-    'evaluate_accuracy_gpu': """
-def evaluate_accuracy_gpu(net, data_iter, ctx=None):
-    if not ctx: # Query the first device the first parameter is on
-        ctx = list(net.collect_params().values())[0].list_ctx()[0]
-    metric = d2l.Accumulator(2) # num_corrected_examples, num_examples
-    for X, y in data_iter:
-        X, y = X.as_in_context(ctx), y.as_in_context(ctx)
-        metric.add(d2l.accuracy(net(X), y), y.size)
-    return metric[0]/metric[1]
-""",
-}
 
 
 def _words(text):

@@ -10,12 +10,10 @@ import time
 import pytest
 
 from d2l_ch6.grading.cli import _parse_results
+from grading_sources import RIGHT_EXERCISES, workers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-RIGHT = '''
-def receptive_field(num_layers, k):
-    return num_layers * (k - 1) + 1
-'''
+RIGHT = RIGHT_EXERCISES['receptive_field']
 
 
 @pytest.mark.parametrize('data, why', [
@@ -36,17 +34,7 @@ def _command(*args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
 
 
-def _workers():
-    """PIDs of grading workers running on this machine now."""
-    pids = []
-    for d in pathlib.Path('/proc').iterdir():
-        if d.name.isdigit():
-            try:
-                if b'd2l_ch6.grading.worker' in (d / 'cmdline').read_bytes():
-                    pids.append(int(d.name))
-            except OSError:
-                pass
-    return pids
+
 
 
 @pytest.mark.slow
@@ -58,7 +46,7 @@ def test_ctrl_c_keeps_the_graded_rows_and_ends_the_workers(tmp_path):
         (folder / name).write_text('import os, time\nif os.fork() == 0:\n    os.setsid()\n'
                                    'while True:\n    time.sleep(1)\n')
     report = tmp_path / 'grades.csv'
-    before = set(_workers())
+    before = set(workers())
     proc = _command(folder, '--jobs', '1', '--timeout', '300', '--report', report)
     deadline = time.time() + 120
     while time.time() < deadline and not (report.exists() and 'a.py' in report.read_text()):
@@ -71,7 +59,7 @@ def test_ctrl_c_keeps_the_graded_rows_and_ends_the_workers(tmp_path):
     rows = list(csv.DictReader(report.open()))
     assert [pathlib.Path(r['file']).name for r in rows] == ['a.py'] and rows[0]['status'] == 'pass'
     time.sleep(1)
-    assert set(_workers()) - before == set()
+    assert set(workers()) - before == set()
 
 
 @pytest.mark.slow

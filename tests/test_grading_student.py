@@ -5,7 +5,7 @@ import nbformat
 import pytest
 
 from d2l_ch6.grading.student import CHECK_TAG, STUB_TAG, _exercise_questions, write_exercises
-from d2l_ch6.grading.targets import EXERCISES
+from d2l_ch6.grading.cases import EXERCISES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))

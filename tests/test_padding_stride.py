@@ -59,7 +59,7 @@ def test_book_shapes_in_the_cases(i, book):
     cases expect these shapes, and the formula cases' Gluon references give them."""
     kernel_size, padding, strides, printed = book
     comp, formula = CASES['comp_conv2d'][i], CASES['conv_output_shape'][i]
-    assert comp.source == formula.source == 'book'
+    assert comp.kind == formula.kind == 'book'
     assert comp.expected == (printed, True)
     args = formula.inputs()
     assert formula.want(args) == printed

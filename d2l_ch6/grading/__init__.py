@@ -1,9 +1,13 @@
 """Grading: the students' self-check and the teacher's grader (the package's addition).
 
-- ``cases``: the one registry of graded functions and their cases; the
+- ``cases``: the one registry of graded functions (``REGISTRY``, by section
+  in ``SECTIONS``): each one's section, exercise, cases and hints; the
   package's own tests run the same cases;
+- ``inputs``: the cases' inputs as data; ``references``: the expected values'
+  plain-numpy references; ``hints``: the detectors of known mistakes;
+  ``compare``: a value against the expected one, with tolerances;
 - ``calls``: what runs beside the student's code (inputs, calls, plain data);
-- ``verdict``: cases judged from plain data, hints, ``check(fn)``;
+- ``verdict``: cases judged from plain data, ``check(fn)``;
 - ``worker``: the grader's child process; ``sandbox``: how it is confined;
 - ``cli``: ``d2l-ch6 check``; ``student``: ``d2l-ch6 exercises``.
 """

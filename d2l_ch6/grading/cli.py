@@ -91,7 +91,7 @@ def _job():
     if _JOB is None:
         from .calls import encode
         from .cases import CASES
-        from .targets import TARGETS
+        from .cases import TARGETS
         _JOB = {t: [{'call': c.call, 'args': encode(c.inputs()), 'kwargs': encode(c.kwargs)}
                     for c in CASES[t]] for t in TARGETS}
     return _JOB
@@ -140,7 +140,7 @@ def _parse_results(data, nonce, too_long=False):
     functions = msg.get('functions')
     if status != 'graded' or not isinstance(functions, dict):
         raise ValueError('unknown shape')
-    from .targets import TARGETS
+    from .cases import TARGETS
     job = _job()
     for name, obs in functions.items():
         if name not in TARGETS or not isinstance(obs, list) or len(obs) > len(job[name]) or not all(
@@ -529,7 +529,7 @@ def run_check_command(args):
         _check_output(getattr(args, 'html', None), '--html')
         if getattr(args, 'format', None):
             _check_output(args.results or 'results.json', '--results')
-        from .targets import TARGETS
+        from .cases import TARGETS
         unknown = [n for n in (getattr(args, 'expect', None) or '').split(',')
                    if n.strip() and n.strip() not in TARGETS]
         if unknown:

@@ -19,7 +19,7 @@ import inspect
 import pathlib
 import sys
 
-from .targets import BOOK_SECTION
+from .cases import BOOK_SECTION
 
 __all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'signature_table',
            'student_notebook', 'write_exercises', 'add_exercises_parser']
@@ -72,8 +72,8 @@ def signature_table(section=None):
     section: '6.2' for that section's book helpers and exercises (a
     notebook's exercise cell); None for the whole chapter (the README).
     """
-    from .targets import BOOK_TARGETS
-    from .targets import EXERCISES
+    from .cases import BOOK_TARGETS
+    from .cases import EXERCISES
     rows = ['| Book / exercise | Implement | Check with |', '|---|---|---|']
     helpers = [('lenet' if n == 'net' else n) for n in BOOK_TARGETS]
     for name in helpers:
@@ -87,25 +87,25 @@ def signature_table(section=None):
 
 
 def _check_exercise(name):
-    from .targets import exercise_of
+    from .cases import exercise_of
     return exercise_of('net' if name == 'lenet' else name)
 
 
 def _check_call(name):
-    from .targets import exercise_of
+    from .cases import exercise_of
     number = exercise_of('net' if name == 'lenet' else name)
     return f'check({name}, exercise={number!r})' if number else f'check({name})'
 
 
 def _section_of(name):
-    from .targets import exercise_of
+    from .cases import exercise_of
     number = exercise_of('net' if name == 'lenet' else name)
     return BOOK_SECTION.get(name) or number.rsplit('.', 1)[0]
 
 
 def _targets_used(nb, section):
     """Names of this section that the notebook imports from d2l_ch6 and check() grades."""
-    from .targets import TARGETS
+    from .cases import TARGETS
     names = []
     for cell in nb.cells:
         if cell.cell_type != 'code':
@@ -211,7 +211,7 @@ def student_notebook(nb, section, with_answers=False):
     found = None if with_answers else _exercise_questions(nb)
     if found is not None:
         at, head, intro, questions = found
-        from .targets import EXERCISES
+        from .cases import EXERCISES
         tail = []
         if head.strip():
             tail.append(new_markdown_cell(head.rstrip()))

@@ -22,17 +22,16 @@ import time
 
 import numpy as onp
 
-from . import cases as _cases
 from .._checks import check_seconds
 from .calls import OWN_ANSWER, Foreign, describe_error, observe, withheld, withheld_names
-from .cases import ALIASES, CASES, EXERCISES, as_numpy, compare, ref_corr2d, ref_pool, settle
+from .cases import ALIASES, BOOK_TARGETS, CASES, EXERCISES, REGISTRY, TARGETS, exercise_of, settle  # noqa: F401
+from .compare import compare
+from .hints import H_BAD_INPUT, H_TIMEOUT, OWN_ANSWER_TEXT, generic_hint
 
 __all__ = ['check', 'CheckResult', 'CaseResult', 'Failure', 'TARGETS', 'BOOK_TARGETS',
            'exercise_of', 'judge_case', 'judge_function', 'OWN_ANSWER_TEXT']
 
 log = logging.getLogger(__name__)
-
-from .targets import BOOK_TARGETS, TARGETS, exercise_of  # noqa: E402,F401
 
 DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
 CASE_LIMIT = 20.0       # seconds for one case
@@ -142,323 +141,7 @@ class CheckResult:
                 f'<th>details</th></tr>{"".join(rows)}</table></div>')
 
 
-# --- hints: known wrong variants ----------------------------------------------------------
-
-H_FLIP = ('the kernel is flipped: that is a true convolution; cross-correlation uses '
-          'K[a, b] against X[i + a, j + b], without flipping')
-H_OFF_BY_ONE = ('the output shape is off by one: a k-wide window fits n - k + 1 times, '
-                'so Y has (n_h - k_h + 1) x (n_w - k_w + 1) elements')
-H_SQUARE = ('this fails only for a non-square window: use k_h = K.shape[0] for the rows and '
-            'k_w = K.shape[1] for the columns (h, w = K.shape)')
-H_INT = ('the output has an integer dtype, so fractions were cut off: create the output as '
-         'float (np.zeros(shape) without dtype, not np.zeros_like(X) on an integer X)')
-H_STRIDE = 'the stride is ignored: the window moves s positions at a time (formula 6.3.3)'
-H_PADDING = 'the padding is ignored: pad the input with zeros before sliding the window'
-H_PER_SIDE = ('per-side and total padding are mixed up: Gluon\'s padding=p adds p on each side '
-              '(2p in total); the book\'s p_h is the total, ceil(p_h/2) on top, floor on the bottom')
-H_MODE = "the pooling mode is ignored: mode='max' takes the window's maximum, mode='avg' its mean"
-H_SUM = 'the average is computed as a sum: divide the window\'s sum by p_h * p_w (or use .mean())'
-H_NOT_SUMMED = ('the input channels are not summed: add up one cross-correlation per input '
-                'channel, sum(corr2d(x, k) for x, k in zip(X, K))')
-H_AXIS = ('the output channels are stacked on the wrong axis: np.stack([...]) puts them first, '
-          '(c_o, h\', w\')')
-H_INPLACE = ('in-place writes (Y[i, j] = ...) break autograd (exercise 6.2.2): build the result '
-             'from slices and sums, or a matrix product, without assigning into an array')
-H_TODO = 'not implemented yet: replace the stub\'s `raise NotImplementedError` with your code'
-H_TIMEOUT = ('too slow: stopped at the time limit; loop over output elements only, and try '
-             'small inputs first')
-H_BAD_INPUT = ('bad input must raise a clear error naming the argument (ValueError for a bad '
-               'value, TypeError for a wrong type), not return an answer')
-
-
-def _like(variant):
-    """A detector: the student's output matches variant(args, kwargs) within the case's tolerance."""
-    def detect(case, args, kwargs, got, want, error):
-        if error is not None or got is None:
-            return False
-        try:
-            wrong = variant(*args, **kwargs)
-        except Exception:  # a variant that does not apply to these inputs
-            return False
-        if wrong is None:
-            return False
-        try:
-            if compare(got, want, case.rtol, case.atol) is None:
-                return False
-        except Exception:
-            pass
-        return compare(got, as_numpy(wrong), case.rtol, case.atol) is None
-    return detect
-
-
-def _alt(key):
-    """A detector for runs that report wrong variants themselves: got matches alts[key]."""
-    def detect(case, args, kwargs, got, want, error, alts=None):
-        return (error is None and alts is not None and key in alts
-                and compare(got, alts[key], case.rtol, case.atol) is None)
-    detect.uses_alts = True
-    return detect
-
-
-def _n(A):
-    return onp.asarray(as_numpy(A), dtype='float64')
-
-
-def _flipped_corr(X, K, **kw):
-    K = _n(K)
-    if onp.allclose(K, K[::-1, ::-1]):
-        return None
-    return ref_corr2d(X, K[::-1, ::-1])
-
-
-def _non_square(K):
-    shape = tuple(K.shape[-2:]) if hasattr(K, 'shape') else tuple(K) if isinstance(K, (tuple, list)) else (K, K)
-    return shape[0] != shape[1]
-
-
-def _square_kernel(case, args, kwargs, got, want, error):
-    """Fails on a non-square window, by an exception or with the k_h x k_h output shape."""
-    if len(args) < 2 or not _non_square(args[1]):
-        return False
-    if error is not None:  # the k_h x k_h window does not broadcast against a k_h x k_w kernel
-        text = str(error).lower()
-        return 'broadcast' in text or 'shape' in text
-    k = args[1].shape[-2:] if hasattr(args[1], 'shape') else args[1]
-    X = args[0]
-    square = (X.shape[-2] - k[0] + 1, X.shape[-1] - k[0] + 1)
-    return hasattr(got, 'shape') and tuple(got.shape[-2:]) == square
-
-
-def _channels_not_summed(X, K, **kw):
-    return onp.stack([ref_corr2d(X[i], K[i]) for i in range(X.shape[0])])
-
-
-def _wrong_axis(case, args, kwargs, got, want, error):
-    if error is not None or not hasattr(got, 'shape') or not isinstance(want, onp.ndarray):
-        return False
-    c_o, h, w = want.shape
-    return (tuple(got.shape) in {(h, w, c_o), (h, c_o, w)} and (c_o, h, w) != tuple(got.shape)
-            or (tuple(got.shape) == (1, c_o, h, w)))
-
-
-def _multi_out_not_summed(case, args, kwargs, got, want, error):
-    if error is not None or not hasattr(got, 'shape') or not isinstance(want, onp.ndarray):
-        return False
-    X, K = args
-    return tuple(got.shape) == (K.shape[0], K.shape[1], *want.shape[1:])
-
-
-def _pool_mode_ignored(X, pool_size, mode='max'):
-    return ref_pool(X, _pair(pool_size), onp.mean if mode == 'max' else onp.max)
-
-
-def _pool_avg_sum(X, pool_size, mode='max'):
-    if mode != 'avg':
-        return None
-    return ref_pool(X, _pair(pool_size), onp.sum)
-
-
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def _pad_per_side(X, p_h, p_w):
-    return onp.pad(_n(X), ((p_h, p_h), (p_w, p_w)))
-
-
-def _pad_floor_on_top(X, p_h, p_w):
-    if p_h % 2 == 0 and p_w % 2 == 0:
-        return None
-    return onp.pad(_n(X), ((p_h // 2, p_h - p_h // 2), (p_w // 2, p_w - p_w // 2)))
-
-
-def _shape_variant(change):
-    def variant(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
-        n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w = change(n_h, n_w, k_h, k_w, p_h, p_w, s_h, s_w)
-        return (n_h - k_h + p_h + s_h) // s_h, (n_w - k_w + p_w + s_w) // s_w
-    return variant
-
-
-def _cost_per_side(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1, c_i=1, c_o=1):
-    if p_h == 0 and p_w == 0:
-        return None
-    h = (n_h - k_h + 2 * p_h + s_h) // s_h
-    w = (n_w - k_w + 2 * p_w + s_w) // s_w
-    return h * w * k_h * k_w * c_i * c_o
-
-
-def _conv1d_variant(change):
-    """The strided 1-D correlation with (stride, padding) changed as a mistake would."""
-    def variant(x, k, stride=1, padding=0):
-        s, p = change(stride, padding)
-        if (s, p) == (stride, padding):
-            return None
-        return _cases._ref_conv1d(x, k, s, p)
-    return variant
-
-
-def _matmul_variant(change):
-    def variant(X, K, padding=0, strides=1):
-        p, s = _pair(padding), _pair(strides)
-        p2, s2 = change(p, s)
-        if (p2, s2) == (p, s):
-            return None
-        return _cases.ref_conv_batch(X, K, p2, s2)
-    return variant
-
-
-def _pool_zero_pad(reduce):
-    """A pooling variant that pads with zeros instead of the identity of reduce (-inf, inf)."""
-    def variant(X, pool_size, strides=None, padding=0):
-        p = _pair(pool_size)
-        pad = _pair(padding)
-        if pad == (0, 0):
-            return None
-        return ref_pool(X, p, reduce, p if strides is None else _pair(strides), pad, fill=0.0)
-    return variant
-
-
-_maxpool_zero_pad, _minpool_zero_pad = _pool_zero_pad(onp.max), _pool_zero_pad(onp.min)
-
-
-def _pool_stride_ignored(reduce, fill):
-    def variant(X, pool_size, strides=None, padding=0):
-        p = _pair(pool_size)
-        s = p if strides is None else _pair(strides)
-        if s == (1, 1):
-            return None
-        return ref_pool(X, p, reduce, (1, 1), _pair(padding), fill=fill)
-    return variant
-
-
-def _layer_shapes_hint(bad):
-    def detect(case, args, kwargs, got, want, error):
-        return error is None and isinstance(got, list) and any(bad(row) for row in got)
-    return detect
-
-
-HINTS = {
-    'corr2d': [(H_FLIP, _like(_flipped_corr)), (H_SQUARE, _square_kernel)],
-    'corr2d_multi_in': [(H_NOT_SUMMED, _like(_channels_not_summed)),
-                        (H_FLIP, _like(lambda X, K: sum(_flipped_corr(X[i], K[i])
-                                                        for i in range(X.shape[0]))))],
-    'corr2d_multi_in_out': [(H_AXIS, _wrong_axis), (H_NOT_SUMMED, _multi_out_not_summed)],
-    'corr2d_multi_in_out_1x1': [(H_AXIS, _wrong_axis),
-                                ('K is reshaped in the wrong order: K.reshape(c_o, c_i) keeps '
-                                 'K[o, i] at row o, column i',
-                                 _like(lambda X, K: onp.einsum(
-                                     'oi,ihw->ohw', _n(K).reshape(K.shape[1], K.shape[0]).T,
-                                     _n(X))))],
-    'pool2d': [(H_MODE, _like(_pool_mode_ignored)), (H_SUM, _like(_pool_avg_sum)),
-               (H_SQUARE, _square_kernel)],
-    'Conv2D': [('the bias is not added (or added twice): forward returns corr2d(x, weight) + bias',
-                lambda case, a, k, got, want, error: (
-                    error is None and isinstance(want, onp.ndarray) and hasattr(got, 'shape')
-                    and got.shape == want.shape and not onp.allclose(got, want, atol=1e-4)
-                    and onp.ptp(onp.asarray(got, dtype='float64') - want) < 1e-4))],
-    'comp_conv2d': [('remove the batch and channel axes: return Y.reshape(Y.shape[2:])',
-                     lambda case, a, k, got, want, error: (
-                         error is None and isinstance(got, tuple) and len(got) == 2
-                         and isinstance(got[0], tuple) and len(got[0]) == 4)),
-                    ('initialize the layer (conv2d.initialize()) before calling it',
-                     lambda case, a, k, got, want, error: (
-                         error is not None and 'initializ' in str(error).lower()))],
-    'net': [('the first convolution needs padding=2 to keep 28x28: conv0 is (1, 6, 28, 28)',
-             _layer_shapes_hint(lambda row: row == ('conv', (1, 6, 24, 24)))),
-            ('pooling halves height and width: pool_size=2, strides=2',
-             _layer_shapes_hint(lambda row: row[0] == 'pool' and row[1][2:] in {(27, 27), (9, 9)})),
-            ('the pooling mode is wrong: the book\'s LeNet uses average pooling (nn.AvgPool2D), '
-             'exercise 6.6.1 max pooling (nn.MaxPool2D)', _alt('pooling')),
-            ('the activation is wrong: the book\'s LeNet uses sigmoid', _alt('relu'))],
-    'evaluate_accuracy_gpu': [
-        ('the accuracy is the mean of the batches\' accuracies: with a smaller last batch, '
-         'count right predictions and examples over all batches and divide once',
-         _alt('batch mean')),
-        ('this is the number of right predictions: divide by the number of examples',
-         _alt('count')),
-        ('only the last batch counts: accumulate over every batch', _alt('last batch'))],
-    'pad_zeros': [(H_PER_SIDE, _like(_pad_per_side)),
-                  ('the odd row (column) goes on top (left): ceil(p/2) before, floor(p/2) after',
-                   _like(_pad_floor_on_top))],
-    'corr2d_same': [(H_FLIP, _like(lambda X, K: _cases.ref_corr2d_same(X, _n(K)[::-1, ::-1])))],
-    'translate': [('the shift goes the wrong way: positive d_h moves the image down, d_w right',
-                   _like(lambda X, d_h, d_w: _cases.ref_translate(X, -d_h, -d_w)))],
-    'receptive_field': [('each layer adds k - 1 inputs to the first layer\'s k: '
-                         'num_layers * (k - 1) + 1', _like(lambda n, k: n * k))],
-    'conv2d_full': [('this is cross-correlation: a true convolution flips g',
-                     _like(lambda f, g: _cases.ref_full_conv(f, _n(g)[::-1, ::-1])))],
-    'compose_kernels': [('cross-correlating twice composes as a true convolution of K1 and K2 '
-                         '(flip K2), not as a cross-correlation',
-                         _like(lambda K1, K2: None if _n(K1).ndim != 2 else
-                               _cases.ref_full_conv(K1, _n(K2)[::-1, ::-1])))],
-    'conv_output_shape': [
-        (H_PER_SIDE, _like(_shape_variant(lambda *a: (*a[:4], 2 * a[4], 2 * a[5], *a[6:])))),
-        (H_STRIDE, _like(_shape_variant(lambda *a: (*a[:6], 1, 1)))),
-        (H_OFF_BY_ONE, _like(lambda n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1: (
-            (n_h - k_h + p_h) // s_h, (n_w - k_w + p_w) // s_w)))],
-    'conv1d_strided': [(H_STRIDE, _like(_conv1d_variant(lambda s, p: (1, p)))),
-                       (H_PADDING, _like(_conv1d_variant(lambda s, p: (s, 0)))),
-                       (H_PER_SIDE, _like(_conv1d_variant(lambda s, p: (s, p // 2))))],
-    'conv_cost': [(H_PER_SIDE, _like(_cost_per_side))],
-    'conv2d_matmul': [(H_STRIDE, _like(_matmul_variant(lambda p, s: (p, (1, 1))))),
-                      (H_PADDING, _like(_matmul_variant(lambda p, s: ((0, 0), s)))),
-                      (H_PER_SIDE, _like(_matmul_variant(lambda p, s: ((p[0] // 2, p[1] // 2), s))))],
-    'avg_pool_as_conv': [(H_SUM, _alt('sum')),
-                         ('the channels are mixed: the kernel must be 1 / (p_h p_w) only from '
-                          'channel i to channel i (zero elsewhere)', _alt('channels'))],
-    'max_pool_from_conv_relu': [
-        ('zero padding wins the max for negative inputs: shift X by its minimum (X - X.min() >= 0) '
-         'before padding, and back afterwards', _like(_maxpool_zero_pad)),
-        (H_STRIDE, _like(_pool_stride_ignored(onp.max, -onp.inf)))],
-    'min_pool2d': [('zero padding wins the min for positive inputs: pad with +inf, or use '
-                    '-MaxPool2D(-X), which ignores padding', _like(_minpool_zero_pad)),
-                   (H_STRIDE, _like(_pool_stride_ignored(onp.min, onp.inf)))],
-    'lse_pool2d': [('the temperature is ignored: divide by tau inside the exp and multiply the '
-                    'log by tau', _like(lambda X, p, t, strides=None:
-                                        None if t == 1 else _cases._ref_lse(X, p, 1.0, strides)))],
-}
-HINTS['lenet_max'] = HINTS['net']
-HINTS['corr2d_matmul'] = [(H_FLIP, _like(_flipped_corr))]
-
-
-def _generic_hint(case, args, got, want, error):
-    """Hints that hold for every function: stubs, time, autograd, dtype, shape, bad input."""
-    if error is not None and error.is_a('NotImplementedError'):
-        return H_TODO
-    if error is not None and error.is_a('CaseTimeout'):
-        return H_TIMEOUT
-    if error is not None and error.message == OWN_ANSWER:
-        return OWN_ANSWER_TEXT
-    if error is not None and 'Inplace operations' in str(error):
-        return H_INPLACE
-    if case.raises and error is None:
-        return H_BAD_INPUT
-    if error is None and isinstance(want, onp.ndarray) and hasattr(got, 'dtype'):
-        if onp.asarray(got).dtype.kind in 'iub' and not onp.allclose(want, onp.round(want)):
-            return H_INT
-        g = tuple(onp.shape(got))
-        if len(g) == want.ndim and g != want.shape and all(abs(a - b) <= 1 for a, b in zip(g, want.shape)):
-            return H_OFF_BY_ONE
-    return ''
-
-
-def _pool_cost_mode_hint(case, args, kwargs, got, want, error):
-    if error is not None or not isinstance(got, dict) or not isinstance(want, dict):
-        return False
-    other = 'avg' if kwargs.get('mode', 'max') == 'max' else 'max'
-    for c in CASES['pool_cost']:
-        if c.inputs() == args and c.kwargs.get('mode') == other:
-            return compare(got, c.want(args), 0, 0) is None
-    return False
-
-
-HINTS['pool_cost'] = [(H_MODE, _pool_cost_mode_hint)]
-
-
 # --- judging one case -------------------------------------------------------------------------
-
-OWN_ANSWER_TEXT = ("uses d2l_ch6's own answer: the package's implementation of this function is "
-                   "not the student's; write the function yourself")
 
 
 def _summary(value, limit=160):
@@ -484,7 +167,7 @@ def _summary(value, limit=160):
 
 
 def _hint(target, case, args, got, want, error, alts):
-    for text, detect in HINTS.get(target, []):
+    for text, detect in REGISTRY[target].hints:
         try:
             if getattr(detect, 'uses_alts', False):
                 hit = detect(case, args, case.kwargs, got, want, error, alts)
@@ -494,7 +177,7 @@ def _hint(target, case, args, got, want, error, alts):
             hit = False
         if hit:
             return text
-    return _generic_hint(case, args, got, want, error)
+    return generic_hint(case, args, got, want, error)
 
 
 def _expected_what(value):
@@ -512,21 +195,21 @@ def judge_case(target, case, args, observation, seconds=0.0):
     try:
         got, want, alts, error = settle(case, args, observation)
     except (ValueError, TypeError, KeyError) as e:  # a damaged or forged observation
-        return CaseResult(case.label, case.source, 'error', '(see the case)',
+        return CaseResult(case.title, case.kind, 'error', '(see the case)',
                           f'the call\'s result could not be read ({e})', '', seconds)
     if case.raises:
         names = tuple(t.__name__ for t in case.raises)
         expected = f'raises {" or ".join(names)}'
         if error is not None and error.is_a(*names):
-            return CaseResult(case.label, case.source, 'pass', expected, describe_error(error),
+            return CaseResult(case.title, case.kind, 'pass', expected, describe_error(error),
                               seconds=seconds)
         got_text = _summary(error) if error is not None else f'no error; returned {_summary(got)}'
         if case.advice and not (error is not None and (error.is_a('CaseTimeout')
                                                         or error.message == OWN_ANSWER)):
-            return CaseResult(case.label, case.source, 'advice', expected, got_text,
+            return CaseResult(case.title, case.kind, 'advice', expected, got_text,
                               H_BAD_INPUT, seconds)
-        return CaseResult(case.label, case.source, 'error' if error else 'fail', expected, got_text,
-                          _generic_hint(case, args, got, None, error), seconds)
+        return CaseResult(case.title, case.kind, 'error' if error else 'fail', expected, got_text,
+                          generic_hint(case, args, got, None, error), seconds)
     if want is None and case.judge is None:
         try:
             want = case.want(args)
@@ -534,16 +217,16 @@ def judge_case(target, case, args, observation, seconds=0.0):
             want = None
     expected_text = _summary(want) if want is not None else '(see the case)'
     if error is not None:
-        return CaseResult(case.label, case.source, 'error', expected_text, _summary(error),
+        return CaseResult(case.title, case.kind, 'error', expected_text, _summary(error),
                           _hint(target, case, args, got, want, error, alts), seconds)
     if isinstance(got, Foreign):
-        return CaseResult(case.label, case.source, 'fail', expected_text,
+        return CaseResult(case.title, case.kind, 'fail', expected_text,
                           f'returned {got!r}, expected {_expected_what(want)}', '', seconds)
     why = compare(got, want, case.rtol, case.atol)
     if why is None:
-        return CaseResult(case.label, case.source, 'pass', expected_text, _summary(got),
+        return CaseResult(case.title, case.kind, 'pass', expected_text, _summary(got),
                           seconds=seconds)
-    return CaseResult(case.label, case.source, 'fail', expected_text,
+    return CaseResult(case.title, case.kind, 'fail', expected_text,
                       f'{_summary(got)} ({why})', _hint(target, case, args, got, want, None, alts),
                       seconds)
 
@@ -597,7 +280,7 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     for case in CASES[target]:
         left = budget - (time.perf_counter() - start)
         if left <= 0:
-            results.append(CaseResult(case.label, case.source, 'skipped', '(not run)',
+            results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)',
                                       '(not run)', f'time budget of {budget:.0f} s spent: '
                                       + H_TIMEOUT))
             note = f'time budget of {budget:.0f} s spent'
@@ -616,14 +299,14 @@ def judge_function(target, observations, seconds=None):
     results = []
     for case, obs in zip(CASES[target], observations):
         if obs is None:
-            results.append(CaseResult(case.label, case.source, 'skipped', '(not run)', '(not run)',
+            results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)', '(not run)',
                                       'time budget spent: ' + H_TIMEOUT))
             continue
         secs = obs.get('seconds', 0.0) if isinstance(obs, dict) else 0.0
         secs = float(secs) if type(secs) in (int, float) and 0 <= secs < 1e6 else 0.0
         results.append(judge_case(target, case, case.inputs(), obs, secs))
     for case in CASES[target][len(observations):]:
-        results.append(CaseResult(case.label, case.source, 'skipped', '(not run)', '(not run)',
+        results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)', '(not run)',
                                   'time budget spent: ' + H_TIMEOUT))
     return CheckResult(target, exercise_of(target), results)
 

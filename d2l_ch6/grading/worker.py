@@ -19,11 +19,12 @@ import time
 
 __all__ = ['find_targets', 'main']
 
-BLOCKED = ('d2l_ch6.grading.cases', 'd2l_ch6.grading.verdict', 'd2l_ch6.grading.cli')
+BLOCKED = ('d2l_ch6.grading.cases', 'd2l_ch6.grading.references', 'd2l_ch6.grading.hints',
+           'd2l_ch6.grading.verdict', 'd2l_ch6.grading.cli')
 
 
 class _Refuse(importlib.abc.MetaPathFinder):
-    """Refuse to import the grader's registry and verdict inside the child."""
+    """Refuse to import the grader's registry, references, hints and verdict inside the child."""
 
     def find_spec(self, name, path=None, target=None):
         if name in BLOCKED:
@@ -50,7 +51,7 @@ def _graded(target, obj):
 
 
 def _targets():
-    from .targets import TARGETS
+    from .cases import TARGETS
     return TARGETS
 
 

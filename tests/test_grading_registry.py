@@ -1,0 +1,75 @@
+"""The registry of graded functions: cases written as data build the same inputs as before."""
+import json
+import pathlib
+
+import pytest
+
+from d2l_ch6.grading import inputs
+from d2l_ch6.grading.cases import CASES, Case
+from grading_snapshot import digest
+
+SNAPSHOT = json.loads((pathlib.Path(__file__).parent / 'grading_inputs.json').read_text())
+
+
+def test_every_case_builds_the_inputs_of_the_snapshot():
+    """Same names, titles, order, and for each case the same arrays (dtype, shape, bytes) and kwargs
+    as the lambda-built cases gave (tests/grading_inputs.json, taken before they became data)."""
+    assert sorted(CASES) == sorted(SNAPSHOT)
+    for name, cases in CASES.items():
+        assert [c.title for c in cases] == [s['title'] for s in SNAPSHOT[name]], name
+        for case, snap in zip(cases, SNAPSHOT[name]):
+            assert digest(case.inputs()) == snap['inputs'], (name, case.title)
+            assert digest(case.kwargs) == snap['kwargs'], (name, case.title)
+
+
+def test_inputs_are_data_built_fresh_and_described():
+    case = CASES['corr2d'][8]
+    assert case.inputs.specs == (inputs.Rand(9, (6, 6)), inputs.Rand(10, (3, 3)))
+    a, b = case.inputs(), case.inputs()
+    assert a[0] is not b[0] and (a[0] == b[0]).all()
+    assert case.inputs.describe() == '(normal(seed 9) 6x6, normal(seed 10) 3x3)'
+    assert CASES['corr2d'][0].inputs.describe() == "(the book's Fig. 6.2.1 X, [[0, 1], [2, 3]])"
+
+
+def test_cases_take_keywords_and_check_them():
+    with pytest.raises(TypeError):
+        Case('a title', (), 1)  # positional: a reader could not tell what each value is
+    with pytest.raises(ValueError, match="kind must be one of book, edge, random, bad input; got 'bok'"):
+        Case(title='t', inputs=(), expected=1, kind='bok')
+    with pytest.raises(TypeError, match='inputs must be a tuple'):
+        Case(title='t', inputs=lambda: (), expected=1)
+    with pytest.raises(TypeError, match='got function'):
+        Case(title='t', inputs=(lambda: 1,), expected=1)
+    with pytest.raises(ValueError, match="Book input must be one of .*; got 'Fig. 9'"):
+        inputs.Book('Fig. 9')
+    with pytest.raises(ValueError, match="dist must be 'normal' or 'uniform', got 'gauss'"):
+        inputs.Rand(1, (2,), 'gauss')
+
+
+BEFORE = json.loads((pathlib.Path(__file__).parent / 'grading_registry.json').read_text())
+
+
+def test_the_registry_gives_the_names_and_hints_the_separate_tables_gave():
+    """targets.py's BOOK_TARGETS, EXERCISES (each exercise's default first), ALIASES, TARGETS and
+    BOOK_SECTION, and verdict.py's HINTS (tests/grading_registry.json, taken from them before they
+    became one registry) are now views of the registry, unchanged."""
+    from d2l_ch6.grading import cases
+    for view in ('BOOK_TARGETS', 'EXERCISES', 'ALIASES', 'TARGETS', 'BOOK_SECTION'):
+        assert getattr(cases, view) == BEFORE[view], view
+    assert list(cases.EXERCISES) == list(BEFORE['EXERCISES'])  # in order
+    assert cases.TARGETS == BEFORE['TARGETS']
+    hints = {name: [text for text, _ in graded.hints] for name, graded in cases.REGISTRY.items()
+             if graded.hints}
+    assert hints == BEFORE['HINTS']
+    assert [cases.exercise_of(n) for n in ('pad_zeros', 'corr2d', 'lenet', 'lenet_max', 'nope')] == [
+        '6.1.3', None, None, '6.6.1', None]
+
+
+def test_a_table_refuses_a_name_twice_or_an_exercise_of_another_section():
+    from d2l_ch6.grading.cases import _Table
+    T = _Table('6.2')
+    T.add('f', cases=[Case(title='t', inputs=(), expected=1)], exercise='6.2.1')
+    with pytest.raises(ValueError, match='f is registered twice in section 6.2'):
+        T.add('f', cases=[])
+    with pytest.raises(ValueError, match='g answers exercise 6.3.1, which is not in section 6.2'):
+        T.add('g', cases=[], exercise='6.3.1')
