@@ -115,7 +115,7 @@ def notebook_run(args):
     import nbformat
     from nbclient import NotebookClient
     sys.path.insert(0, ROOT)
-    from d2l_ch6.notebooks import _kernel_manager_class
+    from d2l_ch6.publishing.runner import _kernel_manager_class
     call = (f'ours_run({args.epochs}, {args.lr}, {args.batch_size}, {args.ctx!r}, '
             f'{args.model!r}, {not args.no_pad_channels}, {args.seed}, reporter="animator")')
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
