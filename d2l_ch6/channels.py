@@ -16,7 +16,7 @@ import logging
 import numpy as onp
 from mxnet import np
 
-from ._checks import (check_array, check_int, check_kernel_fits, check_ndim, check_numeric,
+from ._arguments import (check_array, check_int, check_kernel_fits, check_ndim, check_numeric,
                       check_pair, checked)
 from .convolutions import corr2d
 from .padding_stride import conv_output_shape

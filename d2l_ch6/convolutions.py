@@ -11,7 +11,7 @@ from mxnet import autograd, np, npx
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
-from ._checks import (check_2d, check_int, check_kernel_fits, check_loop_size, check_ndim,
+from ._arguments import (check_2d, check_int, check_kernel_fits, check_loop_size, check_ndim,
                       check_pair, checked)
 
 __all__ = ['corr2d', 'corr2d_fast', 'Conv2D', 'edge_image', 'edge_kernel', 'learn_kernel',

@@ -17,7 +17,7 @@ import zlib
 import numpy as onp
 from mxnet import np
 
-from ._checks import shown
+from ._arguments import shown
 
 __all__ = ['DataError', 'DataIter', 'find_data_dir', 'get_fashion_mnist_labels',
            'load_data_fashion_mnist', 'load_data_mnist', 'load_fashion_mnist_arrays',

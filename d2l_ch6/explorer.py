@@ -35,7 +35,7 @@ from mxnet import init, np
 from mxnet.gluon import nn
 from mxnet.util import use_np
 
-from ._checks import check_int
+from ._arguments import check_int
 from .convolutions import pad_zeros
 from .padding_stride import comp_conv2d, conv_output_shape
 

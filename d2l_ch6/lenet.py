@@ -7,7 +7,7 @@ import numpy as onp
 from mxnet import np
 from mxnet.gluon import nn
 
-from ._checks import check_array, check_int
+from ._arguments import check_array, check_int
 
 __all__ = ['lenet', 'lenet_max', 'lenet_improved', 'get_model', 'MODELS', 'MODEL_LR',
            'MODEL_LR_SCHEDULE',

@@ -68,11 +68,11 @@ def book_source(obj):
 
 
 def _is_check(statement):
-    """True for a statement that only calls a check: `_check_args(x)` or `_checks.check_int(...)`."""
+    """True for a statement that only calls a check: `_check_args(x)` or `_arguments.check_int(...)`."""
     func = getattr(statement.value, 'func', None) if isinstance(statement, ast.Expr) else None
     name = getattr(func, 'id', None) or getattr(func, 'attr', None) or ''
     owner = getattr(getattr(func, 'value', None), 'id', None)
-    return name.startswith('_check') or owner == '_checks'
+    return name.startswith('_check') or owner == '_arguments'
 
 
 RESULTS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'benchmarks' / 'results'

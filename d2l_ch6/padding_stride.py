@@ -9,7 +9,7 @@ bottom. Gluon's ``nn.Conv2D(padding=...)`` counts padding PER SIDE: padding
 from mxnet import npx
 from mxnet.gluon import nn
 
-from ._checks import check_int, check_ndim, check_pair, checked
+from ._arguments import check_int, check_ndim, check_pair, checked
 
 __all__ = ['comp_conv2d', 'conv_output_shape', 'gluon_padding_to_total',
            # Exercises 6.3

@@ -16,7 +16,7 @@ import numpy as onp
 from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
-from ._checks import (check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair,
+from ._arguments import (check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair,
                       check_real, checked)
 from .channels import _check_padded_fit, _window_index
 from .padding_stride import conv_output_shape

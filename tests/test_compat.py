@@ -266,7 +266,7 @@ def test_distutils_imports_on_every_supported_python():
 # --- what a user sees: numbers, not numpy 2's scalar reprs -------------------------------
 
 def test_shown_writes_numpy_scalars_as_numbers():
-    from d2l_ch6._checks import shown
+    from d2l_ch6._arguments import shown
     assert shown(numpy.int64(10)) == '10' and shown(numpy.float64(2.5)) == '2.5'
     assert shown(numpy.bool_(True)) == 'True'
     assert shown((numpy.int32(2), 3, [numpy.float32(0.5)])) == '(2, 3, [0.5])'
@@ -297,7 +297,7 @@ def test_an_epoch_record_holds_python_numbers():
 def test_messages_show_numbers_not_numpy_2_scalar_reprs():
     """Values a reader passes or the data holds, named in an error, read as numbers."""
     from d2l_ch6 import get_fashion_mnist_labels
-    from d2l_ch6._checks import check_int, check_real
+    from d2l_ch6._arguments import check_int, check_real
     with pytest.raises(ValueError, match=r'got 10$'):
         get_fashion_mnist_labels(numpy.array([3, 10]))
     with pytest.raises(ValueError, match=r'got -2$'):

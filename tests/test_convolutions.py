@@ -496,21 +496,21 @@ def test_loop_on_a_large_input_answers_at_once_naming_the_fast_version(loop, fas
 
 
 def test_loop_limit_is_on_the_number_of_outputs(monkeypatch):
-    from d2l_ch6 import _checks
-    monkeypatch.setattr(_checks, 'LOOP_MAX_OUTPUTS', 4)
+    from d2l_ch6 import _arguments
+    monkeypatch.setattr(_arguments, 'LOOP_MAX_OUTPUTS', 4)
     X = np.arange(12.0).reshape(3, 4)
     assert_array_equal(corr2d(X[:, :3], np.ones((2, 2))).asnumpy(), [[10, 14], [26, 30]])
     with pytest.raises(ValueError, match='2x3 = 6 outputs, above its limit of 4'):
         corr2d(X, np.ones((2, 2)))
-    monkeypatch.setattr(_checks, 'LOOP_MAX_OUTPUTS', None)  # lifted
+    monkeypatch.setattr(_arguments, 'LOOP_MAX_OUTPUTS', None)  # lifted
     assert corr2d(X, np.ones((2, 2))).shape == (2, 3)
 
 
 def test_loop_limit_admits_the_benchmark_size():
     """benchmarks/bench_corr2d.py times the loop on 64x64 with a 3x3 kernel: 62x62 outputs."""
-    from d2l_ch6 import _checks
+    from d2l_ch6 import _arguments
     assert corr2d(np.ones((2, 2)), np.ones((1, 1))).shape == (2, 2)
-    assert 62 * 62 <= _checks.LOOP_MAX_OUTPUTS
+    assert 62 * 62 <= _arguments.LOOP_MAX_OUTPUTS
 
 
 # --- The argument checks sit above the book's functions ----------------------
@@ -518,7 +518,7 @@ def test_loop_limit_admits_the_benchmark_size():
 def test_checked_runs_the_check_before_the_body_and_passes_normalised_arguments():
     """A check that raises stops the call before the body runs; a dict it returns replaces
     those arguments; defaults reach the check; a wrong call gets Python's own message."""
-    from d2l_ch6._checks import checked
+    from d2l_ch6._arguments import checked
     seen, body_ran = [], []
 
     def check(size, mode):

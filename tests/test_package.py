@@ -87,4 +87,4 @@ def test_readme_tree_reader_reads_nesting():
     tree = readme_tree()
     assert tree['d2l_ch6/publishing'] is True and tree['d2l_ch6/publishing/runner.py'] is False
     assert tree['d2l_ch6/grading'] is False      # shown alone: its modules are not listed
-    assert {'d2l_ch6/_checks.py', 'd2l_ch6/_env.py', 'd2l_ch6_startup.py'} <= set(tree)
+    assert {'d2l_ch6/_arguments.py', 'd2l_ch6/_env.py', 'd2l_ch6_startup.py'} <= set(tree)

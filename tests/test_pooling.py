@@ -370,8 +370,8 @@ def test_pool2d_loop_on_a_large_input_answers_at_once_naming_the_fast_version():
 
 
 def test_pool2d_loop_limit_is_on_the_number_of_outputs(monkeypatch):
-    from d2l_ch6 import _checks
-    monkeypatch.setattr(_checks, 'LOOP_MAX_OUTPUTS', 4)
+    from d2l_ch6 import _arguments
+    monkeypatch.setattr(_arguments, 'LOOP_MAX_OUTPUTS', 4)
     X = np.arange(12.0).reshape(3, 4)
     assert_array_equal(pool2d(X[:, :3], 2).asnumpy(), [[5, 6], [9, 10]])
     with pytest.raises(ValueError, match='2x3 = 6 outputs, above its limit of 4'):

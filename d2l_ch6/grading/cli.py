@@ -286,7 +286,7 @@ def stop_all():
 
 def check_timeout(timeout):
     """Raise unless timeout is a positive, finite number of seconds (the package's one such check)."""
-    from .._checks import check_seconds
+    from .._arguments import check_seconds
     return check_seconds('timeout', timeout)
 
 

@@ -22,7 +22,7 @@ import time
 
 import numpy as onp
 
-from .._checks import check_seconds
+from .._arguments import check_seconds
 from .calls import OWN_ANSWER, Foreign, describe_error, observe, withheld, withheld_names
 from .cases import ALIASES, BOOK_TARGETS, CASES, EXERCISES, REGISTRY, TARGETS, exercise_of, settle  # noqa: F401
 from .compare import compare

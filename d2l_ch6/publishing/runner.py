@@ -140,7 +140,7 @@ def _kernel_manager_class():
 
 def check_timeout(timeout):
     """Return timeout as whole seconds for nbclient, rounded up; raise unless it is a positive number."""
-    from .._checks import check_seconds
+    from .._arguments import check_seconds
     return math.ceil(check_seconds('timeout', timeout))  # nbclient takes whole seconds
 
 

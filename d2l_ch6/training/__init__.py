@@ -19,9 +19,9 @@ import numpy as onp
 from mxnet import autograd, gluon, init
 from mxnet.gluon import nn
 
-from .. import _checks
+from .. import _arguments
 from . import devices
-from .._checks import checked, shown
+from .._arguments import checked, shown
 from .bookkeeping import Bookkeeper, evaluate
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, load_checkpoint  # noqa: F401
 from .devices import cpu_contexts, resolve_ctx, try_all_gpus, try_gpu  # noqa: F401
@@ -150,16 +150,16 @@ def _check_block(net):
 def _check_train_args(net, num_epochs, lr, seed, lr_schedule, resume, checkpoint_dir,
                       pad_channels, hybridize):
     _check_block(net)
-    _checks.check_int('num_epochs', num_epochs, 1)
-    _checks.check_real('lr', lr, 0, inclusive=False)
+    _arguments.check_int('num_epochs', num_epochs, 1)
+    _arguments.check_real('lr', lr, 0, inclusive=False)
     if seed is not None:
-        _checks.check_int('seed', seed, 0, maximum=2**32 - 1)
+        _arguments.check_int('seed', seed, 0, maximum=2**32 - 1)
     if not (lr_schedule is None or lr_schedule == 'cosine' or callable(lr_schedule)):
         raise (ValueError if isinstance(lr_schedule, str) else TypeError)(
             f"lr_schedule must be None, 'cosine' or a callable epoch -> lr, got {lr_schedule!r}")
     for name, value in (('resume', resume), ('pad_channels', pad_channels),
                         ('hybridize', hybridize)):
-        _checks.check_bool(name, value)
+        _arguments.check_bool(name, value)
     if resume and checkpoint_dir is None:
         raise ValueError('resume=True needs checkpoint_dir, got None')
 

@@ -25,7 +25,7 @@ from typing import List, Optional
 
 import numpy as onp
 
-from .._checks import reason, shown
+from .._arguments import reason, shown
 
 try:
     import fcntl

@@ -21,7 +21,7 @@ import mxnet as mx
 import numpy as onp
 from mxnet import np
 
-from .._checks import shown
+from .._arguments import shown
 
 __all__ = ['try_gpu', 'try_all_gpus', 'cpu_contexts', 'resolve_ctx', 'MAX_CPU_CONTEXTS',
            'Batch', 'DeviceData', 'device_data']
@@ -54,7 +54,7 @@ def cpu_contexts(n=None):
     MXNet gives each CPU context its own engine worker (one thread each, see
     d2l_ch6/_env.py), so two contexts keep two cores busy.
     """
-    from .._checks import check_int
+    from .._arguments import check_int
     n = min(_num_cores(), MAX_CPU_CONTEXTS) if n is None else check_int('n', n, 1)
     return [mx.cpu(i) for i in range(n)]
 

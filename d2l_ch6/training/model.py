@@ -21,7 +21,7 @@ from mxnet import autograd, np
 from mxnet.gluon import nn
 
 from . import channel_pad
-from .._checks import reason
+from .._arguments import reason
 
 __all__ = ['Model', 'Metric', 'TrainMetric', 'Accuracy', 'SYNC_EVERY', 'call']
 

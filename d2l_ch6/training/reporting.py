@@ -12,7 +12,7 @@ import math
 import sys
 import time
 
-from .._checks import shown
+from .._arguments import shown
 
 __all__ = ['EpochRecord', 'History', 'format_summary', 'plot_history', 'Reporter',
            'SummaryReporter', 'TqdmReporter', 'AnimatorReporter', 'get_reporter']

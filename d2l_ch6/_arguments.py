@@ -136,7 +136,7 @@ def check_loop_size(loop, fast, out_shape):
             f'for small inputs: this call has {"x".join(map(str, out_shape))} = {n:,} outputs, '
             f'above its limit of {LOOP_MAX_OUTPUTS:,}, and would take minutes; use {fast}, '
             'which computes the same values at once (or set '
-            'd2l_ch6._checks.LOOP_MAX_OUTPUTS = None to run the loop anyway)')
+            'd2l_ch6._arguments.LOOP_MAX_OUTPUTS = None to run the loop anyway)')
 
 
 def checked(check):
