@@ -5,10 +5,10 @@ each batch (split over the devices), the forward pass and the loss under
 autograd.record(), l.backward(), trainer.step, the metric, then the test
 accuracy. It keeps the book's meaning (Xavier initialisation with
 force_reinit, SoftmaxCrossEntropyLoss, SGD on the minibatch mean, test
-accuracy after every epoch). What it adds sits in collaborators: the devices
-and the data on them (``d2l_ch6.devices``), net as a fast graph there and the
-metric's sums (``d2l_ch6.model``), and the run's records, epoch 0,
-checkpoints, Ctrl-C and reporter (``d2l_ch6.bookkeeping``).
+accuracy after every epoch). What it adds sits in this package's other
+modules: the devices and the data on them (``devices``), net as a fast graph
+there and the metric's sums (``model``), and the run's records, epoch 0,
+checkpoints, Ctrl-C and reporter (``bookkeeping``).
 """
 import functools
 import math

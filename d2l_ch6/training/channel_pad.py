@@ -31,7 +31,7 @@ parameter exists or is trained. Outputs, losses and gradients agree with
 ``net``'s to float rounding (tests/test_devices.py). Dropout, BatchNorm,
 Dense, Flatten or anything else between two convolutions stops the padding
 there, so a layer with random draws or per-channel parameters never sees an
-extra channel. ``d2l_ch6.model.Model`` uses it where ``pays`` says so.
+extra channel. ``d2l_ch6.training.model.Model`` uses it where ``pays`` says so.
 """
 import os
 

@@ -11,7 +11,7 @@ calls, so that the loop keeps the book's shape:
   ``DataIter``'s arrays go to the devices once (CPU contexts share one copy).
 
 The net and its loss on those devices, and the sums of an epoch's metrics,
-are ``d2l_ch6.model``'s.
+are ``d2l_ch6.training.model``'s.
 """
 import dataclasses
 import os
