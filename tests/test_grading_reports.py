@@ -4,6 +4,7 @@ the CSV and JSON written as files finish, one hint per function with its count.
 import csv
 import json
 import pathlib
+import re
 import sys
 
 import pytest
@@ -49,8 +50,42 @@ def test_each_hint_once_per_function_with_its_count(klass, capsys):
     assert re_count(r'hint \(\d+ cases\): the kernel is flipped', text) == 1
 
 
+def test_an_error_every_case_repeats_is_one_line_and_the_import_hint(tmp_path, capsys):
+    """The book's corr2d typed in without the book's imports, as a student forgets them: the
+    NameError is printed once, with the count of cases it stands for, and the hint names the
+    import; in Gradescope's output too."""
+    from grading_sources import BOOK_LISTINGS
+    (tmp_path / 'forgot.py').write_text(BOOK_LISTINGS['corr2d'])
+    main(['check', str(tmp_path / 'forgot.py'), '--timeout', '120'])
+    text = capsys.readouterr().out
+    (n,) = map(int, re.findall(r'FAIL corr2d \(0/(\d+)\)', text))
+    assert text.count("NameError: name 'np' is not defined") == 1
+    assert f'(the same error in {n - 1} more cases)' in text
+    assert (f'hint ({n} cases): np is not defined: import it as the book does, with '
+            '`from mxnet import np, npx`, above your function') in text
+    results = tmp_path / 'results.json'
+    main(['check', str(tmp_path / 'forgot.py'), '--format', 'gradescope', '--results',
+          str(results), '--timeout', '120'])
+    (test,) = json.loads(results.read_text())['tests']
+    assert test['output'].count("name 'np' is not defined") == 1
+    assert 'from mxnet import np, npx' in test['output']
+
+
+def test_only_errors_repeated_to_the_letter_are_folded():
+    from d2l_ch6.grading.reports import function_lines
+
+    def case(title, status, got, hint=''):
+        return {'case': title, 'status': status, 'expected': 'E', 'got': got, 'hint': hint}
+    lines = function_lines({'cases': [
+        case('a', 'error', 'KeyError: 1', 'h'), case('b', 'error', 'KeyError: 2', 'h'),
+        case('c', 'fail', 'array 1'), case('d', 'fail', 'array 1'), case('e', 'pass', 'ok'),
+        case('f', 'error', 'KeyError: 1', 'h'), case('g', 'advice', 'x', 'raise')]})
+    assert lines == ['a: expected E; got KeyError: 1 (the same error in 1 more case)',
+                     'b: expected E; got KeyError: 2', 'c: expected E; got array 1',
+                     'd: expected E; got array 1', 'hint (3 cases): h', 'advice (g): raise']
+
+
 def re_count(pattern, text):
-    import re
     return len(re.findall(pattern, text))
 
 

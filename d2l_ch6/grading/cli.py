@@ -384,7 +384,8 @@ def neutral(cell):
 
 
 def format_file(result):
-    """Text lines for one file: its status, one line per function, each hint once with its count."""
+    """Text lines for one file: its status, one line per function, then its details."""
+    from .reports import function_lines
     lines = [f'{safe(result.path)}: {result.status}'
              + (f' ({safe(result.message)})' if result.message else '')
              + f'  [{result.seconds:.1f} s]']
@@ -393,18 +394,7 @@ def format_file(result):
         n_ok = sum(x['status'] == 'pass' for x in cases)
         what = f"exercise {c['exercise']}: {c['name']}" if c['exercise'] else c['name']
         lines.append(f"  {'PASS' if c['passed'] else 'FAIL'} {what} ({n_ok}/{len(cases)})")
-        hints = {}
-        for x in c['cases']:
-            if x['status'] not in ('pass', 'advice'):
-                lines.append(f"       {safe(x['case'])}: expected {safe(x['expected'])}; "
-                             f"got {safe(x['got'])}")
-                if x['hint']:
-                    hints[x['hint']] = hints.get(x['hint'], 0) + 1
-        for hint, n in hints.items():
-            lines.append(f"       hint ({n} case{'s' if n > 1 else ''}): {safe(hint)}")
-        for x in c['cases']:
-            if x['status'] == 'advice':
-                lines.append(f"       advice ({safe(x['case'])}): {safe(x['hint'])}")
+        lines.extend('       ' + safe(line) for line in function_lines(c))
     return '\n'.join(lines)
 
 

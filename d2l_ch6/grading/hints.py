@@ -9,6 +9,8 @@ registry (``cases``) lists each graded function's hints beside its cases,
 first match wins; ``generic_hint`` holds for every function. Like the cases,
 hints run in the grader only.
 """
+import re
+
 import numpy as onp
 
 from .calls import OWN_ANSWER, as_numpy
@@ -41,6 +43,12 @@ H_INPLACE = ('in-place writes (Y[i, j] = ...) break autograd (exercise 6.2.2): b
 H_TODO = 'not implemented yet: replace the stub\'s `raise NotImplementedError` with your code'
 H_TIMEOUT = ('too slow: stopped at the time limit; loop over output elements only, and try '
              'small inputs first')
+# The names the chapter's code uses and the import that gives each (the book's first cells).
+BOOK_IMPORTS = {'np': 'from mxnet import np, npx', 'npx': 'from mxnet import np, npx',
+                'autograd': 'from mxnet import autograd', 'gluon': 'from mxnet import gluon',
+                'init': 'from mxnet import init', 'nn': 'from mxnet.gluon import nn',
+                'd2l': 'from d2l import mxnet as d2l'}
+H_IMPORT = "{name} is not defined: import it as the book does, with `{line}`, above your function"
 H_BAD_INPUT = ('bad input must raise a clear error naming the argument (ValueError for a bad '
                'value, TypeError for a wrong type), not return an answer')
 
@@ -213,6 +221,10 @@ def generic_hint(case, args, got, want, error):
         return H_TODO
     if error is not None and error.is_a('CaseTimeout'):
         return H_TIMEOUT
+    if error is not None and error.is_a('NameError'):
+        name = re.match(r"name '(\w+)' is not defined", error.message)
+        if name and name[1] in BOOK_IMPORTS:
+            return H_IMPORT.format(name=name[1], line=BOOK_IMPORTS[name[1]])
     if error is not None and error.message == OWN_ANSWER:
         return OWN_ANSWER_TEXT
     if error is not None and 'Inplace operations' in str(error):

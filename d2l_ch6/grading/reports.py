@@ -19,28 +19,38 @@ a function the submission does not define is a test worth nothing.
 import collections
 import html
 
-__all__ = ['html_report', 'gradescope', 'prairielearn']
+__all__ = ['html_report', 'gradescope', 'prairielearn', 'function_lines']
 
 
 def _required(cases):
     return [x for x in cases if x['status'] != 'advice']
 
 
-def _function_output(c):
-    lines = []
-    hints = collections.Counter()
-    for x in c['cases']:
-        if x['status'] in ('pass', 'advice'):
+def function_lines(c):
+    """One function's detail lines: each failing case, each hint once, then the advice.
+
+    A case whose error repeats another's to the letter (a missing import, a
+    stub) is one line with the count of cases it stands for; each hint is
+    one line with the count of cases it explains.
+    """
+    failing = [x for x in c['cases'] if x['status'] not in ('pass', 'advice')]
+    errors = collections.Counter(x['got'] for x in failing if x['status'] == 'error')
+    lines, shown = [], set()
+    for x in failing:
+        more = errors[x['got']] - 1 if x['status'] == 'error' else 0
+        if more and x['got'] in shown:
             continue
-        lines.append(f"{x['case']}: expected {x['expected']}; got {x['got']}")
-        if x['hint']:
-            hints[x['hint']] += 1
+        shown.add(x['got'])
+        lines.append(f"{x['case']}: expected {x['expected']}; got {x['got']}"
+                     + (f" (the same error in {more} more case{'s' if more > 1 else ''})"
+                        if more else ''))
+    hints = collections.Counter(x['hint'] for x in failing if x['hint'])
     for hint, n in hints.items():
         lines.append(f"hint ({n} case{'s' if n > 1 else ''}): {hint}")
     for x in c['cases']:
         if x['status'] == 'advice':
             lines.append(f"advice ({x['case']}): {x['hint']}")
-    return '\n'.join(lines)
+    return lines
 
 
 def _tests(results, expect=()):
@@ -51,7 +61,7 @@ def _tests(results, expect=()):
             req = _required(c['cases'])
             points = sum(x['status'] == 'pass' for x in req)
             what = f"exercise {c['exercise']}: {c['name']}" if c['exercise'] else c['name']
-            tests.append((what, points, len(req), _function_output(c), c['passed']))
+            tests.append((what, points, len(req), '\n'.join(function_lines(c)), c['passed']))
             seen.add(c['name'])
     for name in expect:
         if name not in seen:
