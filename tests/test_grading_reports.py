@@ -77,10 +77,12 @@ def test_only_errors_repeated_to_the_letter_are_folded():
     def case(title, status, got, hint=''):
         return {'case': title, 'status': status, 'expected': 'E', 'got': got, 'hint': hint}
     lines = function_lines({'cases': [
+        case('z', 'fail', 'KeyError: 1'),
         case('a', 'error', 'KeyError: 1', 'h'), case('b', 'error', 'KeyError: 2', 'h'),
         case('c', 'fail', 'array 1'), case('d', 'fail', 'array 1'), case('e', 'pass', 'ok'),
         case('f', 'error', 'KeyError: 1', 'h'), case('g', 'advice', 'x', 'raise')]})
-    assert lines == ['a: expected E; got KeyError: 1 (the same error in 1 more case)',
+    assert lines == ['z: expected E; got KeyError: 1',
+                     'a: expected E; got KeyError: 1 (the same error in 1 more case)',
                      'b: expected E; got KeyError: 2', 'c: expected E; got array 1',
                      'd: expected E; got array 1', 'hint (3 cases): h', 'advice (g): raise']
 

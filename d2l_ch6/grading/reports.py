@@ -40,7 +40,8 @@ def function_lines(c):
         more = errors[x['got']] - 1 if x['status'] == 'error' else 0
         if more and x['got'] in shown:
             continue
-        shown.add(x['got'])
+        if more:
+            shown.add(x['got'])
         lines.append(f"{x['case']}: expected {x['expected']}; got {x['got']}"
                      + (f" (the same error in {more} more case{'s' if more > 1 else ''})"
                         if more else ''))
