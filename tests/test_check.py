@@ -442,10 +442,10 @@ def student_dir(tmp_path_factory):
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def test_readme_and_notebooks_state_every_signature():
-    """The README's table and each notebook's exercise cell are the generated tables, so the
+def test_teaching_guide_and_notebooks_state_every_signature():
+    """The teaching guide's table and each notebook's exercise cell are the generated tables, so the
     signatures they state are the package's own and cannot drift."""
-    assert signature_table() in (ROOT / 'README.md').read_text()
+    assert signature_table() in (ROOT / 'docs' / 'teaching.md').read_text()
     for path in sorted((ROOT / 'notebooks').glob('*.ipynb')):
         section = path.stem.split('-')[0]
         cells = [c.source for c in nbformat.read(path, as_version=4).cells

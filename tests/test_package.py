@@ -34,21 +34,21 @@ def test_every_public_function_has_a_one_line_docstring_naming_its_source():
                 or "(the package's addition)" in first), (name, first)
 
 
-# --- the README's tree of the package -------------------------------------------------------
+# --- the package tree of docs/architecture.md ---------------------------------------------------
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def readme_tree():
-    """{path: listed with its children?} for each entry of the README's package tree.
+def architecture_tree():
+    """{path: listed with its children?} for each entry of the package tree in docs/architecture.md.
 
     Each line is a name (or names joined by ', ') and its description, two
     spaces of indent per level; a folder whose entries follow is listed in
     full, one given alone (grading/) only has to exist.
     """
-    text = (ROOT / 'README.md').read_text(encoding='utf-8')
+    text = (ROOT / 'docs' / 'architecture.md').read_text(encoding='utf-8')
     block = re.search(r'The package as a tree.*?```\n(.*?)```', text, re.S)
-    assert block, 'README.md has no package tree'
+    assert block, 'docs/architecture.md has no package tree'
     lines = [line for line in block.group(1).splitlines() if line.strip()]
     entries, parents = {}, []
     for k, line in enumerate(lines):
@@ -71,20 +71,21 @@ def listed(folder):
             or (p.is_dir() and (p / '__init__.py').is_file()) or p.name == 'site_assets'}
 
 
-def test_readme_tree_is_the_package():
-    """Every entry of the README's tree exists, and every listed folder shows all its modules."""
-    entries = readme_tree()
+def test_architecture_tree_is_the_package():
+    """Every entry of the architecture's tree exists, and every listed folder shows all its modules."""
+    entries = architecture_tree()
     missing = [path for path in entries if not (ROOT / path).exists()]
-    assert not missing, f'the README tree names what does not exist: {missing}'
+    assert not missing, f'the tree of docs/architecture.md names what does not exist: {missing}'
     for path, full in entries.items():
         if full or path == 'd2l_ch6':
             unlisted = sorted(listed(ROOT / path) - set(entries))
-            assert not unlisted, f'{path}/ has modules the README tree leaves out: {unlisted}'
+            assert not unlisted, (f'{path}/ has modules the tree of docs/architecture.md '
+                                  f'leaves out: {unlisted}')
 
 
-def test_readme_tree_reader_reads_nesting():
-    """The tree's reader on the README: nesting, joined names, folders in full or alone."""
-    tree = readme_tree()
+def test_architecture_tree_reader_reads_nesting():
+    """The tree's reader on docs/architecture.md: nesting, joined names, folders in full or alone."""
+    tree = architecture_tree()
     assert tree['d2l_ch6/publishing'] is True and tree['d2l_ch6/publishing/runner.py'] is False
     assert tree['d2l_ch6/grading'] is False      # shown alone: its modules are not listed
     assert {'d2l_ch6/_arguments.py', 'd2l_ch6/_env.py', 'd2l_ch6_startup.py'} <= set(tree)
