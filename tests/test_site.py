@@ -286,7 +286,10 @@ def test_the_executed_chapter_in_chromium(chromium, quick_run, fashion_dir):
     write_sample_grid(data.load_fashion_mnist_arrays()['train'], out / 'fashion_mnist_samples.png')
     index = sitemod.build_site(out)
     problems = browser_check.check_site(index.parent)
-    assert problems == {name: [] for name in ['index.html'] + [f'{p.stem}.html' for p in paths]}
+    images = [f'images/{p.name}' for p in sorted((index.parent / 'images').iterdir())]
+    assert len(images) >= 6   # each section's key figure, the curves, the samples: each opened alone
+    assert problems == {name: [] for name in ['index.html'] + [f'{p.stem}.html' for p in paths]
+                        + images}
     report = json.loads((index.parent / 'screens' / 'report.json').read_text())
     for path in paths:  # every section has equations, all typeset by the local MathJax
         assert report[f'{path.stem}.html']['equations'] > 0, path.stem
@@ -581,6 +584,13 @@ def test_executed_6_6_with_unreadable_results_says_so(tmp_path):
             "in summary.json.") in words
 
 
+RAW_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" '
+           'onload="fetch(\'/svg-onload\')">'
+           '<script>fetch("http://evil.invalid/svg-script")</script>'
+           '<image href="http://evil.invalid/svg.png" width="5" height="5"/>'
+           '<path d="M0 0 L9 9" stroke="blue"/></svg>')
+
+
 def write_checker_site(folder):
     """Hand-written pages (no policy, nothing cleaned) that each reach outside in their own way."""
     site = folder / 'site'
@@ -596,10 +606,16 @@ def write_checker_site(folder):
         '6.4-refresh.html': (f'<meta http-equiv="refresh" content="1;url={EVIL}/refresh">', ''),
         '6.5-base.html': (f'<base href="{EVIL}/">', '<a class="d2l-contents" href="index.html">c</a>'
                                                     '<a class="d2l-next" href="6.6-file.html">n</a>'),
-        '6.6-file.html': ('', '<img src="file:///etc/hostname" alt="outside">'),
+        '6.6-file.html': ('', '<img src="file:///etc/hostname" alt="outside">'
+                              '<a href="figures/linked.svg">a figure</a>'),
     }
     for name, (head, body) in pages.items():
         (site / name).write_text(page.format(t=name, head=head, body=body))
+    # SVG files as the site wrote them before clean_svg: each runs or loads when opened alone
+    (site / 'images').mkdir()
+    (site / 'images' / 'raw.svg').write_text(RAW_SVG)
+    (site / 'figures').mkdir()
+    (site / 'figures' / 'linked.svg').write_text(svg('<path d="M0 0 L9 9"/>', ' onload="alert(7)"'))
     return site
 
 
@@ -618,14 +634,37 @@ def test_check_catches_what_leaves_the_site(chromium, tmp_path):
     assert f'link leaves the site: index.html' in text['6.5-base.html']
     assert 'navigation links' in text['6.5-base.html']
     assert 'request outside the site: file:///etc/hostname' in text['6.6-file.html']
-    assert (tmp_path / 'screens' / 'report.json').is_file()
+    # the files, each opened on its own: images/ whether linked or not, and what a page links to
+    raw = text['images/raw.svg']
+    assert 'request outside the site: http://evil.invalid/svg-script' in raw
+    assert 'request outside the site: http://evil.invalid/svg.png' in raw
+    assert 'request outside the site: file:///svg-onload' in raw
+    assert '1 script element(s) in the file' in raw and '1 element(s) with an event handler' in raw
+    linked = text['figures/linked.svg']
+    assert 'the page opened a dialog: 7' in linked and '1 element(s) with an event handler' in linked
+    report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
+    assert report['images/raw.svg']['type'] == 'image/svg+xml'
+    assert not (tmp_path / 'screens' / 'raw.png').exists()
 
 
 def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
-    """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets."""
-    site = build_one(tmp_path, hostile_notebook(sorted(HOSTILE))).parent
+    """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets.
+
+    The 6.2 notebook's key figure is the hostile SVG: its file, opened on its
+    own, runs and loads nothing either.
+    """
+    folder = tmp_path / 'notebooks'
+    folder.mkdir()
+    nbformat.write(hostile_notebook(sorted(HOSTILE)), folder / '6.1-hostile.ipynb')
+    nbformat.write(new_notebook(cells=[new_markdown_cell('# 6.2 Figure'), new_code_cell(
+        'show()', outputs=[new_output('display_data', data={'image/svg+xml': RAW_SVG})],
+        execution_count=1)]), folder / '6.2-svg.ipynb')
+    site = sitemod.build_site(tmp_path).parent
+    images = sorted(f'images/{p.name}' for p in (site / 'images').iterdir())
+    assert 'images/section1_cell01_1.svg' in images
     problems = browser_check.check_site(site, screens=tmp_path / 'screens')
-    assert problems == {'index.html': [], '6.1-hostile.html': []}
+    assert problems == {name: [] for name in ['index.html', '6.1-hostile.html', '6.2-svg.html']
+                        + images}
     report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
     assert report['6.1-hostile.html']['equations'] == 1
 
