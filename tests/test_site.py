@@ -900,6 +900,9 @@ def svg(body, root=''):
      svg('<image xlink:href="data:image/png;base64,AAAA"></image><image></image>')),
     (svg(f'<use href="#g1"/><use xlink:href="{EVIL}/s.svg#g1"/><use href="other.svg#a"/>'),
      svg('<use xlink:href="#g1"></use><use></use><use></use>')),
+    (svg(f'<linearGradient id="g0"/><linearGradient href="#g0"/><pattern href="{EVIL}/p.svg#p"/>'),
+     svg('<linearGradient id="g0"></linearGradient><linearGradient xlink:href="#g0">'
+         '</linearGradient><pattern></pattern>')),
     (svg(f'<foreignObject><p xmlns="http://www.w3.org/1999/xhtml"><img src="{EVIL}/f"/></p>'
          '</foreignObject><text>kept</text>'), svg('<text>kept</text>')),
     (svg('<path fill="url(#grad)" clip-path="url(\'#c1\')" stroke="url(http://e/x#a)"/>'),

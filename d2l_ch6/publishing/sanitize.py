@@ -174,8 +174,9 @@ SVG_ATTRS = frozenset('''id class style transform d x y x1 y1 x2 y2 cx cy r rx r
     marker-start marker-mid marker-end visibility display color overflow version vector-effect
     shape-rendering text-rendering image-rendering color-interpolation paint-order
     type'''.split())
-HREF_TAGS = {'use': re.compile(r'^#[\w.:-]{1,200}$'),        # a symbol of this file only
-             'textPath': re.compile(r'^#[\w.:-]{1,200}$'),
+LOCAL_HREF = re.compile(r'^#[\w.:-]{1,200}$')  # an element of this file only
+HREF_TAGS = {'use': LOCAL_HREF, 'textPath': LOCAL_HREF, 'linearGradient': LOCAL_HREF,
+             'radialGradient': LOCAL_HREF, 'pattern': LOCAL_HREF,
              'image': re.compile(r'^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$')}
 # url(...) in a property may name a fragment of this file (clip paths, gradients), nothing else.
 LOCAL_URL = re.compile(r'''url\(\s*(['"]?)#[\w.:-]{1,200}\1\s*\)''', re.IGNORECASE)

@@ -23,7 +23,15 @@ styles, fonts and images (``data:`` images too), no inline script, no
 connection, frame, form or ``<base>``; and a notebook's Markdown and HTML
 outputs are rewritten through an allow-list (``sanitize.clean_html``),
 ``application/javascript`` and other active outputs are dropped, and names
-are escaped wherever they are written into HTML.
+are escaped wherever they are written into HTML. The files in ``images/``
+have no page and no policy around them when a reader opens one alone: an
+SVG figure is written only through ``sanitize.clean_svg`` (no script,
+handler or reference outside the file; one it refuses is left out, said),
+a PNG only when it holds PNG bytes. An image's width and height metadata
+reach its ``<img>`` only as plain numbers, and that tag passes
+``clean_html`` too. A notebook is hostile input: one nbformat refuses is
+skipped and named (on the index, and in ``notes``), and explorer settings
+read from one are clamped to the sliders' ranges, with a note.
 
 Widgets cannot run without a kernel: the explorer's widget becomes the live
 explorer in plain JavaScript (``site_assets/explorer.js``, fed by
