@@ -912,6 +912,7 @@ def svg(body, root=''):
     (svg('<style>*{stroke-linejoin: round}</style><style>@import "http://e/a.css";</style>'
          '<style>path{fill:url(http://e/b)}</style>'),
      svg('<style>*{stroke-linejoin: round}</style><style></style><style></style>')),
+    (svg('<style>*{fill: red}<g/>@import "http://e/a.css";</style>'), svg('<style></style>')),
     (svg('<a href="javascript:alert(1)"><text>t</text></a><set attributeName="href" to="x"/>'
          '<animate attributeName="href" values="javascript:alert(1)"/><filter><feImage '
          f'href="{EVIL}/fe"/></filter><iframe src="{EVIL}/i"/>'), svg('')),

@@ -200,8 +200,8 @@ class _SvgWriter:
 
     def start(self, name, attrs):
         namespace, _, tag = name.rpartition(' ')
-        if self.dropping or namespace != SVG_NS or tag not in SVG_TAGS:
-            self.dropping += 1
+        if self.dropping or self.style is not None or namespace != SVG_NS or tag not in SVG_TAGS:
+            self.dropping += 1  # an element inside <style> too: the sheet is read whole
             return
         if self.depth == 0 and tag != 'svg':
             raise UnsafeSvg(f'the root element must be <svg>, got <{tag}>')
@@ -247,10 +247,12 @@ class _SvgWriter:
 
 
 def _escape_xml(text):
+    """Return text escaped for XML character data and quoted attributes."""
     return html.escape(text, quote=True)
 
 
 def _refuse(what):
+    """Return an expat handler that refuses the SVG, naming what it declares."""
     def handler(*args):
         raise UnsafeSvg(f'the SVG declares {what}: refused (entities can expand without end)')
     return handler

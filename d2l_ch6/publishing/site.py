@@ -75,9 +75,9 @@ WIDGET_NOTE = ('<p class="d2l-widget-note"><em>An interactive widget was here. W
                'running kernel: open this notebook in JupyterLab to use it.</em></p>')
 EXPLORER_NOTE = ('<p class="d2l-widget-note"><em>The notebook\'s <code>conv_explorer()</code> '
                  'widget, here without a kernel: the same explorer in plain JavaScript.</em></p>')
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'  # an image file is written only with the bytes of its type
 # Outputs the site shows, each through its own filter; any other (application/javascript,
 # text/vnd.mermaid, application/pdf, ...) is dropped and named in a note.
-PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 SHOWN_MIMES = ('text/html', 'text/markdown', 'text/latex', 'text/plain', 'image/png',
                'image/jpeg', 'image/svg+xml')
 
@@ -348,8 +348,7 @@ def _inert_svg(data, where, notes):
             data['text/plain'] = '[an SVG figure the site could not make safe: left out]'
 
 
-# Output metadata the lab template reads: sizes (written into <img>) and two flags.
-MAX_IMAGE_SIDE = 100_000
+MAX_IMAGE_SIDE = 100_000  # the largest width or height an output's metadata may give (pixels)
 
 
 def _output_metadata(metadata, where, notes):
@@ -364,6 +363,7 @@ def _output_metadata(metadata, where, notes):
 
 
 def _size_and_flags(metadata, where, notes):
+    """Return width/height when plain positive numbers (else a note each) and the flags unconfined, needs_background."""
     import math
     kept = {}
     for key in ('width', 'height'):
@@ -839,6 +839,7 @@ def _validation_error(e):
 
 
 def _first_line(text, limit=200):
+    """Return text's first line, cut to limit characters."""
     line = (str(text).strip().splitlines() or [''])[0]
     return line if len(line) <= limit else line[:limit] + '...'
 
