@@ -60,6 +60,10 @@ CONTROLS = [  # (setting, label, min, max)
     ('row', 'output cell: row', 0, MAX_N),
     ('col', 'output cell: column', 0, MAX_N),
 ]
+MAX_IMAGE_INDEX = 9_999  # Fashion-MNIST has 10000 test images
+# Every integer setting's allowed range, where ExplorerSettings checks it: the sliders' own, so a
+# setting either explorer cannot show (n=3000 overflowed the site's JavaScript) is refused.
+BOUNDS = {name: (low, high) for name, _, low, high in CONTROLS} | {'image_index': (0, MAX_IMAGE_INDEX)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,9 +81,8 @@ class ExplorerSettings:
     image_index: int = 0   # which Fashion-MNIST test image
 
     def __post_init__(self):
-        for name, minimum in (('n', 1), ('k', 1), ('p', 0), ('s', 1), ('d', 1),
-                              ('row', 0), ('col', 0), ('image_index', 0)):
-            check_int(name, getattr(self, name), minimum)
+        for name, (low, high) in BOUNDS.items():
+            check_int(name, getattr(self, name), low, high)
         if self.mode not in MODES:
             raise ValueError(f'mode must be one of {", ".join(map(repr, MODES))}, '
                              f'got {self.mode!r}')

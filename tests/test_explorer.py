@@ -5,6 +5,7 @@ layers built here from the line the explorer displays, and an explicit numpy
 loop over padded, dilated windows.
 """
 import itertools
+import json
 import re
 
 import numpy as onp
@@ -177,9 +178,9 @@ def test_fn_that_raises_or_returns_the_wrong_shape_is_reported():
 
 def test_bad_arguments():
     """Bad settings and functions raise errors naming the argument."""
-    with pytest.raises(ValueError, match='n must be an integer >= 1, got 0'):
+    with pytest.raises(ValueError, match='n must be an integer >= 1 and <= 28, got 0'):
         ExplorerSettings(n=0)
-    with pytest.raises(TypeError, match='p must be an integer >= 0, got float 1.5'):
+    with pytest.raises(TypeError, match=r'p must be an integer >= 0 and <= 4, got float 1\.5'):
         explorer_view(p=1.5)
     with pytest.raises(ValueError, match="mode must be one of 'corr', 'max', 'avg', got 'sum'"):
         explorer_view(mode='sum')
@@ -193,6 +194,26 @@ def test_bad_arguments():
         explorer_strip(ExplorerSettings())
     with pytest.raises(ValueError, match='at least one setting'):
         explorer_strip([])
+
+
+@pytest.mark.parametrize('field, low, high', [
+    ('n', 1, 28), ('k', 1, 7), ('p', 0, 4), ('s', 1, 4), ('d', 1, 3), ('row', 0, 28),
+    ('col', 0, 28), ('image_index', 0, 9999)])
+def test_settings_are_bounded(field, low, high):
+    """Each setting is refused outside the sliders' range (n=3000 killed the site's explorer), named with its range.
+
+    The ranges are the widget's sliders (n up to a whole 28x28 image, k to 7,
+    p to 4, s to 4, d to 3) and Fashion-MNIST's 10000 test images.
+    """
+    assert getattr(ExplorerSettings(**{field: low}), field) == low
+    assert getattr(ExplorerSettings(**{field: high}), field) == high
+    for value in (low - 1, high + 1, 10**30):
+        with pytest.raises(ValueError, match=rf'^{field} must be an integer >= {low} and <= {high}, '
+                                             rf'got {value}$'):
+            ExplorerSettings(**{field: value})
+    with pytest.raises(TypeError, match=rf'^{field} must be an integer >= {low} and <= {high}, '
+                                        r"got str '3'$"):
+        ExplorerSettings(**{field: '3'})
 
 
 def test_fashion_mnist_image_input(fashion_dir):
@@ -529,6 +550,43 @@ def assert_page_matches_python(state):
     else:
         assert state['Y'] is None and state['shape'] == 'no output: this setting cannot run', st
     return st, view
+
+
+_JS_BUILD_FROM = r"""(settings) => {
+  const root = document.createElement('div');
+  root.className = 'd2l-explorer-extra';
+  root.setAttribute('data-settings', settings);
+  document.body.appendChild(root);
+  window.d2lExplorer.build(root);
+  const values = Object.fromEntries([...root.querySelectorAll('input[type=range]')].map(
+      i => [i.dataset.name, Number(i.value)]));
+  const maxima = Object.fromEntries([...root.querySelectorAll('input[type=range]')].map(
+      i => [i.dataset.name, Number(i.max)]));
+  const result = {values: values, maxima: maxima,
+                  mode: root.querySelector('button[aria-pressed=true]').dataset.mode,
+                  shape: root.querySelector('.d2l-ex-shape').textContent};
+  root.remove();
+  return result;
+}"""
+
+
+def test_site_explorer_clamps_a_page_s_settings(explorer_page):
+    """A page whose data-settings hold n=3000 (as a notebook copied them) starts at the sliders' ends, no error.
+
+    n=3000 used to widen the slider and overflow the stack ("Maximum call
+    stack size exceeded"); 'toString' passed `mode in D.modes`.
+    """
+    page, errors, outside, _ = explorer_page
+    state = page.evaluate(_JS_BUILD_FROM, json.dumps(
+        {'n': 3000, 'k': -5, 'p': 2.6, 's': 1e308, 'd': 'x', 'row': -1, 'col': 10**9,
+         'mode': 'toString', 'source': 'grid'}))
+    # col: 28, then the last column of the 9x9 output (the explorer keeps the cell inside it)
+    assert state['values'] == {'n': 28, 'k': 1, 'p': 3, 's': 4, 'd': 1, 'row': 0, 'col': 8}
+    assert state['maxima'] == {'n': 28, 'k': 7, 'p': 4, 's': 4, 'd': 3, 'row': 8, 'col': 8}
+    assert state['mode'] == 'corr'
+    # n=28, k=1, p=3, s=4: floor((28 - 1 + 6 + 4) / 4) = 9
+    assert state['shape'] == 'output 9x9'
+    assert errors == [] and outside == []
 
 
 def test_site_explorer_sliders_move_the_drawing(explorer_page):

@@ -7,6 +7,7 @@ yet runs there). Debian's chromium is driven headless by playwright, with
 every request that is not a local file aborted and reported.
 """
 import base64
+import html
 import html.parser
 import io
 import json
@@ -46,6 +47,13 @@ def image_output(svg=False):
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20" viewBox="0 0 40 20">'
        '<path d="M0 20 L20 5 L40 10" stroke="blue" fill="none"/></svg>')
+
+
+def svg_tree(text):
+    """An SVG as the parser reads it: each element's tag, attributes and text, in document order."""
+    import xml.etree.ElementTree as ET
+    return [(e.tag, e.attrib, (e.text or '').strip(), (e.tail or '').strip())
+            for e in ET.fromstring(text).iter()]
 
 
 def write_executed(out):
@@ -127,7 +135,7 @@ def test_build_site_writes_index_and_one_page_per_notebook(small_site):
     assert (site / 'images' / 'fashion_mnist_samples.png').read_bytes()[:4] == b'\x89PNG'
     curves = sorted((site / 'images').glob('lenet_curves_*.png'))
     assert [p.name for p in curves] == ['lenet_curves_cell01_1.png']
-    assert (site / 'images' / 'lenet_curves_cell01_2.svg').read_text() == SVG
+    assert svg_tree((site / 'images' / 'lenet_curves_cell01_2.svg').read_text()) == svg_tree(SVG)
     text = index.read_text()
     order = list(dict.fromkeys(href for cls, href in refs(index).links))[:3]
     assert order == ['6.1-one.html', '6.2-two.html', '6.6-lenet.html']
@@ -278,7 +286,10 @@ def test_the_executed_chapter_in_chromium(chromium, quick_run, fashion_dir):
     write_sample_grid(data.load_fashion_mnist_arrays()['train'], out / 'fashion_mnist_samples.png')
     index = sitemod.build_site(out)
     problems = browser_check.check_site(index.parent)
-    assert problems == {name: [] for name in ['index.html'] + [f'{p.stem}.html' for p in paths]}
+    images = [f'images/{p.name}' for p in sorted((index.parent / 'images').iterdir())]
+    assert len(images) >= 6   # each section's key figure, the curves, the samples: each opened alone
+    assert problems == {name: [] for name in ['index.html'] + [f'{p.stem}.html' for p in paths]
+                        + images}
     report = json.loads((index.parent / 'screens' / 'report.json').read_text())
     for path in paths:  # every section has equations, all typeset by the local MathJax
         assert report[f'{path.stem}.html']['equations'] > 0, path.stem
@@ -351,6 +362,11 @@ HOSTILE = {
     'output_filenames': (new_output('display_data', data={
         'image/png': base64.b64encode(png_bytes()).decode()},
         metadata={'filenames': {'image/png': f'{EVIL}/file.png'}}), r'evil\.invalid'),
+    'image_size_metadata': (new_output('display_data', data={
+        'image/png': base64.b64encode(png_bytes()).decode(), 'text/plain': '<Figure>'},
+        metadata={'width': f'1 srcset={EVIL}/w.png onerror=fetch(1)',
+                  'image/png': {'height': '2 onload=fetch(2)'}}),
+        r'srcset|onerror|onload|evil\.invalid'),     # nbconvert wrote these unquoted into <img>
     'attribute_breakout': (html_output('<a href="#x" title=\'a" onclick="fetch(1)\'>x</a>'
                                        '<a href="java&#x09;script:alert(1)">y</a>'),
                            r'java\s*script:'),   # the title's text stays, inside its attribute
@@ -568,6 +584,13 @@ def test_executed_6_6_with_unreadable_results_says_so(tmp_path):
             "in summary.json.") in words
 
 
+RAW_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" '
+           'onload="fetch(\'/svg-onload\')">'
+           '<script>fetch("http://evil.invalid/svg-script")</script>'
+           '<image href="http://evil.invalid/svg.png" width="5" height="5"/>'
+           '<path d="M0 0 L9 9" stroke="blue"/></svg>')
+
+
 def write_checker_site(folder):
     """Hand-written pages (no policy, nothing cleaned) that each reach outside in their own way."""
     site = folder / 'site'
@@ -583,10 +606,16 @@ def write_checker_site(folder):
         '6.4-refresh.html': (f'<meta http-equiv="refresh" content="1;url={EVIL}/refresh">', ''),
         '6.5-base.html': (f'<base href="{EVIL}/">', '<a class="d2l-contents" href="index.html">c</a>'
                                                     '<a class="d2l-next" href="6.6-file.html">n</a>'),
-        '6.6-file.html': ('', '<img src="file:///etc/hostname" alt="outside">'),
+        '6.6-file.html': ('', '<img src="file:///etc/hostname" alt="outside">'
+                              '<a href="figures/linked.svg">a figure</a>'),
     }
     for name, (head, body) in pages.items():
         (site / name).write_text(page.format(t=name, head=head, body=body))
+    # SVG files as the site wrote them before clean_svg: each runs or loads when opened alone
+    (site / 'images').mkdir()
+    (site / 'images' / 'raw.svg').write_text(RAW_SVG)
+    (site / 'figures').mkdir()
+    (site / 'figures' / 'linked.svg').write_text(svg('<path d="M0 0 L9 9"/>', ' onload="alert(7)"'))
     return site
 
 
@@ -605,14 +634,37 @@ def test_check_catches_what_leaves_the_site(chromium, tmp_path):
     assert f'link leaves the site: index.html' in text['6.5-base.html']
     assert 'navigation links' in text['6.5-base.html']
     assert 'request outside the site: file:///etc/hostname' in text['6.6-file.html']
-    assert (tmp_path / 'screens' / 'report.json').is_file()
+    # the files, each opened on its own: images/ whether linked or not, and what a page links to
+    raw = text['images/raw.svg']
+    assert 'request outside the site: http://evil.invalid/svg-script' in raw
+    assert 'request outside the site: http://evil.invalid/svg.png' in raw
+    assert 'request outside the site: file:///svg-onload' in raw
+    assert '1 script element(s) in the file' in raw and '1 element(s) with an event handler' in raw
+    linked = text['figures/linked.svg']
+    assert 'the page opened a dialog: 7' in linked and '1 element(s) with an event handler' in linked
+    report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
+    assert report['images/raw.svg']['type'] == 'image/svg+xml'
+    assert not (tmp_path / 'screens' / 'raw.png').exists()
 
 
 def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
-    """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets."""
-    site = build_one(tmp_path, hostile_notebook(sorted(HOSTILE))).parent
+    """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets.
+
+    The 6.2 notebook's key figure is the hostile SVG: its file, opened on its
+    own, runs and loads nothing either.
+    """
+    folder = tmp_path / 'notebooks'
+    folder.mkdir()
+    nbformat.write(hostile_notebook(sorted(HOSTILE)), folder / '6.1-hostile.ipynb')
+    nbformat.write(new_notebook(cells=[new_markdown_cell('# 6.2 Figure'), new_code_cell(
+        'show()', outputs=[new_output('display_data', data={'image/svg+xml': RAW_SVG})],
+        execution_count=1)]), folder / '6.2-svg.ipynb')
+    site = sitemod.build_site(tmp_path).parent
+    images = sorted(f'images/{p.name}' for p in (site / 'images').iterdir())
+    assert 'images/section1_cell01_1.svg' in images
     problems = browser_check.check_site(site, screens=tmp_path / 'screens')
-    assert problems == {'index.html': [], '6.1-hostile.html': []}
+    assert problems == {name: [] for name in ['index.html', '6.1-hostile.html', '6.2-svg.html']
+                        + images}
     report = json.loads((tmp_path / 'screens' / 'report.json').read_text())
     assert report['6.1-hostile.html']['equations'] == 1
 
@@ -659,6 +711,10 @@ def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatc
     ('<table><tr><td colspan="2" onmouseover="x">1</td></tr></table>',
      '<table><tr><td colspan="2">1</td></tr></table>'),
     ('a < b &amp; c', 'a &lt; b &amp; c'),
+    ('<img src="data:image/png;base64,AA" width="30" height="12.5">',
+     '<img src="data:image/png;base64,AA" width="30" height="12.5">'),
+    ('<img src="data:image/png;base64,AA" width="1 srcset=http://e/x" height="2px; x">',
+     '<img src="data:image/png;base64,AA">'),
 ])
 def test_clean_html(dirty, clean):
     """The allow-list, case by case: what runs or loads goes, text and safe markup stay."""
@@ -681,3 +737,276 @@ def test_the_index_quotes_the_books_printed_lenet_line():
     from d2l_ch6.publishing.site import BOOK_LENET
     assert (BOOK_LENET['loss'], BOOK_LENET['train_acc'], BOOK_LENET['test_acc']) == (
         float(loss), float(train), float(test))
+
+
+# --- issue 29: what a notebook hands the site is bounded, checked or left out -----------------
+
+def test_explorer_settings_out_of_range_are_clamped_with_a_note(tmp_path):
+    """conv_explorer(settings=ExplorerSettings(n=3000, ...)) in a cell: the page starts at n=28, and says so.
+
+    n=3000 copied into the page killed the live explorer ("Maximum call stack
+    size exceeded"). Out-of-range integers are clamped to the sliders' range,
+    a wrong type, an unknown field or mode is left out; each is a note.
+    """
+    widget = new_output('display_data', data={WIDGET: {'model_id': 'a', 'version_major': 2,
+                                                       'version_minor': 0}})
+    source = ("w = conv_explorer(settings=ExplorerSettings(n=3000, k=-2, p=2, s='2', "
+              "mode='evil', colour=1, d=__import__('os'), row=100000000000000000000))")
+    nb = new_notebook(cells=[new_markdown_cell('# 6.3 Padding'),
+                             new_code_cell(source, outputs=[widget], execution_count=1)])
+    (tmp_path / 'notebooks').mkdir()
+    nbformat.write(nb, tmp_path / 'notebooks' / '6.3-padding.ipynb')
+    notes = []
+    site = sitemod.build_site(tmp_path, notes=notes).parent
+    text = (site / '6.3-padding.html').read_text()
+    settings = json.loads(html.unescape(re.search(r'data-settings="([^"]*)"', text).group(1)))
+    assert settings == {'n': 28, 'k': 1, 'p': 2, 's': 1, 'd': 1, 'mode': 'corr',
+                        'source': 'grid', 'row': 28, 'col': 0}
+    expected = ['n must be from 1 to 28, got 3000: 28 instead',
+                'k must be from 1 to 7, got -2: 1 instead',
+                "s must be an integer from 1 to 4, got str '2': left out",
+                "mode must be one of 'corr', 'max', 'avg', got 'evil': left out",
+                "'colour' is not a setting of the explorer: left out",
+                'd is not a plain value: left out',
+                'row must be from 0 to 28, got 100000000000000000000: 28 instead']
+    assert sorted(notes) == sorted(f'6.3-padding.ipynb, cell 1: explorer setting {e}'
+                                   for e in expected)
+    for e in expected:  # the reader is told too
+        assert html.escape(e) in text, e
+
+
+def write_invalid(folder):
+    """Write three notebooks nbformat refuses beside write_executed's: {file name: what is wrong}."""
+    nb = nbformat.v4.new_notebook(cells=[new_markdown_cell('# 6.3 Bad'), new_code_cell(
+        'print(1)', execution_count=1)])
+    string_count = json.loads(nbformat.writes(nb))
+    string_count['cells'][1]['execution_count'] = '1'
+    evil = json.loads(nbformat.writes(nb))
+    evil['cells'][0]['cell_type'] = 'evil'
+    files = {'6.3-string-count.ipynb': json.dumps(string_count),
+             '6.4-evil-cell.ipynb': json.dumps(evil),
+             '6.5-not-json.ipynb': '{"cells": [',
+             '6.7-not-a-notebook.ipynb': '[1, 2]'}
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return files
+
+
+def test_invalid_notebooks_are_skipped_by_name(tmp_path, capsys):
+    """A string execution_count, a cell of type 'evil', non-JSON: each named and skipped; the rest is written.
+
+    One such notebook used to stop the build with a raw NotebookValidationError
+    (rc 1), leaving no index.html.
+    """
+    out = write_executed(tmp_path)
+    write_invalid(out / 'notebooks')
+    notes = []
+    index = sitemod.build_site(out, notes=notes)
+    site = index.parent
+    assert sorted(p.name for p in site.glob('*.html')) == [
+        '6.1-one.html', '6.2-two.html', '6.6-lenet.html', 'index.html']
+    skipped = sorted(n for n in notes if n.startswith('skipped '))
+    assert skipped == [
+        "skipped 6.3-string-count.ipynb: not a valid notebook: cells[1].execution_count: '1' is "
+        "not of type 'integer', 'null'",
+        "skipped 6.4-evil-cell.ipynb: not a valid notebook: cells[0]: cell_type 'evil' is not one "
+        "of 'code', 'markdown', 'raw'",
+        "skipped 6.5-not-json.ipynb: not a notebook (NotJSONError: Notebook does not appear to be "
+        "JSON: '{\"cells\": [')",
+        'skipped 6.7-not-a-notebook.ipynb: not a notebook: its JSON is no object with nbformat, '
+        'metadata and cells']
+    words = ' '.join(re.sub(r'<[^>]+>', ' ', html.unescape(index.read_text())).split())
+    assert 'Not in this site: 4 notebook(s) that could not be read as notebooks.' in words
+    for line in skipped:  # each named on the index, with why
+        name, why = line.removeprefix('skipped ').split(': ', 1)
+        assert f'{name} : {why}' in words, (name, why)
+    nav = [href for cls, href in refs(site / '6.2-two.html').links if 'd2l-' in cls]
+    assert nav[:3] == ['6.1-one.html', 'index.html', '6.6-lenet.html']   # around the skipped
+    from d2l_ch6.__main__ import main
+    assert main(['site', '--out', str(out)]) == 4
+    captured = capsys.readouterr()
+    assert 'Traceback' not in captured.err
+    for name in ('6.3-string-count', '6.4-evil-cell', '6.5-not-json', '6.7-not-a-notebook'):
+        assert f'd2l-ch6 site: skipped {name}.ipynb: ' in captured.err
+    assert '4 notebook(s) skipped, named above (exit code 4)' in captured.err
+    assert captured.out.strip() == f'site written: {index.resolve()}'
+
+
+def image_attributes(text):
+    """The attributes of each <img> of a page, as the browser's parser reads them."""
+    class Images(html.parser.HTMLParser):
+        found = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == 'img':
+                self.found.append(dict(attrs))
+    parser = Images()
+    parser.found = []
+    parser.feed(text)
+    return parser.found
+
+
+def test_output_metadata_keeps_only_numeric_sizes(tmp_path):
+    """An image's width/height metadata reaches the page only as a plain number; anything else is a note.
+
+    nbconvert writes them unquoted into <img>: `width='1 srcset=http://... onerror=...'`
+    reached the page as attributes. Other metadata keys are dropped.
+    """
+    png = base64.b64encode(png_bytes()).decode()
+    outputs = [
+        new_output('display_data', data={'image/png': png}, metadata={'width': 30, 'height': 20}),
+        new_output('display_data', data={'image/png': png}, metadata={
+            'width': f'1 srcset={EVIL}/w.png', 'height': True, 'image/png': {'width': -4},
+            'needs_background': 'light', 'unconfined': True, 'other': {'x': f'{EVIL}/x'}}),
+        new_output('display_data', data={'image/jpeg': png}, metadata={
+            'image/jpeg': {'height': float('inf')}})]
+    nb = new_notebook(cells=[new_markdown_cell('# 6.1 Sizes'),
+                             new_code_cell('show()', outputs=outputs, execution_count=1)])
+    (tmp_path / 'notebooks').mkdir()
+    nbformat.write(nb, tmp_path / 'notebooks' / '6.1-sizes.ipynb')
+    notes = []
+    site = sitemod.build_site(tmp_path, notes=notes).parent
+    text = (site / '6.1-sizes.html').read_text()
+    images = image_attributes(text)
+    assert len(images) == 3
+    assert (images[0]['width'], images[0]['height']) == ('30', '20')
+    assert images[1]['class'] == 'unconfined jp-needs-light-background'
+    assert [sorted(set(i) - {'src', 'alt', 'class'}) for i in images] == [['height', 'width'], [], []]
+    assert 'evil.invalid' not in text
+    assert notes == [
+        f"6.1-sizes.ipynb, cell 1: output metadata width must be a number from 0 to 100000, got "
+        f"'1 srcset={EVIL}/w.png': left out",
+        '6.1-sizes.ipynb, cell 1: output metadata height must be a number from 0 to 100000, got '
+        'True: left out',
+        '6.1-sizes.ipynb, cell 1, image/png: output metadata width must be a number from 0 to '
+        '100000, got -4: left out',
+        '6.1-sizes.ipynb, cell 1, image/jpeg: output metadata height must be a number from 0 to '
+        '100000, got inf: left out']
+
+
+# --- SVG figures: opened on their own (no page, no policy) they run and load nothing -----------
+
+def svg(body, root=''):
+    return f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"{root}>{body}</svg>'
+
+
+@pytest.mark.parametrize('dirty, clean', [
+    (svg('<script>fetch("/x")</script><path d="M0 0"/>'), svg('<path d="M0 0"></path>')),
+    (svg('<g onclick="x()"><rect width="2" height="1" onload="y()"/></g>', ' onload="fetch(1)"'),
+     svg('<g><rect width="2" height="1"></rect></g>')),
+    (svg(f'<image href="{EVIL}/a.png" width="2"/><image xlink:href="//evil.invalid/b.png"/>'),
+     svg('<image width="2"></image><image></image>')),
+    (svg('<image xlink:href="data:image/png;base64,AAAA"/><image href="data:image/svg+xml;base64,PHN2Zy8+"/>'),
+     svg('<image xlink:href="data:image/png;base64,AAAA"></image><image></image>')),
+    (svg(f'<use href="#g1"/><use xlink:href="{EVIL}/s.svg#g1"/><use href="other.svg#a"/>'),
+     svg('<use xlink:href="#g1"></use><use></use><use></use>')),
+    (svg(f'<linearGradient id="g0"/><linearGradient href="#g0"/><pattern href="{EVIL}/p.svg#p"/>'),
+     svg('<linearGradient id="g0"></linearGradient><linearGradient xlink:href="#g0">'
+         '</linearGradient><pattern></pattern>')),
+    (svg(f'<foreignObject><p xmlns="http://www.w3.org/1999/xhtml"><img src="{EVIL}/f"/></p>'
+         '</foreignObject><text>kept</text>'), svg('<text>kept</text>')),
+    (svg('<path fill="url(#grad)" clip-path="url(\'#c1\')" stroke="url(http://e/x#a)"/>'),
+     svg('<path fill="url(#grad)" clip-path="url(&#x27;#c1&#x27;)"></path>')),
+    (svg('<path style="fill: url(#h1); stroke: #000"/><path style="fill: url(http://e/p)"/>'),
+     svg('<path style="fill: url(#h1); stroke: #000"></path><path></path>')),
+    (svg('<style>*{stroke-linejoin: round}</style><style>@import "http://e/a.css";</style>'
+         '<style>path{fill:url(http://e/b)}</style>'),
+     svg('<style>*{stroke-linejoin: round}</style><style></style><style></style>')),
+    (svg('<style>*{fill: red}<g/>@import "http://e/a.css";</style>'), svg('<style></style>')),
+    (svg('<a href="javascript:alert(1)"><text>t</text></a><set attributeName="href" to="x"/>'
+         '<animate attributeName="href" values="javascript:alert(1)"/><filter><feImage '
+         f'href="{EVIL}/fe"/></filter><iframe src="{EVIL}/i"/>'), svg('')),
+    (svg('<text x="1" xml:space="preserve">a &lt; b &amp; "c"</text><!-- <script>x</script> -->'
+         '<?xml-stylesheet href="http://e/x.css"?><![CDATA[<script>y</script>]]>'),
+     svg('<text x="1" xml:space="preserve">a &lt; b &amp; &quot;c&quot;</text>'
+         '&lt;script&gt;y&lt;/script&gt;')),
+    (svg('<path d="M0 0" data-x="1" xlink:title="t" xmlns:ev="http://www.w3.org/2001/xml-events" '
+         'ev:event="click"/>'), svg('<path d="M0 0"></path>')),
+    ('<?xml version="1.0" encoding="utf-8" standalone="no"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG '
+     '1.1//EN"\n  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' + svg('<g></g>'),
+     svg('<g></g>')),                   # matplotlib's DOCTYPE names an external DTD: never read
+])
+def test_clean_svg(dirty, clean):
+    """The SVG allow-list, case by case: what runs, loads or links goes; the drawing stays."""
+    assert sanitize.clean_svg(dirty) == clean
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+     + svg('<text>&b;</text>'), 'declares an internal DTD subset'),     # a billion laughs
+    ('<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + svg('<text>&x;</text>'),
+     'declares an internal DTD subset'),                                  # an external entity
+    ('<!DOCTYPE svg SYSTEM "http://evil.invalid/x.dtd">' + svg('<text>&x;</text>'),
+     'declares an entity it does not define'),
+    (svg('<text>&x;</text>'), 'not well-formed XML: undefined entity'),
+    (svg('<path d="M0 0">'), 'not well-formed XML: mismatched tag'),
+    ('<svg><path/></svg>', 'no <svg> element in the SVG namespace'),
+    ('<html xmlns="http://www.w3.org/1999/xhtml"><script>x()</script></html>',
+     'no <svg> element in the SVG namespace'),
+    ('<g xmlns="http://www.w3.org/2000/svg"><path/></g>', 'the root element must be <svg>, got <g>'),
+    ('', 'not well-formed XML: no element found'),
+])
+def test_clean_svg_refuses(text, expected):
+    """An SVG that declares entities, is not XML or is no SVG is refused (UnsafeSvg), never half-written."""
+    with pytest.raises(sanitize.UnsafeSvg, match=re.escape(expected)):
+        sanitize.clean_svg(text)
+
+
+def test_clean_svg_keeps_a_matplotlib_figure():
+    """matplotlib's SVG (glyphs as <use>, clip paths, an embedded PNG, a <style>) keeps every element and attribute it draws with."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy
+    fig, axes = plt.subplots(1, 2, figsize=(3, 1.5))
+    axes[0].plot([1, 3, 2], label='loss')
+    axes[0].legend()
+    axes[0].set_title('$x^2$')
+    axes[1].imshow(numpy.arange(16).reshape(4, 4))
+    buffer = io.StringIO()
+    fig.savefig(buffer, format='svg')
+    plt.close(fig)
+    original = buffer.getvalue()
+    cleaned = svg_tree(sanitize.clean_svg(original))
+    drawn = [e for e in svg_tree(original) if not e[0].startswith(
+        ('{http://purl.org', '{http://www.w3.org/1999/02/22-rdf', '{http://creativecommons'))
+        and not e[0].endswith('}metadata')]
+    assert len(drawn) > 100 and cleaned == drawn
+
+
+HOSTILE_SVG = svg(f'<script>fetch("{EVIL}/svg-script")</script><image href="{EVIL}/svg.png"/>'
+                  f'<foreignObject><iframe xmlns="http://www.w3.org/1999/xhtml" src="{EVIL}/f"/>'
+                  '</foreignObject><path d="M0 0 L9 9" stroke="blue"/>',
+                  ' onload="fetch(\'/svg-onload\')" width="10" height="10"')
+LAUGHS = ('<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+          + svg('<text>&b;</text>'))
+
+
+def test_svg_figures_are_written_inert(tmp_path):
+    """The key figure's SVG file holds no script, handler or remote reference; a refused SVG is left out, said.
+
+    site/images/section0_cell01_1.svg opened on its own (as "open image in
+    new tab" does) ran its script and requested two remote URLs.
+    """
+    svg_output = lambda text: new_output('display_data', data={'image/svg+xml': text})  # noqa: E731
+    png_lie = new_output('display_data', data={'image/png': base64.b64encode(
+        HOSTILE_SVG.encode()).decode()})      # an SVG sent as PNG: as a file, it is what it holds
+    nb = new_notebook(cells=[new_markdown_cell('# 6.1 Figures'),
+                             new_code_cell('a()', outputs=[png_lie, svg_output(HOSTILE_SVG)],
+                                           execution_count=1),
+                             new_code_cell('b()', outputs=[svg_output(LAUGHS)], execution_count=2)])
+    (tmp_path / 'notebooks').mkdir()
+    nbformat.write(nb, tmp_path / 'notebooks' / '6.1-figures.ipynb')
+    notes = []
+    site = sitemod.build_site(tmp_path, notes=notes).parent
+    assert [p.name for p in (site / 'images').iterdir()] == ['section0_cell01_1.svg']
+    written = (site / 'images' / 'section0_cell01_1.svg').read_text()
+    assert written == svg('<image></image><path d="M0 0 L9 9" stroke="blue"></path>',
+                          ' width="10" height="10"')
+    assert notes == ['6.1-figures.ipynb, cell 2: SVG figure left out: the SVG declares an internal '
+                     'DTD subset: refused (entities can expand without end)']
+    page = (site / '6.1-figures.html').read_text()
+    assert '[an SVG figure the site could not make safe: left out]' in page
+    shown = [base64.b64decode(src.split(',', 1)[1]).decode() for src in re.findall(
+        r'src="(data:image/svg\+xml;base64,[^"]*)"', page)]
+    assert shown == [written]            # the page's copy is the inert one too

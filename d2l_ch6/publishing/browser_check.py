@@ -1,13 +1,16 @@
 """The offline site checked in a real browser: `d2l-ch6 site --check` (the package's addition).
 
 ``check_site`` opens every page of a built site at once in Debian's headless
-chromium (driven by playwright, never a browser of its own), watches each
-from before its load until it has settled, and reports what a reader would
-see go wrong: a request outside the site, console and script errors, broken
-images, equations left untypeset, an explorer that did not start, links to
-missing files or out of the contents' order. One screenshot per page and a
-report.json are written beside the site.
+chromium (driven by playwright, never a browser of its own), and every file
+a page links to or shows (its images: an SVG opened on its own has no page
+and no policy around it), watches each from before its load until it has
+settled, and reports what a reader would see go wrong: a request outside
+the site, console and script errors, a dialog, a script or event handler in
+a file, broken images, equations left untypeset, an explorer that did not
+start, links to missing files or out of the contents' order. One screenshot
+per page and a report.json are written beside the site.
 """
+import html.parser
 import json
 import pathlib
 
@@ -26,6 +29,21 @@ CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backg
 SETTLE_SECONDS = 10.0   # how long after its load a page is watched for requests
 LOAD_TIMEOUT_MS = 60_000
 _NOT_WEBDRIVER = "Object.defineProperty(Navigator.prototype, 'webdriver', {get: () => false});"
+
+# Run in each file (an image, opened on its own) once it has settled: what could run in it.
+_FILE_PROBE = r"""() => {
+  const all = [...document.getElementsByTagName('*')];
+  return {
+    url: location.href,
+    type: document.contentType,
+    scripts: document.getElementsByTagNameNS('*', 'script').length,
+    handlers: all.filter(e => [...e.attributes].some(a => /^on/i.test(a.name))).length,
+    foreign: document.getElementsByTagNameNS('*', 'foreignObject').length,
+    parseErrors: document.getElementsByTagName('parsererror').length,
+    images: [...document.images].map(img => ({src: String(img.src).slice(0, 80),
+        ok: img.complete && img.naturalWidth > 0 && img.naturalHeight > 0})),
+  };
+}"""
 
 # Run in each page once it has settled: what a reader would see go wrong.
 _PAGE_PROBE = r"""async () => {
@@ -89,20 +107,23 @@ def _inside(site, url):
 
 
 def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle=SETTLE_SECONDS):
-    """Open every page of site in headless chromium; return {page: [problems]} and write screenshots.
+    """Open every page of site, and every file they link to, in chromium; return {page or file: [problems]}.
 
-    Every page is open at once, each watched from before its load until
-    ``settle`` seconds after the last load (default 10), with
-    ``navigator.webdriver`` false. Problems: any request outside the site
-    (the network, WebSockets, files outside the site folder; each is aborted),
-    a page that navigates away or opens a window, console and script errors,
-    images with no natural size, equations not typeset (MathJax errors, or a
-    raw ``$`` left in the text), an explorer that did not start, links to
-    missing files or out of contents order. A page's content never crashes
-    the check: what cannot be read is a problem of that page. screens: folder
-    for one PNG per page and report.json, what each page showed (default:
-    <site>/screens). Raises BrowserUnavailable when chromium or playwright is
-    missing.
+    The files are those a page shows or links to (``<img src>``, ``<a
+    href>``) and all of ``images/``, each opened on its own as "open image in
+    new tab" does. Every page and file is open at once, each watched from
+    before its load until ``settle`` seconds after the last load (default
+    10), with ``navigator.webdriver`` false. Problems: any request outside
+    the site (the network, WebSockets, files outside the site folder; each
+    is aborted), a page that navigates away or opens a window or a dialog,
+    console and script errors, images with no natural size, equations not
+    typeset (MathJax errors, or a raw ``$`` left in the text), an explorer
+    that did not start, links to missing files or out of contents order; in
+    a file, any script element, event handler or foreignObject. A page's
+    content never crashes the check: what cannot be read is a problem of
+    that page. screens: folder for one PNG per page (not per file) and
+    report.json, what each page and file showed (default: <site>/screens).
+    Raises BrowserUnavailable when chromium or playwright is missing.
     """
     import tempfile
     import time
@@ -122,8 +143,9 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle
     screens.mkdir(parents=True, exist_ok=True)
     pages = ['index.html'] + [p.name for p in sorted(site.glob('*.html'), key=_section_key)
                               if p.name != 'index.html']
-    problems = {name: [] for name in pages}
-    report = {name: {} for name in pages}
+    files = _linked_files(site, pages)
+    problems = {name: [] for name in pages + files}
+    report = {name: {} for name in pages + files}
     with tempfile.TemporaryDirectory(dir=user_data_dir) as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
@@ -140,7 +162,7 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle
             context.route_web_socket('**/*', lambda ws: (stray.append(
                 f'WebSocket outside the site: {ws.url[:200]}'), ws.close()))
             tabs = {}
-            for name in pages:
+            for name in pages + files:
                 tabs[name] = _open_watched(context, site, name, problems[name])
             loaded_at = time.monotonic()
             for name, page in tabs.items():
@@ -162,6 +184,9 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle
                     page.wait_for_function('() => true', timeout=min(LOAD_TIMEOUT_MS, 10_000))
                 except PlaywrightError:
                     problems[name].append('the page does not respond (a script that never ends?)')
+                    continue
+                if name in files:
+                    report[name] = _check_file(site, name, page, PlaywrightError, problems[name])
                     continue
                 info = _probe(page, PlaywrightError)
                 if isinstance(info, str):
@@ -186,6 +211,71 @@ def check_site(site, screens=None, chromium=CHROMIUM, user_data_dir=None, settle
         report[name]['problems'] = found
     (screens / 'report.json').write_text(json.dumps(report, indent=1), encoding='utf-8')
     return problems
+
+
+def _linked_files(site, pages):
+    """Return the site's files, other than its pages, that a page links to or shows, and all of images/."""
+    from urllib.parse import unquote, urlsplit
+    found = {p.relative_to(site).as_posix() for p in (site / 'images').rglob('*') if p.is_file()} \
+        if (site / 'images').is_dir() else set()
+    for name in pages:
+        refs = _References()
+        try:
+            refs.feed((site / name).read_text(encoding='utf-8', errors='replace'))
+        except OSError:
+            continue  # the browser reports what cannot be read
+        for url in refs.urls:
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue  # a data: image, a link out of the site: the page's own check
+            path = (site / name).parent / unquote(parts.path)
+            try:
+                relative = path.resolve().relative_to(site).as_posix()
+            except (ValueError, OSError):
+                continue
+            if path.is_file() and relative not in pages:
+                found.add(relative)
+    return sorted(found)
+
+
+class _References(html.parser.HTMLParser):
+    """Collect a page's <img src> and <a href>: the files a reader can open from it."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        wanted = {'img': 'src', 'a': 'href'}.get(tag)
+        for name, value in attrs:
+            if name == wanted and value:
+                self.urls.append(value.strip())
+
+
+def _check_file(site, name, page, error_class, problems):
+    """Add the problems of a file opened on its own (an image): scripts, handlers, a broken image; return its report."""
+    try:
+        info = page.evaluate(_FILE_PROBE)
+    except error_class as e:
+        problems.append(f'the file could not be read: {str(e).splitlines()[0][:300]}')
+        return {}
+    want = {'url': str, 'type': str, 'scripts': int, 'handlers': int, 'foreign': int,
+            'parseErrors': int, 'images': list}
+    if not isinstance(info, dict) or any(not isinstance(info.get(k), t) for k, t in want.items()):
+        problems.append(f'the file could not be read: its probe returned {str(info)[:200]}')
+        return {}
+    if _file_of(info['url']) != site / name:
+        problems.append(f'the file navigated away to {info["url"][:200]}')
+    for key, what in (('scripts', 'script element(s)'), ('handlers', 'element(s) with an event '
+                      'handler'), ('foreign', 'foreignObject element(s)')):
+        if info[key]:
+            problems.append(f'{info[key]} {what} in the file')
+    if info['parseErrors']:
+        problems.append(f'the browser could not parse it as {info["type"]}')
+    for img in info['images']:
+        if isinstance(img, dict) and not img.get('ok'):
+            problems.append(f'image with no natural size: {img.get("src")}')
+    return {'type': info['type'], 'scripts': info['scripts'], 'handlers': info['handlers']}
 
 
 def _open_watched(context, site, name, current):
@@ -214,6 +304,8 @@ def _open_watched(context, site, name, current):
         f'console error: {m.text[:300]}'))
     page.on('pageerror', lambda e: current.append(f'script error: {str(e)[:300]}'))
     page.on('popup', lambda p: current.append(f'the page opened a window: {p.url[:200]}'))
+    page.on('dialog', lambda d: (current.append(f'the page opened a dialog: {d.message[:200]}'),
+                                 d.dismiss()))
     page.on('requestfailed', lambda r: _inside(site, r.url) and current.append(
         f'failed request: {r.url[:200]} ({r.failure})'))
     return page

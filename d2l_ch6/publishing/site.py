@@ -23,7 +23,15 @@ styles, fonts and images (``data:`` images too), no inline script, no
 connection, frame, form or ``<base>``; and a notebook's Markdown and HTML
 outputs are rewritten through an allow-list (``sanitize.clean_html``),
 ``application/javascript`` and other active outputs are dropped, and names
-are escaped wherever they are written into HTML.
+are escaped wherever they are written into HTML. The files in ``images/``
+have no page and no policy around them when a reader opens one alone: an
+SVG figure is written only through ``sanitize.clean_svg`` (no script,
+handler or reference outside the file; one it refuses is left out, said),
+a PNG only when it holds PNG bytes. An image's width and height metadata
+reach its ``<img>`` only as plain numbers, and that tag passes
+``clean_html`` too. A notebook is hostile input: one nbformat refuses is
+skipped and named (on the index, and in ``notes``), and explorer settings
+read from one are clamped to the sliders' ranges, with a note.
 
 Widgets cannot run without a kernel: the explorer's widget becomes the live
 explorer in plain JavaScript (``site_assets/explorer.js``, fed by
@@ -41,7 +49,7 @@ import sys
 from urllib.parse import quote
 
 from .runner import _read_results, _result_names, _section_key, read_summary
-from .sanitize import clean_html
+from .sanitize import UnsafeSvg, clean_html, clean_svg
 
 __all__ = ['build_site', 'add_site_parser', 'SiteError', 'CSP']
 
@@ -67,6 +75,7 @@ WIDGET_NOTE = ('<p class="d2l-widget-note"><em>An interactive widget was here. W
                'running kernel: open this notebook in JupyterLab to use it.</em></p>')
 EXPLORER_NOTE = ('<p class="d2l-widget-note"><em>The notebook\'s <code>conv_explorer()</code> '
                  'widget, here without a kernel: the same explorer in plain JavaScript.</em></p>')
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'  # an image file is written only with the bytes of its type
 # Outputs the site shows, each through its own filter; any other (application/javascript,
 # text/vnd.mermaid, application/pdf, ...) is dropped and named in a note.
 SHOWN_MIMES = ('text/html', 'text/markdown', 'text/latex', 'text/plain', 'image/png',
@@ -99,6 +108,16 @@ TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {{ output.data['text/markdown'] | markdown2html | d2l_clean }}
 </div>
 {%- endblock data_markdown %}
+{% block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+{{ output | d2l_image('image/png') }}
+</div>
+{%- endblock data_png %}
+{% block data_jpg scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+{{ output | d2l_image('image/jpeg') }}
+</div>
+{%- endblock data_jpg %}
 {% block data_svg scoped -%}
 <div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
 <img src="data:image/svg+xml;base64,{{ output.data['image/svg+xml'] | text_base64 | escape_html }}">
@@ -177,12 +196,17 @@ def join_math_lines(source):
     return ''.join(parts)
 
 
-def _explorer_settings(source):
-    """Return the ExplorerSettings a cell's conv_explorer(...) call starts from (ast only, nothing run)."""
+def _explorer_settings(source, notes):
+    """Return the ExplorerSettings a cell's conv_explorer(...) call starts from (ast only, nothing run).
+
+    The notebook is hostile input: a field out of its range is clamped to it,
+    one of the wrong type or unknown is left out; each change is appended to
+    notes as a sentence.
+    """
     from ..explorer import ExplorerSettings
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, 'id', getattr(node.func, 'attr', '')) \
@@ -193,13 +217,51 @@ def _explorer_settings(source):
                     for inner in kw.value.keywords:
                         try:
                             fields[inner.arg] = ast.literal_eval(inner.value)
-                        except ValueError:
-                            pass
+                        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                            notes.append(f'{inner.arg} is not a plain value: left out')
+            fields = _bounded_settings(fields, notes)
             try:
                 return ExplorerSettings(**fields)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError) as e:
+                notes.append(f'{e}: the explorer starts from its defaults')
                 return ExplorerSettings()
     return None
+
+
+def _bounded_settings(fields, notes):
+    """Return the fields ExplorerSettings accepts: integers clamped to explorer.BOUNDS, the rest checked."""
+    import numbers
+    from ..explorer import BOUNDS, MODES, SOURCES
+    kept = {}
+    for name, value in fields.items():
+        if name in BOUNDS:
+            low, high = BOUNDS[name]
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                notes.append(f'{name} must be an integer from {low} to {high}, got '
+                             f'{type(value).__name__} {_shown(value)}: left out')
+                continue
+            if not low <= value <= high:
+                clamped = min(max(value, low), high)
+                notes.append(f'{name} must be from {low} to {high}, got {_shown(value)}: '
+                             f'{clamped} instead')
+                value = clamped
+            kept[name] = int(value)
+        elif name in ('mode', 'source'):
+            allowed = MODES if name == 'mode' else SOURCES
+            if isinstance(value, str) and value in allowed:
+                kept[name] = value
+            else:
+                notes.append(f'{name} must be one of {", ".join(map(repr, allowed))}, got '
+                             f'{_shown(value)}: left out')
+        else:
+            notes.append(f'{_shown(name)} is not a setting of the explorer: left out')
+    return kept
+
+
+def _shown(value, limit=40):
+    """Return repr(value) cut to limit characters (a notebook's value can be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '...'
 
 
 def _explorer_div(settings):
@@ -210,50 +272,135 @@ def _explorer_div(settings):
             '<noscript>The explorer needs JavaScript.</noscript></div>')
 
 
-def _offline_notebook(nb, token):
+def _offline_notebook(nb, token, notes):
     """Make nb safe and kernel-free in place; return {slot text: explorer HTML} for the widgets' places.
 
-    Widget views become the live explorer (a conv_explorer call) or a note;
-    outputs of a type the site does not show are dropped with a note; files an
-    output names (metadata 'filenames') are forgotten; cell ids and tags that
-    would not be safe in an attribute are dropped; equations broken across
-    Markdown lines are joined.
+    Widget views become the live explorer (a conv_explorer call, its settings
+    bounded) or a note; outputs of a type the site does not show are dropped
+    with a note; SVG figures are made inert (``sanitize.clean_svg``) or
+    dropped; output metadata keeps only numeric sizes and the lab template's
+    two flags (files it names, 'filenames', are forgotten); cell ids and tags
+    that would not be safe in an attribute are dropped; equations broken
+    across Markdown lines are joined. What was changed is appended to notes.
     """
     nb.metadata.pop('widgets', None)
     slots = {}
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if 'id' in cell and not _SAFE_CELL_ID.match(str(cell.id)):
             del cell['id']
         tags = cell.metadata.get('tags')
         if tags is not None:
             cell.metadata['tags'] = [t for t in tags if isinstance(t, str) and _SAFE_TAG.match(t)] \
                 if isinstance(tags, list) else []
+        where = f'cell {index}'
         if cell.cell_type == 'markdown':  # its attachments become data: images
+            for name, bundle in (cell.get('attachments') or {}).items():
+                _inert_svg(bundle, f'{where}, attachment {_shown(name)}', notes)
             cell.source = join_math_lines(cell.source)
             continue
         for output in cell.get('outputs', []):
-            if isinstance(output.get('metadata'), dict):
-                output.metadata.pop('filenames', None)
+            if 'metadata' in output:
+                output['metadata'] = _output_metadata(output.metadata, where, notes)
             data = output.get('data')
             if not data:
                 continue
             if WIDGET_MIME in data:
-                settings = _explorer_settings(cell.source)
+                changed = []
+                settings = _explorer_settings(cell.source, changed)
                 data.clear()
                 if settings is None:
                     data['text/html'] = WIDGET_NOTE
                 else:
                     slot = f'D2L-EXPLORER-{token}-{len(slots)}'
-                    slots[slot] = EXPLORER_NOTE + _explorer_div(settings)
+                    slots[slot] = EXPLORER_NOTE + _settings_note(changed) + _explorer_div(settings)
                     data['text/html'] = slot
+                    notes.extend(f'{where}: explorer setting {c}' for c in changed)
                 continue
             dropped = sorted(m for m in data if m not in SHOWN_MIMES)
             for mime in dropped:
                 del data[mime]
+            _inert_svg(data, where, notes)
             if dropped and not data:
                 data['text/plain'] = (f'[{", ".join(dropped)}: not shown in the offline site, '
                                       'which runs nothing a notebook wrote]')
     return slots
+
+
+def _settings_note(changed):
+    """Return the page's note on the explorer settings the notebook gave out of range ('' if none)."""
+    if not changed:
+        return ''
+    return ('<p class="d2l-widget-note"><em>The notebook\'s settings were changed to ones the '
+            f'explorer can show: {html.escape("; ".join(changed))}.</em></p>')
+
+
+def _inert_svg(data, where, notes):
+    """Replace data's SVG (a mime bundle) by its inert copy, or drop it with a note when it is refused."""
+    svg = data.get('image/svg+xml')
+    if svg is None:
+        return
+    try:
+        data['image/svg+xml'] = clean_svg(svg if isinstance(svg, str) else ''.join(svg))
+    except (UnsafeSvg, TypeError) as e:
+        del data['image/svg+xml']
+        notes.append(f'{where}: SVG figure left out: {e}')
+        if not data:
+            data['text/plain'] = '[an SVG figure the site could not make safe: left out]'
+
+
+MAX_IMAGE_SIDE = 100_000  # the largest width or height an output's metadata may give (pixels)
+
+
+def _output_metadata(metadata, where, notes):
+    """Return the output metadata the page may use: plain-number width/height, the template's flags."""
+    if not isinstance(metadata, dict):
+        return {}
+    kept = _size_and_flags(metadata, where, notes)
+    for mime in ('image/png', 'image/jpeg', 'image/svg+xml'):
+        if isinstance(metadata.get(mime), dict):
+            kept[mime] = _size_and_flags(metadata[mime], f'{where}, {mime}', notes)
+    return kept
+
+
+def _size_and_flags(metadata, where, notes):
+    """Return width/height when plain positive numbers (else a note each) and the flags unconfined, needs_background."""
+    import math
+    kept = {}
+    for key in ('width', 'height'):
+        if key not in metadata:
+            continue
+        value = metadata[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value) and 0 < value <= MAX_IMAGE_SIDE:
+            kept[key] = value
+        else:
+            notes.append(f'{where}: output metadata {key} must be a number from 0 to '
+                         f'{MAX_IMAGE_SIDE}, got {_shown(value)}: left out')
+    if metadata.get('unconfined') is True:
+        kept['unconfined'] = True
+    if metadata.get('needs_background') in ('light', 'dark'):
+        kept['needs_background'] = metadata['needs_background']
+    return kept
+
+
+def _image_tag(output, mime):
+    """Return an output's PNG or JPEG as <img>, written here and passed through clean_html."""
+    from nbconvert.filters import get_metadata
+    data = output.get('data', {}).get(mime)
+    data = ''.join(data.split()) if isinstance(data, str) else ''
+    attrs = [f'src="data:{mime};base64,{html.escape(data, quote=True)}"']
+    for key in ('width', 'height'):
+        value = get_metadata(output, key, mime)
+        if value is not None:
+            attrs.append(f'{key}="{html.escape(str(value), quote=True)}"')
+    classes = []
+    if get_metadata(output, 'unconfined', mime) is True:
+        classes.append('unconfined')
+    background = get_metadata(output, 'needs_background', mime)
+    if background in ('light', 'dark'):
+        classes.append(f'jp-needs-{background}-background')
+    attrs.append(f'class="{" ".join(classes)}"')
+    return clean_html(f'<img {" ".join(attrs)}>')
 
 
 def _nav(pages, i):
@@ -276,6 +423,7 @@ def _exporter():
                             extra_loaders=[jinja2.DictLoader({'d2l_page.html.j2': TEMPLATE})])
     exporter.template_file = 'd2l_page.html.j2'
     exporter.register_filter('d2l_clean', clean_html)
+    exporter.register_filter('d2l_image', _image_tag)
     exporter.log.setLevel(logging.ERROR)  # not nbconvert's 'Alternative text is missing' per figure
     return exporter
 
@@ -347,10 +495,16 @@ def _copy_images(nb, cell_filter, folder, prefix, limit=None):
                     png = base64.b64decode(data['image/png'], validate=False)
                 except (binascii.Error, ValueError):
                     continue
+                if not png.startswith(PNG_SIGNATURE):  # opened alone, a file is what it holds
+                    continue
                 (folder / f'{name}.png').write_bytes(png)
                 names.append(f'{name}.png')
             elif isinstance(data.get('image/svg+xml'), str):  # d2l's figures are SVG
-                (folder / f'{name}.svg').write_text(data['image/svg+xml'], encoding='utf-8')
+                try:  # written inert, whatever the notebook held: opened alone it runs nothing
+                    svg = clean_svg(data['image/svg+xml'])
+                except UnsafeSvg:
+                    continue
+                (folder / f'{name}.svg').write_text(svg, encoding='utf-8')
                 names.append(f'{name}.svg')
     return names
 
@@ -567,7 +721,17 @@ def _headline(notebooks, summary):
     return '<ul class="d2l-headline">' + ''.join(items) + '</ul>'
 
 
-def _index_html(notebooks, summary, figures, samples, curves, no_curves):
+def _skipped_html(skipped):
+    """Return the index's list of the notebooks left out, each with why ('' when none)."""
+    if not skipped:
+        return ''
+    items = ''.join(f'<li><code>{html.escape(name)}</code>: {html.escape(why)}</li>'
+                    for name, why in skipped)
+    return (f'<p class="d2l-skipped">Not in this site: {len(skipped)} notebook(s) that could '
+            f'not be read as notebooks.</p><ul class="d2l-skipped">{items}</ul>')
+
+
+def _index_html(notebooks, summary, figures, samples, curves, no_curves, skipped=()):
     sections = []
     for stem, title, nb in notebooks:
         key = stem.split('-', 1)[0]
@@ -610,6 +774,7 @@ below runs in the page.</p>
 {_headline(notebooks, summary)}
 <h2>The sections</h2>
 <div class="d2l-sections">{''.join(sections)}</div>
+{_skipped_html(skipped)}
 <h2>Try it: convolution and pooling</h2>
 <p>Move the sliders: the padded input (grey: padding) with the window of the chosen output cell
 outlined and the kernel's weights in its corners, the kernel, the output, formula (6.3.3) with
@@ -641,13 +806,54 @@ def _copy_assets(site):
         f'window.D2L_EXPLORER = {description};\n', encoding='utf-8')
 
 
-def build_site(out='build'):
+def _read_notebook(path):
+    """Return (the notebook at path, '') when it is a valid notebook, else (None, why not)."""
+    import nbformat
+    try:
+        # nbformat.read would log the whole schema error before our line: read, convert, validate
+        nb = nbformat.convert(nbformat.reader.reads(path.read_text(encoding='utf-8')), 4)
+        nbformat.validate(nb)
+    except nbformat.ValidationError as e:
+        return None, f'not a valid notebook: {_validation_error(e)}'
+    except (ValueError, RecursionError) as e:  # NotJSONError, bad UTF-8, an unknown nbformat
+        return None, f'not a notebook ({type(e).__name__}: {_first_line(str(e))})'
+    except (TypeError, KeyError, AttributeError):  # nbformat's own errors on other JSON
+        return None, 'not a notebook: its JSON is no object with nbformat, metadata and cells'
+    except OSError as e:
+        return None, f'cannot be read: {e.strerror or e}'
+    return nb, ''
+
+
+def _validation_error(e):
+    """Return nbformat's ValidationError as a line: where in the notebook, and what is wrong."""
+    where = ''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in e.absolute_path)
+    where = where.lstrip('.') or 'the notebook'
+    instance = e.instance
+    if isinstance(instance, dict) and 'cell_type' in instance and e.validator == 'oneOf':
+        kind = instance['cell_type']
+        what = (f"cell_type {_shown(kind)} is not one of 'code', 'markdown', 'raw'"
+                if kind not in ('code', 'markdown', 'raw') else 'not a valid cell of its type')
+    else:
+        what = e.message
+    return f'{where}: {_first_line(what)}'
+
+
+def _first_line(text, limit=200):
+    """Return text's first line, cut to limit characters."""
+    line = (str(text).strip().splitlines() or [''])[0]
+    return line if len(line) <= limit else line[:limit] + '...'
+
+
+def build_site(out='build', notes=None):
     """Write <out>/site/ from the executed notebooks in <out>/notebooks/; return index.html's path.
 
-    Raises SiteError when there is no executed notebook, no local MathJax, or a
-    damaged summary.json.
+    A notebook that is not valid is skipped, named with why on the index; the
+    others and the index are written. notes: a list that receives one line per
+    notebook skipped ('skipped NAME: why') and per thing the site changed in a
+    notebook to show it safely (default: not kept). Raises SiteError when
+    there is no executed notebook, no local MathJax, or a damaged summary.json.
     """
-    import nbformat
+    notes = [] if notes is None else notes
     out = pathlib.Path(out)
     source = out / 'notebooks'
     paths = sorted(source.glob('*.ipynb'), key=_section_key) if source.is_dir() else []
@@ -666,9 +872,13 @@ def build_site(out='build'):
     _copy_mathjax(site)
     _copy_assets(site)
 
-    notebooks = []
+    notebooks, skipped = [], []
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
+        nb, why = _read_notebook(path)
+        if nb is None:
+            skipped.append((path.name, why))
+            notes.append(f'skipped {path.name}: {why}')
+            continue
         notebooks.append((path.stem, _title(nb, path.stem), nb))
     pages = [(f'{stem}.html', title) for stem, title, _ in notebooks]
     exporter = _exporter()
@@ -681,7 +891,9 @@ def build_site(out='build'):
         key = _copy_images(nb, lambda source: True, images, f'section{i}', limit=1)
         if key:
             figures[stem] = key[0]
-        slots = _offline_notebook(nb, token)
+        changed = []
+        slots = _offline_notebook(nb, token, changed)
+        notes.extend(f'{stem}.ipynb, {line}' for line in changed)
         body, _ = exporter.from_notebook_node(
             nb, resources={'metadata': {'name': title}, 'd2l_nav': _nav(pages, i),
                            'd2l_head': HEAD})
@@ -694,7 +906,8 @@ def build_site(out='build'):
         samples = 'fashion_mnist_samples.png'
         shutil.copyfile(out / samples, images / samples)
     index = site / 'index.html'
-    index.write_text(_index_html(notebooks, summary, figures, samples, curves, no_curves), encoding='utf-8')
+    index.write_text(_index_html(notebooks, summary, figures, samples, curves, no_curves,
+                                 skipped), encoding='utf-8')
     return index
 
 
@@ -708,22 +921,34 @@ def add_site_parser(subparsers):
     p.add_argument('--out', default='build',
                    help='folder holding notebooks/ from `d2l-ch6 notebooks` (default: build)')
     p.add_argument('--check', action='store_true',
-                   help='then open every page in headless chromium, report console errors, '
-                        'failed requests, broken images, untypeset equations and broken links, '
-                        'and write a screenshot of each page to OUT/site/screens/ (default: off)')
+                   help='then open every page, and every file a page links to (images '
+                        'included), in headless chromium, report requests leaving the site, '
+                        'scripts in a file, console errors, broken images, untypeset equations '
+                        'and broken links, and write a screenshot of each page to '
+                        'OUT/site/screens/ (default: off)')
+    p.epilog = ('exit codes: 0 written (and checked clean); 1 --check found problems; 2 not '
+                'written; 3 chromium or playwright missing for --check; 4 written without the '
+                'notebooks it names as skipped (not valid notebooks)')
     p.set_defaults(func=run_site_command)
 
 
 def run_site_command(args):
     """Build the site and print its index's path; return the exit code."""
+    notes = []
     try:
-        index = build_site(args.out)
+        index = build_site(args.out, notes=notes)
     except (SiteError, ValueError) as e:
         print(f'd2l-ch6 site: {e}', file=sys.stderr)
         return 2
+    for note in notes:
+        print(f'd2l-ch6 site: {note}', file=sys.stderr)
+    skipped = sum(note.startswith('skipped ') for note in notes)
     print(f'site written: {index.resolve()}')
+    if skipped:
+        print(f'd2l-ch6 site: {skipped} notebook(s) skipped, named above (exit code 4)',
+              file=sys.stderr)
     if not args.check:
-        return 0
+        return 4 if skipped else 0
     from .browser_check import BrowserUnavailable, check_site
     try:
         problems = check_site(index.parent)
@@ -736,5 +961,6 @@ def run_site_command(args):
         for problem in found:
             print(f'    {problem}')
         bad += bool(found)
-    print(f'checked {len(problems)} pages in chromium, screenshots in {index.parent / "screens"}')
-    return 1 if bad else 0
+    print(f'checked {len(problems)} pages and files in chromium, screenshots in '
+          f'{index.parent / "screens"}')
+    return 1 if bad else 4 if skipped else 0

@@ -190,11 +190,19 @@
     var start = {};
     try { start = JSON.parse(root.getAttribute('data-settings') || '{}'); } catch (e) { start = {}; }
     var st = {n: 5, k: 3, p: 0, s: 1, d: 1, mode: 'corr', source: 'grid', row: 0, col: 0};
-    Object.keys(st).forEach(function (key) {
-      if (typeof start[key] === typeof st[key]) { st[key] = start[key]; }
+    // The page's settings are clamped to the sliders' ranges (n = 3000 overflowed the stack).
+    D.controls.forEach(function (c) {
+      var v = start[c.name];
+      if (typeof v === 'number' && isFinite(v)) {
+        st[c.name] = Math.min(c.max, Math.max(c.min, Math.round(v)));
+      }
     });
-    if (!(st.mode in D.modes)) { st.mode = 'corr'; }
-    if (!(st.source in D.sources)) { st.source = 'grid'; }
+    ['mode', 'source'].forEach(function (key) {
+      if (typeof start[key] === 'string') { st[key] = start[key]; }
+    });
+    var own = function (o, key) { return Object.prototype.hasOwnProperty.call(o, key); };
+    if (!own(D.modes, st.mode)) { st.mode = 'corr'; }   // not 'toString', which `in` finds
+    if (!own(D.sources, st.source)) { st.source = 'grid'; }
     while (root.firstChild) { root.removeChild(root.firstChild); }
 
     var modes = el('div', {'class': 'd2l-ex-modes', role: 'group'});
@@ -211,7 +219,7 @@
     D.controls.forEach(function (c) {
       var label = el('label', {'data-name': c.name});
       label.appendChild(el('span', {}, c.label));
-      var input = el('input', {type: 'range', min: c.min, max: Math.max(c.max, st[c.name]),
+      var input = el('input', {type: 'range', min: c.min, max: c.max,
                                step: 1, 'data-name': c.name, 'aria-label': c.label});
       input.value = st[c.name];
       var out = el('output', {}, String(st[c.name]));
