@@ -197,7 +197,10 @@ def add_assignment_arguments(p, expect=True):
 def assignment_from_args(args, timeout=None):
     """The Assignment the options describe, or None when they choose no function."""
     if getattr(args, 'config', None):
-        return Assignment.load(args.config)
+        try:
+            return Assignment.load(args.config)
+        except OSError as e:
+            raise ValueError(f'--config: cannot read {args.config} ({e.strerror})') from None
     expect, sections, exercises = (_names(getattr(args, k, None))
                                    for k in ('expect', 'section', 'exercise'))
     if not (expect or sections or exercises):
@@ -219,19 +222,21 @@ def group_students(paths, results):
     """{student: [FileResult]}: a file given or found at a folder's top is a student, a folder below it is one.
 
     paths: what was given to grade; results: the FileResults (``path`` as grading found it).
+    A student under the one folder given is named by its name there ('alice', 'bob.py').
     """
     roots = [pathlib.Path(p) for p in paths]
+    folders = [r for r in roots if r.is_dir()]
     groups = collections.OrderedDict()
     for r in results:
         path = pathlib.Path(r.path)
         student = r.path
-        for root in roots:
+        for root in folders:
             try:
                 rel = path.relative_to(root)
             except ValueError:
                 continue
-            if rel.parts and root.is_dir():
-                student = str(root / rel.parts[0])
+            if rel.parts:
+                student = rel.parts[0] if len(roots) == 1 else str(root / rel.parts[0])
                 break
         groups.setdefault(student, []).append(r)
     return groups
@@ -319,8 +324,9 @@ def score_student(assignment, student, results):
 
 
 def score_class(assignment, paths, results):
-    """Every student's StudentScore, in the order of their first file."""
-    return [score_student(assignment, s, rs) for s, rs in group_students(paths, results).items()]
+    """Every student's StudentScore, by name."""
+    return [score_student(assignment, s, rs)
+            for s, rs in sorted(group_students(paths, results).items())]
 
 
 def feedback_lines(assignment, f):
