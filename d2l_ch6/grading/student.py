@@ -67,17 +67,23 @@ def stub_source(name):
 
 
 def key_source(name):
-    """Return the teacher's key for a stub: the package's answer as the notebook shows it (checks out of sight)."""
-    from ..notebook_helpers import book_source
-    return book_source(_package_object(name)) + '\n'
+    """Return the teacher's key for a stub: the package's answer, its argument checks included.
+
+    The whole source, decorators too: a decorator such as ``@checked(...)``
+    may resolve arguments (``evaluate_accuracy_gpu``'s devices), so the key
+    runs exactly as the package does.
+    """
+    import textwrap
+    return textwrap.dedent(inspect.getsource(_package_object(name))).rstrip() + '\n'
 
 
 def key_prelude(names):
     """Return the key's import cell: the names its answers use that the notebook does not define.
 
-    The package's answers call its argument checks (``check_int``...) and
-    helpers (``onp``, ``corr2d_fast``); each is imported from the module
-    the answer comes from. The graded names themselves are the key's own.
+    The package's answers call its argument checks (``checked``,
+    ``check_int``...) and helpers (``onp``, ``corr2d_fast``); each is
+    imported from the module the answer comes from. The graded names
+    themselves are the key's own.
     """
     import builtins
     lines = {}
