@@ -67,8 +67,8 @@ def test_each_function_counts_once_however_many_files_define_it():
     s = score_student(a, 'alice', [graded(f'alice/copy{i}.py', record('corr2d')) for i in range(3)])
     assert (s.score, s.max_score) == (1.0, 1.0)
     assert len(s.functions[0].defined_in) == 3
-    mixed = score_student(a, 'bob', [graded('bob/a.py', record('corr2d', failing=3)),
-                                     graded('bob/b.py', record('corr2d', failing=1))])
+    mixed = score_student(a, 'bob', [graded('bob/a.py', record('corr2d', failing=1)),
+                                     graded('bob/b.py', record('corr2d', failing=3))])
     assert (mixed.functions[0].n_passed, mixed.score) == (8, 0.0)
 
 

@@ -359,3 +359,19 @@ def test_setup_sh_fails_loudly_without_its_wheel(bundles, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and 'the wheel' in proc.stderr and 'is missing' in proc.stderr
     assert not (root / 'venv').exists()
+
+
+@pytest.mark.parametrize('platform', ['gradescope', 'prairielearn'])
+def test_a_broken_configuration_still_writes_a_valid_results_file(tmp_path, platform):
+    from d2l_ch6.grading.platforms.run import main as run
+    (tmp_path / 'config.json').write_text('{"tasks": [{"name": "corr2d", "points": -1}]}')
+    (tmp_path / 'submission').mkdir()
+    results = tmp_path / 'results' / 'results.json'
+    assert run([platform, '--config', str(tmp_path / 'config.json'), '--submission',
+                str(tmp_path / 'submission'), '--results', str(results)]) == 0
+    data = json.loads(results.read_text())
+    if platform == 'gradescope':
+        assert valid_gradescope(data)['score'] == 0.0 and 'points of corr2d' in data['output']
+    else:
+        assert valid_prairielearn(data, results)['gradable'] is False
+        assert 'configuration' in data['format_errors'][0]
