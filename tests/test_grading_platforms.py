@@ -375,3 +375,28 @@ def test_a_broken_configuration_still_writes_a_valid_results_file(tmp_path, plat
     else:
         assert valid_prairielearn(data, results)['gradable'] is False
         assert 'configuration' in data['format_errors'][0]
+
+
+def test_an_installed_package_repacks_its_own_wheel(bundles, tmp_path):
+    """Without a source checkout (a pip install), the bundles' wheel is the installed files that
+    RECORD lists, packed again: the same files as the wheel pip built, no build leftovers."""
+    built = next((bundles / 'wheel').glob('d2l_ch6-*.whl'))
+    site = tmp_path / 'site'
+    subprocess.run([PY, '-m', 'pip', 'install', '-q', '--no-deps', '--no-compile', '--target',
+                    str(site), str(built)], check=True, capture_output=True, timeout=300)
+    env = dict(os.environ, PYTHONPATH=str(site))
+    code = ('import sys, d2l_ch6; assert d2l_ch6.__file__.startswith(sys.argv[1]), d2l_ch6.__file__\n'
+            'from d2l_ch6.grading.platforms.wheel import build_wheel, source_tree\n'
+            'assert source_tree() is None\nprint(build_wheel(sys.argv[2]))')
+    proc = subprocess.run([PY, '-c', code, str(site), str(tmp_path / 'out')], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    repacked = pathlib.Path(proc.stdout.strip().splitlines()[-1])
+    with zipfile.ZipFile(built) as a, zipfile.ZipFile(repacked) as b:
+        files = {n for n in a.namelist() if '.dist-info/' not in n}
+        assert {n for n in b.namelist() if '.dist-info/' not in n} == files
+        for n in files:
+            assert a.read(n) == b.read(n), n
+        info = [n for n in b.namelist() if '.dist-info/' in n]
+        assert {n.rsplit('/', 1)[1] for n in info} >= {'METADATA', 'WHEEL', 'RECORD'}
+        assert 'Name: d2l-ch6' in b.read(next(n for n in info if n.endswith('METADATA'))).decode()
