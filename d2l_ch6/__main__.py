@@ -1,4 +1,4 @@
-"""The command line: `d2l-ch6 data`, `train`, `notebooks`, `doctor`, `check`, `exercises`, `site`."""
+"""The command line: `d2l-ch6 data`, `train`, `notebooks`, `doctor`, `check`, `exercises`, `autograder`, `site`."""
 import argparse
 import logging
 import pathlib
@@ -10,6 +10,7 @@ from .grading.cli import add_check_parser
 from .training.cli import add_train_parser
 from .doctor import add_doctor_parser
 from .grading.student import add_exercises_parser
+from .grading.platforms.bundle import add_autograder_parser
 from .publishing.runner import add_notebooks_parser
 from .publishing.site import add_site_parser
 
@@ -81,6 +82,7 @@ def build_parser():
     add_doctor_parser(subparsers)
     add_check_parser(subparsers)
     add_exercises_parser(subparsers)
+    add_autograder_parser(subparsers)
     add_site_parser(subparsers)
     return parser
 

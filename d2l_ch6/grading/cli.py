@@ -426,6 +426,12 @@ def add_check_parser(subparsers):
                    'scores 0 in --format; default: those it defines)')
     p.add_argument('--jobs', type=int, default=None,
                    help='files graded at once (default: the number of cores)')
+    from .gradebook import add_assignment_arguments
+    add_assignment_arguments(p, expect=False)
+    p.add_argument('--gradebook', metavar='CSV', default=None,
+                   help='write one row per student (a file, or a folder of files) with score, '
+                   'maximum and percentage under the same points as the platforms; needs '
+                   '--expect, --section, --exercise or --config (default: none)')
     p.set_defaults(func=run_check_command)
 
 
@@ -494,14 +500,16 @@ class _Reports:
                 atomic_write(self.args.json, json.dumps(
                     {'isolation': self.header, 'files': [dataclasses.asdict(r) for r in self.done]},
                     indent=1))
+            assignment = getattr(self.args, 'assignment', None)
             if getattr(self.args, 'html', None):
                 from .reports import html_report
-                atomic_write(self.args.html, html_report(self.done, self.header))
+                atomic_write(self.args.html, html_report(self.done, self.header, assignment=assignment,
+                                                         paths=self.args.files))
             if getattr(self.args, 'format', None):
                 from . import reports
                 make = reports.gradescope if self.args.format == 'gradescope' else reports.prairielearn
                 atomic_write(self.args.results or 'results.json',
-                             json.dumps(make(self.done, self.header, self.expect), indent=1))
+                             json.dumps(make(self.done, self.header, self.expect, assignment), indent=1))
         except OSError as e:
             self.error = e
             raise
@@ -518,13 +526,26 @@ def run_check_command(args):
         _check_output(args.json, '--json')
         _check_output(getattr(args, 'html', None), '--html')
         if getattr(args, 'format', None):
-            _check_output(args.results or 'results.json', '--results')
+            results_path = pathlib.Path(args.results or 'results.json')
+            if not results_path.is_dir():  # PrairieLearn does not create /grade/results
+                results_path.parent.mkdir(parents=True, exist_ok=True)
+            _check_output(results_path, '--results')
         from .cases import TARGETS
         unknown = [n for n in (getattr(args, 'expect', None) or '').split(',')
                    if n.strip() and n.strip() not in TARGETS]
         if unknown:
             raise ValueError(f'--expect: unknown function(s) {", ".join(map(safe, unknown))}; '
                              f'graded are {", ".join(TARGETS)}')
+        from .gradebook import assignment_from_args
+        args.assignment = assignment_from_args(args)
+        if getattr(args, 'gradebook', None):
+            _check_output(args.gradebook, '--gradebook')
+            if args.assignment is None:
+                raise ValueError('--gradebook needs what is graded, the same for every student: '
+                                 '--expect NAMES, --section 6.x, --exercise 6.x.y or --config FILE')
+    except OSError as e:
+        print(f'd2l-ch6 check: --results: cannot create its folder ({e.strerror})', file=sys.stderr)
+        return 2
     except ValueError as e:
         print(f'd2l-ch6 check: {e}', file=sys.stderr)
         return 2
@@ -554,10 +575,21 @@ def run_check_command(args):
         print('d2l-ch6 check: no .py or .ipynb file found', file=sys.stderr)
         return 2
     code = exit_code(results)
+    if getattr(args, 'gradebook', None):
+        _write_gradebook(args, results)
     graded = sum(r.ran for r in results)
     print(f'\n{len(results)} file(s): {graded} graded, {sum(r.passed for r in results)} all passing, '
           f'{len(results) - graded} could not run')
     return code
+
+
+def _write_gradebook(args, results):
+    """Write --gradebook and print the class's scores."""
+    from .gradebook import gradebook_csv, score_class
+    students = score_class(args.assignment, args.files, results)
+    atomic_write(args.gradebook, gradebook_csv(args.assignment, students))
+    print(f'gradebook: {len(students)} student(s), out of {args.assignment.max_points:g} points '
+          f'each, in {safe(args.gradebook)}')
 
 
 if __name__ == '__main__':

@@ -21,7 +21,7 @@ import sys
 
 from .cases import BOOK_SECTION
 
-__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'signature_table',
+__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'key_source', 'signature_table',
            'student_notebook', 'write_exercises', 'add_exercises_parser']
 
 STUB_TAG, CHECK_TAG = 'd2l-ch6-stub', 'd2l-ch6-check'
@@ -64,6 +64,55 @@ def stub_source(name):
     return (f'def {signature(name)}:\n'
             f'    """{doc}"""\n'
             f'    raise NotImplementedError  # your code here\n')
+
+
+def key_source(name):
+    """Return the teacher's key for a stub: the package's answer, its argument checks included.
+
+    The whole source, decorators too: a decorator such as ``@checked(...)``
+    may resolve arguments (``evaluate_accuracy_gpu``'s devices), so the key
+    runs exactly as the package does.
+    """
+    import textwrap
+    return textwrap.dedent(inspect.getsource(_package_object(name))).rstrip() + '\n'
+
+
+def key_prelude(names):
+    """Return the key's import cell: the names its answers use that the notebook does not define.
+
+    The package's answers call its argument checks (``checked``,
+    ``check_int``...) and helpers (``onp``, ``corr2d_fast``); each is
+    imported from the module the answer comes from. The graded names
+    themselves are the key's own.
+    """
+    import builtins
+    lines = {}
+    for name in names:
+        obj = _package_object(name)
+        module = inspect.getmodule(obj)
+        tree = ast.parse(key_source(name))
+        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                 and isinstance(n.ctx, (ast.Store, ast.Del))}
+        bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+                  for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
+        bound |= {n.name for n in ast.walk(tree)
+                  if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+        for n in ast.walk(tree):
+            if (not isinstance(n, ast.Name) or not isinstance(n.ctx, ast.Load) or n.id in bound
+                    or n.id in names or hasattr(builtins, n.id) or n.id not in vars(module)):
+                continue
+            value = vars(module)[n.id]
+            if inspect.ismodule(value):
+                full = value.__name__
+                lines[n.id] = (f'import {full}' if full == n.id else
+                               f'from {full.rpartition(".")[0]} import {n.id}'
+                               if full.rpartition('.')[2] == n.id else f'import {full} as {n.id}')
+            else:
+                origin = getattr(value, '__module__', None) or module.__name__
+                source = origin if hasattr(sys.modules.get(origin), n.id) else module.__name__
+                lines[n.id] = f'from {source} import {n.id}'
+    return ('# the teacher\'s key: what the package\'s answers below use besides the book\'s imports\n'
+            + '\n'.join(sorted(set(lines.values()))))
 
 
 def signature_table(section=None):
@@ -240,8 +289,8 @@ def student_notebook(nb, section, with_answers=False):
             at = next((i for i, c in enumerate(cells) if i > first_code and _uses(c, name)), None)
         if at is None:
             continue
-        stub = new_code_cell(stub_source(name), metadata={'tags': [STUB_TAG],
-                                                          'd2l_ch6': {'stub': name}})
+        stub = new_code_cell(key_source(name) if with_answers else stub_source(name),
+                             metadata={'tags': [STUB_TAG], 'd2l_ch6': {'stub': name}})
         chk = new_code_cell(_check_call(name), metadata={'tags': [CHECK_TAG],
                                                          'd2l_ch6': {'check': name}})
         intro = new_markdown_cell(f'**Your turn:** implement `{signature(name)}` below, then '
@@ -250,6 +299,9 @@ def student_notebook(nb, section, with_answers=False):
         placed[name] = at
     setup = new_code_cell(SETUP, metadata={'tags': ['d2l-ch6-setup']})
     cells.insert(first_code + 1, setup)
+    if with_answers:  # the key's answers run on the package's helpers
+        cells.insert(first_code + 2, new_code_cell(key_prelude(list(placed)),
+                                                   metadata={'tags': ['d2l-ch6-key']}))
     first_stub = next((i for i, c in enumerate(cells) if STUB_TAG in c.metadata.get('tags', [])),
                       len(cells))
     for i, cell in enumerate(cells):
