@@ -18,10 +18,11 @@ import copy
 import inspect
 import pathlib
 import sys
+import textwrap
 
 from .cases import BOOK_SECTION
 
-__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'signature_table',
+__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'contract_text', 'signature_table',
            'student_notebook', 'write_exercises', 'add_exercises_parser']
 
 STUB_TAG, CHECK_TAG = 'd2l-ch6-stub', 'd2l-ch6-check'
@@ -47,11 +48,13 @@ def _first_doc_line(obj):
 
 
 def stub_source(name):
-    """Return a stub's source: the package's signature and a docstring that names the task, no body."""
+    """Return a stub's source: the package's signature and a docstring that names the task and
+    states what to return (the registry's contract), no body."""
     obj = _package_object(name)
     number = _check_exercise(name)
     doc = (f'Your answer to exercise {number}: see the question above.' if number else
            f'The book\'s {name}, section {BOOK_SECTION.get(name, "")}: write it yourself.')
+    doc += '\n\n' + contract_text(name, '    ') + '\n    '
     if inspect.isclass(obj):  # the book's Conv2D block
         return (f'class {name}(nn.Block):\n'
                 f'    """{doc}"""\n\n'
@@ -64,6 +67,16 @@ def stub_source(name):
     return (f'def {signature(name)}:\n'
             f'    """{doc}"""\n'
             f'    raise NotImplementedError  # your code here\n')
+
+
+def contract_text(name, indent=''):
+    """Return what name must return, in words, as its stub states it (the registry's contract)."""
+    from .cases import ALIASES, REGISTRY
+    returns = REGISTRY[ALIASES.get(name, name)].returns
+    text = f'{"Defines" if returns.kind == "class" else "Returns"} {returns.text}.'
+    if returns.note:
+        text += f' {returns.note[0].upper()}{returns.note[1:]}.'
+    return textwrap.fill(text, width=92, initial_indent=indent, subsequent_indent=indent)
 
 
 def signature_table(section=None):
