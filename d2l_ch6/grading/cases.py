@@ -52,6 +52,7 @@ __all__ = ['Case', 'Graded', 'REGISTRY', 'SECTIONS', 'CASES', 'EXERCISES', 'BOOK
 
 F32 = dict(rtol=1e-5, atol=1e-5)  # float32 sums of at most a few hundred O(1) products
 EXACT = dict(rtol=0, atol=1e-6)  # small integers and halves, exact in float32
+KERNEL = dict(rtol=1e-6, atol=1e-3)  # a float32 kernel (1/6 is inexact) on samples up to ~10^3
 
 KINDS = ('book', 'edge', 'random', 'bad input')
 
@@ -724,7 +725,7 @@ def _exercises_6_2(T):
           exercise='6.2.1', cases=[
         Case(title='n = 6: edges along a diagonal under K = [[1, -1]]', inputs=(6,), expected=DIAGONAL,
              kind='edge', judge=_judge_diagonal_image),
-        Case(title='n = 3: edges along a diagonal under K = [[1, -1]]', inputs=(3,), expected=DIAGONAL,
+        Case(title='n = 5: edges along a diagonal under K = [[1, -1]]', inputs=(5,), expected=DIAGONAL,
              kind='edge', judge=_judge_diagonal_image)])
     T.add('conv2d_autograd_error',
           returns=Returns('the exception object autograd raised', 'exception',
@@ -777,7 +778,7 @@ def _exercises_6_2(T):
                           'at the centre of each window'),
           exercise='6.2.4', cases=[
         Case(title="the kernel applied to f = x^3 - 2x^2 + x gives f'' = 6x - 4", inputs=(),
-             kind='edge', judge=_judge_second_derivative, atol=1e-9, rtol=0)])
+             kind='edge', judge=_judge_second_derivative, **KERNEL)])
     T.add('laplacian_kernel',
           returns=Returns('a 2-D (k, k) array', 'array', ndim=2,
                           note='cross-correlated with a grid of samples F[i, j], it gives the '
@@ -785,7 +786,7 @@ def _exercises_6_2(T):
           exercise='6.2.4', cases=[
         Case(title='the kernel applied to F = i^3 + i j^2 - 2 j^3 + i^2 gives 8i - 12j + 2', inputs=(),
              expected=_laplacian_expected(), kind='edge',
-             judge=_judge_laplacian, atol=1e-9, rtol=0)])
+             judge=_judge_laplacian, **KERNEL)])
     T.add('integral_kernel',
           returns=Returns('a 2-D (1, n) array: a row kernel', 'array', ndim=2,
                           note='cross-correlated with a row of samples, it gives the integral (sum) '

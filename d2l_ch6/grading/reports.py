@@ -43,14 +43,16 @@ def function_lines(c, spoilers=True):
             return x['expected']
         return contract
 
-    messages = collections.Counter((x['status'], expected(x), x['got']) for x in failing)
+    def key(x):  # an error is the same whatever the case expected
+        return (x['status'], '' if x['status'] == 'error' else expected(x), x['got'])
+
+    messages = collections.Counter(key(x) for x in failing)
     lines, shown = [], set()
     for x in failing:
-        message = (x['status'], expected(x), x['got'])
-        if message in shown:
+        if key(x) in shown:
             continue
-        shown.add(message)
-        more = messages[message] - 1
+        shown.add(key(x))
+        more = messages[key(x)] - 1
         same = 'the same error' if x['status'] == 'error' else 'the same'
         lines.append(f"{x['case']}: expected {expected(x)}; got {x['got']}"
                      + (f" ({same} in {more} more case{'s' if more > 1 else ''})" if more else ''))

@@ -118,7 +118,7 @@ class CheckResult:
             if r.status == 'advice':
                 lines.append(f'         advice:   {r.hint}')
             elif not r.passed:
-                message = (r.status, r.expected, r.got)
+                message = (r.status, '' if r.status == 'error' else r.expected, r.got)
                 if message in shown:  # each message once: the later cases say so
                     lines.append('         (the same as above)')
                 else:
@@ -137,7 +137,7 @@ class CheckResult:
         for r in self.results:
             bg = '#e8f5e9' if r.passed else '#fff8e1' if r.status == 'advice' else '#ffebee'
             mark = '&#10004;' if r.passed else '&#9888;' if r.status == 'advice' else '&#10008;'
-            message = (r.status, r.expected, r.got, r.hint)
+            message = (r.status, '' if r.status == 'error' else r.expected, r.got, r.hint)
             detail = '' if r.passed else f'<b>advice:</b> {html.escape(r.hint)}' if r.status == 'advice' else (
                 'the same as above' if message in shown else
                 f'expected {html.escape(r.expected)}<br>got {html.escape(r.got)}'
@@ -158,6 +158,8 @@ def _summary(value, limit=160):
     """A short text for an expected or received value."""
     if isinstance(value, BaseException):
         return describe_error(value)
+    if isinstance(value, str):  # a property judge's words
+        return value if len(value) <= limit else value[:limit - 3] + '...'
     if isinstance(value, Foreign):
         return f'{value!r} (not plain data: an array, number, string, tuple, list or dict)'
     if isinstance(value, onp.ndarray):
@@ -260,8 +262,9 @@ def judge_case(target, case, args, observation, seconds=0.0, spoilers=True):
     if why is None:
         return CaseResult(case.title, case.kind, 'pass', expected_text, _summary(got),
                           seconds=seconds)
-    return CaseResult(case.title, case.kind, 'fail', expected_text,
-                      f'{_summary(got)} ({_without_values(why)})',
+    got_text = got if isinstance(want, str) and isinstance(got, str) else (  # a property, in words
+        f'{_summary(got)} ({_without_values(why)})')
+    return CaseResult(case.title, case.kind, 'fail', expected_text, got_text,
                       _hint(target, case, args, got, want, None, alts), seconds)
 
 
