@@ -394,3 +394,16 @@ def test_one_case_that_never_ends_is_an_endless_loop_not_slowness():
             pass
     result = check(corr2d_slow, name='corr2d', budget=1.0, case_limit=0.3)
     assert {r.hint for r in result.results if r.status == 'error'} == {H_TIMEOUT}
+
+
+def test_check_without_spoilers_states_the_contract_not_the_values():
+    import d2l_ch6
+
+    def pool_cost(c, h, w, p_h, p_w, pad_h=0, pad_w=0, s_h=1, s_w=1, mode='max'):
+        return {'compare': 1, 'add': 2, 'div': 3}
+    hidden = d2l_ch6.check(pool_cost, spoilers=False)
+    text = repr(hidden) + hidden._repr_html_() + str(hidden.to_dict())
+    assert not hidden.passed and "'compare': 72" not in text and "'div': 24" not in text
+    assert {f.expected for f in hidden.failures} == {REGISTRY['pool_cost'].returns.text}
+    assert "['compare']: wrong value" in hidden.failures[0].got
+    assert "'compare': 72" in repr(d2l_ch6.check(pool_cost))  # spoilers by default

@@ -261,6 +261,8 @@ def student_notebook(nb, section, with_answers=False):
                                   f'run the check after it (red until it is right).')
         cells[at:at + (1 if replace else 0)] = [intro, stub, chk]
         placed[name] = at
+    if not with_answers:
+        _import_only_what_the_book_cells_need(cells)
     setup = new_code_cell(SETUP, metadata={'tags': ['d2l-ch6-setup']})
     cells.insert(first_code + 1, setup)
     first_stub = next((i for i, c in enumerate(cells) if STUB_TAG in c.metadata.get('tags', [])),
@@ -277,6 +279,50 @@ def student_notebook(nb, section, with_answers=False):
     cells.insert(1, header)
     nb.cells = cells
     return nb
+
+
+def _import_only_what_the_book_cells_need(cells):
+    """Cut from the notebook's imports of d2l_ch6 every name no cell uses before its stub (in place).
+
+    A stubbed name is the student's from its stub on, and the exercises' answers are gone with
+    their cells, so the import cell brings only what the book's cells call (the package's
+    answers are not a name away).
+    """
+    stub_at = {c.metadata['d2l_ch6']['stub']: i for i, c in enumerate(cells)
+               if STUB_TAG in c.metadata.get('tags', [])}
+    for at, cell in enumerate(cells):
+        if cell.cell_type != 'code' or STUB_TAG in cell.metadata.get('tags', []) or 'd2l_ch6' not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython syntax: not an import cell
+            continue
+        lines = cell.source.splitlines()
+        for node in reversed(tree.body):
+            if not (isinstance(node, ast.ImportFrom) and (node.module or '').startswith('d2l_ch6')):
+                continue
+            keep = [a for a in node.names if any(
+                _uses(c, a.asname or a.name) for i, c in enumerate(cells)
+                if i != at and i < stub_at.get(a.asname or a.name, len(cells))
+                and CHECK_TAG not in c.metadata.get('tags', []))]
+            if len(keep) == len(node.names):
+                continue
+            lines[node.lineno - 1:node.end_lineno] = _import_lines(node.module, keep)
+        cell.source = '\n'.join(lines).strip('\n')
+
+
+def _import_lines(module, aliases):
+    """'from module import a, b' as the notebooks write it, wrapped in parentheses past 100 columns."""
+    if not aliases:
+        return []
+    names = [a.name if a.asname is None else f'{a.name} as {a.asname}' for a in aliases]
+    line = f'from {module} import {", ".join(names)}'
+    if len(line) <= 100:
+        return [line]
+    head = f'from {module} import ('
+    text = textwrap.fill(', '.join(names) + ')', width=100, initial_indent=head,
+                         subsequent_indent=' ' * len(head), break_on_hyphens=False, break_long_words=False)
+    return text.splitlines()
 
 
 def write_exercises(out, notebook_dir=None, with_answers=False):
