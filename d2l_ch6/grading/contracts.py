@@ -87,7 +87,7 @@ def describe(value, depth=0):
     if isinstance(value, RemoteError):
         return f'the exception object {value.type_name}'
     if isinstance(value, Foreign):
-        return f'{_a(value.type_name)} object (not plain data)'
+        return f'returned {value!r}, not plain data (an array, number, string, tuple, list or dict)'
     if type(value) is bool:
         return f'a bool ({value})'
     if type(value) in (int, float):
