@@ -407,3 +407,13 @@ def test_check_without_spoilers_states_the_contract_not_the_values():
     assert {f.expected for f in hidden.failures} == {REGISTRY['pool_cost'].returns.text}
     assert "['compare']: wrong value" in hidden.failures[0].got
     assert "'compare': 72" in repr(d2l_ch6.check(pool_cost))  # spoilers by default
+
+
+def test_a_value_a_judge_cannot_read_is_told_in_words():
+    """The right kind (a dict with the right keys) holding the wrong things: the judge cannot read
+    it, and the line says what was due, not the judge's exception."""
+    def max_vs_avg_pooling(X, pool_size):
+        return {'max': 1, 'avg': 2}
+    (f,) = check(max_vs_avg_pooling).failures
+    assert f.expected == "a dict with keys 'max', 'avg', each value a tuple (Y, dX)"
+    assert f.got == "a dict with keys 'max', 'avg'"
