@@ -12,7 +12,7 @@ from mxnet.gluon import nn
 
 from d2l_ch6.grading.cases import REGISTRY
 from d2l_ch6.grading.contracts import Returns, describe
-from d2l_ch6.grading.hints import (H_DERIVATIVE_SIGN, H_ENDLESS, H_LAST_ROW, H_OFF_BY_ONE, H_OVERFLOW,
+from d2l_ch6.grading.hints import (H_AUTOGRAD, H_DERIVATIVE_SIGN, H_ENDLESS, H_LAST_ROW, H_OFF_BY_ONE, H_OVERFLOW,
                                    H_POOL_PADDING, H_TIMEOUT, H_WINDOW)
 from d2l_ch6.grading.student import stub_source
 from d2l_ch6.grading.verdict import check
@@ -417,3 +417,14 @@ def test_a_value_a_judge_cannot_read_is_told_in_words():
     (f,) = check(max_vs_avg_pooling).failures
     assert f.expected == "a dict with keys 'max', 'avg', each value a tuple (Y, dX)"
     assert f.got == "a dict with keys 'max', 'avg'"
+
+
+def test_an_exception_that_is_not_autograd_s_gets_a_hint():
+    def conv2d_autograd_error(X=None, kernel_size=(1, 2)):
+        try:
+            return Conv2D(kernel_size)(np.ones((6, 8)))  # never initialized: not autograd's error
+        except Exception as e:
+            return e
+    result = check(conv2d_autograd_error)
+    assert not result.passed and _hints(result) == {H_AUTOGRAD}, repr(result)
+    assert not _hints(check(globals()['conv2d_autograd_error']))

@@ -36,9 +36,9 @@ from .calls import (RemoteError, _np, accuracy_batches, arr, as_numpy, comp_conv
                     conv1x1_layer, decode, encode, lenet_weights, make_net, observe, rand)
 from .compare import compare
 from .contracts import Returns
-from .hints import (H_AXIS, H_DERIVATIVE_SIGN, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_OVERFLOW,
+from .hints import (H_AUTOGRAD, H_AXIS, H_DERIVATIVE_SIGN, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_OVERFLOW,
                     H_PADDING, H_PER_SIDE, H_POOL_PADDING, H_SQUARE, H_STRIDE, H_SUM, H_WINDOW, alt,
-                    overflowed, pool_window_too_small, sign_flipped, window_too_small, channels_not_summed, conv1d_variant, cost_per_side, flipped_corr,
+                    not_autograd_error, overflowed, pool_window_too_small, sign_flipped, window_too_small, channels_not_summed, conv1d_variant, cost_per_side, flipped_corr,
                     layer_shapes_hint, like, matmul_variant, maxpool_zero_pad, minpool_zero_pad,
                     multi_out_not_summed, pad_floor_on_top, pad_per_side, pool_avg_sum, pool_cost_mode_hint,
                     pool_mode_ignored, pool_stride_ignored, shape_variant, square_kernel, wrong_axis)
@@ -733,7 +733,8 @@ def _exercises_6_2(T):
           exercise='6.2.2', cases=[
         Case(title="the error is a RuntimeError (MXNetError) about in-place writes: "
                    "(is RuntimeError, 'Inplace operations' in message)", inputs=(),
-             expected=(True, True), kind='book', judge=_with_want((True, True), _judge_autograd_error))])
+             expected=(True, True), kind='book', judge=_with_want((True, True), _judge_autograd_error))],
+          hints=[(H_AUTOGRAD, not_autograd_error)])
     T.add('corr2d_matmul',
           returns=Returns('a 2-D array Y of shape (n_h - k_h + 1, n_w - k_w + 1), as corr2d gives', 'array',
                           ndim=2, note='autograd must differentiate it in K'),

@@ -55,6 +55,9 @@ H_DERIVATIVE_SIGN = ('the sign is flipped: the book\'s [1, -1] gives f(x) - f(x 
 H_OVERFLOW = ('exp overflowed (inf or nan where the answer is finite): with a small temperature, '
               'exp(x / tau) is too large for float32; subtract each window\'s max first, '
               'm + tau log(mean(exp((x - m) / tau)))')
+H_AUTOGRAD = ('this is not the error autograd raises on the book\'s loop-based Conv2D: call the layer '
+              'inside `with autograd.record():`, call .backward() on its output, and return the '
+              'exception that comes')
 H_POOL_PADDING = ('the padding is ignored: the output has the shape of pooling without padding; '
                   'pass padding to the convolution as to nn.AvgPool2D')
 # The names the chapter's code uses and the import that gives each (the book's first cells).
@@ -335,3 +338,8 @@ def overflowed(case, args, kwargs, got, want, error):
         return False
     g = onp.asarray(got, dtype='float64')
     return g.shape == want.shape and not onp.all(onp.isfinite(g)) and bool(onp.all(onp.isfinite(want)))
+
+
+def not_autograd_error(case, args, kwargs, got, want, error):
+    """An exception came back, but not autograd's (the judge's (is RuntimeError, about in-place) is not all True)."""
+    return error is None and isinstance(got, tuple) and len(got) == 2 and not all(got)
