@@ -428,3 +428,15 @@ def test_an_exception_that_is_not_autograd_s_gets_a_hint():
     result = check(conv2d_autograd_error)
     assert not result.passed and _hints(result) == {H_AUTOGRAD}, repr(result)
     assert not _hints(check(globals()['conv2d_autograd_error']))
+
+
+@pytest.mark.parametrize('name', ['net', 'Conv2D', 'conv_activations', 'corr2d_matmul'])
+def test_a_value_the_grader_s_call_cannot_use_is_told_in_words(name):
+    """Where the grader builds on what fn gives (a network, a class, a gradient), a value of
+    another kind is told with the contract, not with the grader's own AttributeError."""
+    def fn(*args, **kwargs):
+        return None
+    result = check(fn, name=name)
+    lines = [t for f in result.failures for t in (f.expected, f.got)]
+    assert not result.passed and not any(bad in t for bad in INTERNAL for t in lines), lines
+    assert REGISTRY[name].returns.text in lines

@@ -36,6 +36,7 @@ __all__ = ['check', 'CheckResult', 'CaseResult', 'Failure', 'TARGETS', 'BOOK_TAR
 log = logging.getLogger(__name__)
 
 DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
+USED_WRONG = 'something else: the grader could not use it as that'
 CASE_LIMIT = 20.0       # seconds for one case
 
 
@@ -254,8 +255,10 @@ def judge_case(target, case, args, observation, seconds=0.0, spoilers=True):
             want = None
     expected_text = contract.text if not spoilers else _summary(want) if want is not None else contract.text
     if error is not None:
-        return CaseResult(case.title, case.kind, 'error', expected_text, _summary(error),
-                          _hint(target, case, args, got, want, error, alts), seconds)
+        hint = _hint(target, case, args, got, want, error, alts)
+        if case.call is not None and not error.where and not hint:  # what fn gave broke the call's use of it
+            return CaseResult(case.title, case.kind, 'fail', contract.text, USED_WRONG, '', seconds)
+        return CaseResult(case.title, case.kind, 'error', expected_text, _summary(error), hint, seconds)
     if isinstance(got, Foreign):
         return CaseResult(case.title, case.kind, 'fail', contract.text, describe(got), '', seconds)
     why = compare(got, want, case.rtol, case.atol)
