@@ -36,8 +36,8 @@ __all__ = ['check', 'CheckResult', 'CaseResult', 'Failure', 'TARGETS', 'BOOK_TAR
 log = logging.getLogger(__name__)
 
 DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
-USED_WRONG = 'something else: the grader could not use it as that'
 CASE_LIMIT = 20.0       # seconds for one case
+USED_WRONG = 'something else: the grader could not use it as that'  # a value the call's use of broke
 
 
 def _is_net(obj):
