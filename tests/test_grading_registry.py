@@ -67,9 +67,13 @@ def test_the_registry_gives_the_names_and_hints_the_separate_tables_gave():
 
 def test_a_table_refuses_a_name_twice_or_an_exercise_of_another_section():
     from d2l_ch6.grading.cases import _Table
+    from d2l_ch6.grading.contracts import Returns
     T = _Table('6.2')
-    T.add('f', cases=[Case(title='t', inputs=(), expected=1)], exercise='6.2.1')
+    an_int = Returns('an int', 'int')
+    T.add('f', returns=an_int, cases=[Case(title='t', inputs=(), expected=1)], exercise='6.2.1')
     with pytest.raises(ValueError, match='f is registered twice in section 6.2'):
-        T.add('f', cases=[])
+        T.add('f', returns=an_int, cases=[])
     with pytest.raises(ValueError, match='g answers exercise 6.3.1, which is not in section 6.2'):
-        T.add('g', cases=[], exercise='6.3.1')
+        T.add('g', returns=an_int, cases=[], exercise='6.3.1')
+    with pytest.raises(TypeError, match='h: returns must be a contracts.Returns, got str'):
+        T.add('h', returns='an int', cases=[])

@@ -67,3 +67,54 @@ def test_stubs_do_not_state_the_answer(written):
         checks = [c for c in nb.cells if CHECK_TAG in c.metadata.get('tags', [])]
         assert stubs and len(stubs) == len(checks)
         assert all('raise NotImplementedError' in s.source for s in stubs)
+
+
+def _imported(nb):
+    """{name: index of the cell} for every name a code cell imports from d2l_ch6."""
+    import ast
+    found = {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != 'code' or 'd2l_ch6' not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('d2l_ch6'):
+                found.update({a.asname or a.name: i for a in node.names})
+    return found
+
+
+@pytest.mark.parametrize('path', NOTEBOOKS, ids=[p.stem[:3] for p in NOTEBOOKS])
+def test_student_imports_bring_only_what_the_book_cells_use(written, path):
+    """No exercise answer by name, no stubbed helper: each name imported from d2l_ch6 is used by a
+    cell before its stub, and the teacher's copy keeps the chapter's imports."""
+    import re
+    students, teachers = written
+    nb = nbformat.read(students / path.name, as_version=4)
+    stub_at = {c.metadata['d2l_ch6']['stub']: i for i, c in enumerate(nb.cells)
+               if STUB_TAG in c.metadata.get('tags', [])}
+    section = path.stem.split('-')[0]
+    answers = {n for number, names in EXERCISES.items() if number.startswith(section + '.') for n in names}
+    for name, at in _imported(nb).items():
+        if name == 'check':
+            continue
+        users = [i for i, c in enumerate(nb.cells) if i != at and c.cell_type == 'code'
+                 and CHECK_TAG not in c.metadata.get('tags', [])
+                 and re.search(rf'\b{name}\b', c.source) and i < stub_at.get(name, len(nb.cells))]
+        assert users, (path.name, name)
+        assert name not in answers or users, name
+    assert not any(c.source.strip() == f'show_source({name})' for c in nb.cells for name in stub_at)
+    teacher = _imported(nbformat.read(teachers / path.name, as_version=4))
+    assert set(_imported(nbformat.read(path, as_version=4))) <= set(teacher)
+
+
+def test_the_exercises_answers_are_not_imported(written):
+    """The first code cell of 6.2 and 6.5 imported every exercise answer by name; now none."""
+    students, _ = written
+    for stem, section in (('6.2-convolutions-for-images', '6.2'), ('6.5-pooling', '6.5')):
+        imported = set(_imported(nbformat.read(students / f'{stem}.ipynb', as_version=4)))
+        answers = {n for number, names in EXERCISES.items() if number.startswith(section + '.')
+                   for n in names}
+        assert imported and not imported & answers, imported & answers

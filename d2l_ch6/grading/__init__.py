@@ -18,16 +18,18 @@ __all__ = ['check']
 CHILD_ENV = 'D2L_CH6_GRADING_CHILD'
 
 
-def check(fn, name=None, exercise=None, budget=60.0, case_limit=20.0):
+def check(fn, name=None, exercise=None, budget=60.0, case_limit=20.0, spoilers=True):
     """Run the package's cases on your function and return a CheckResult (the package's addition).
 
     fn: your function (or class, for Conv2D; or network or function returning
     one, for the LeNet ``net``). name: the book name, when fn's own name
     differs. exercise: '6.x.y' for an exercise answer. budget: seconds for all
-    cases; case_limit: seconds for one case. Inside the teacher's grader it
+    cases; case_limit: seconds for one case. spoilers: False to see what
+    each case expects in words, never its expected value. Inside the teacher's grader it
     does nothing (the grader runs the cases itself, outside your code).
     """
     if os.environ.get(CHILD_ENV) == '1':
         return 'check() does not run while a teacher grades this file'
     from .verdict import check as _check
-    return _check(fn, name=name, exercise=exercise, budget=budget, case_limit=case_limit)
+    return _check(fn, name=name, exercise=exercise, budget=budget, case_limit=case_limit,
+                  spoilers=spoilers)

@@ -35,8 +35,10 @@ import numpy as onp
 from .calls import (RemoteError, _np, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
                     conv1x1_layer, decode, encode, lenet_weights, make_net, observe, rand)
 from .compare import compare
-from .hints import (H_AXIS, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_PADDING, H_PER_SIDE, H_SQUARE,
-                    H_STRIDE, H_SUM, alt, channels_not_summed, conv1d_variant, cost_per_side, flipped_corr,
+from .contracts import Returns
+from .hints import (H_AUTOGRAD, H_AXIS, H_DERIVATIVE_SIGN, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_OVERFLOW,
+                    H_PADDING, H_PER_SIDE, H_POOL_PADDING, H_SQUARE, H_STRIDE, H_SUM, H_WINDOW, alt,
+                    not_autograd_error, overflowed, pool_window_too_small, sign_flipped, window_too_small, channels_not_summed, conv1d_variant, cost_per_side, flipped_corr,
                     layer_shapes_hint, like, matmul_variant, maxpool_zero_pad, minpool_zero_pad,
                     multi_out_not_summed, pad_floor_on_top, pad_per_side, pool_avg_sum, pool_cost_mode_hint,
                     pool_mode_ignored, pool_stride_ignored, shape_variant, square_kernel, wrong_axis)
@@ -50,6 +52,7 @@ __all__ = ['Case', 'Graded', 'REGISTRY', 'SECTIONS', 'CASES', 'EXERCISES', 'BOOK
 
 F32 = dict(rtol=1e-5, atol=1e-5)  # float32 sums of at most a few hundred O(1) products
 EXACT = dict(rtol=0, atol=1e-6)  # small integers and halves, exact in float32
+KERNEL = dict(rtol=1e-6, atol=1e-3)  # a float32 kernel (1/6 is inexact) on samples up to ~10^3
 
 KINDS = ('book', 'edge', 'random', 'bad input')
 
@@ -170,7 +173,10 @@ EDGE = Book('Section 6.2.3 edge image')
 
 
 def _corr2d(T):
-    T.add('corr2d', cases=[
+    T.add('corr2d',
+          returns=Returns('a 2-D array Y of shape (n_h - k_h + 1, n_w - k_w + 1)', 'array', ndim=2,
+                          note='X is (n_h, n_w), K is (k_h, k_w); a kernel larger than X raises ValueError'),
+          cases=[
         Case(title='Fig. 6.2.1: 3x3 input 0..8, kernel [[0, 1], [2, 3]]', inputs=FIG_6_2_1,
              expected=onp.array([[19., 25.], [37., 43.]]), kind='book', **EXACT),
         Case(title='edge image (6x8) with K = [[1, -1]]', inputs=(EDGE, Arr([[1, -1]])),
@@ -193,12 +199,15 @@ def _corr2d(T):
              expected=ref_corr2d, kind='random', **F32),
         Case(title='kernel 3x1 larger than the 2x2 input', inputs=(Ones((2, 2)), Ones((3, 1))),
              kind='bad input', raises=(ValueError,)),
-    ], hints=[(H_FLIP, like(flipped_corr)), (H_SQUARE, square_kernel)])
+    ], hints=[(H_FLIP, like(flipped_corr)), (H_SQUARE, square_kernel), (H_WINDOW, window_too_small)])
 
 
 def _conv2d(T):
     W = onp.random.default_rng(21).normal(size=(2, 3))
-    T.add('Conv2D', cases=[
+    T.add('Conv2D',
+          returns=Returns('an nn.Block whose forward(x) returns corr2d(x, weight) + bias', 'class',
+                          note="its parameters: 'weight' of shape kernel_size, 'bias' of shape (1,)"),
+          cases=[
         Case(title='parameters of Conv2D(kernel_size=(2, 3)): weight (2, 3), bias (1,)', inputs=(),
              expected={'weight': (2, 3), 'bias': (1,)}, kind='book', call='conv2d_params'),
         Case(title='kernel_size (1, 2), weight [[1, -1]], bias 0.5, on the edge image',
@@ -236,7 +245,10 @@ def _comp_conv2d(T):
     cases.append(Case(title='kernel_size (2, 4), no padding, on 5x9: (shape, equals the layer\'s output)',
                       inputs=((2, 4), 0, 1, (5, 9)), expected=((4, 6), True), kind='edge',
                       call='comp_conv2d', judge=_with_want(((4, 6), True), _judge_comp_conv2d)))
-    T.add('comp_conv2d', cases=cases,
+    T.add('comp_conv2d',
+          returns=Returns('a 2-D array: conv2d(X) with the batch and channel axes added, then removed', 'array',
+                          ndim=2, note='conv2d is a fresh nn.Conv2D with one output channel: initialize it first'),
+          cases=cases,
           hints=[('remove the batch and channel axes: return Y.reshape(Y.shape[2:])',
                   lambda case, a, k, got, want, error: (
                       error is None and isinstance(got, tuple) and len(got) == 2
@@ -255,7 +267,10 @@ def _with_want(want, judge):
 
 
 def _multi_in(T):
-    T.add('corr2d_multi_in', cases=[
+    T.add('corr2d_multi_in',
+          returns=Returns('a 2-D array of shape (h - k_h + 1, w - k_w + 1)', 'array', ndim=2,
+                          note='X is (c_i, h, w), K is (c_i, k_h, k_w)'),
+          cases=[
         Case(title='Fig. 6.4.1: two channels', inputs=(Book('Fig. 6.4.1 X'), Book('Fig. 6.4.1 K')),
              expected=onp.array([[56., 72.], [104., 120.]]), kind='book', **EXACT),
         Case(title='one channel, 2x2 kernel on 4x5', inputs=(Rand(41, (1, 4, 5)), Rand(42, (1, 2, 2))),
@@ -274,7 +289,10 @@ def _multi_in_out_ref(X, K):
 
 
 def _multi_in_out(T):
-    T.add('corr2d_multi_in_out', cases=[
+    T.add('corr2d_multi_in_out',
+          returns=Returns('a 3-D array of shape (c_o, h - k_h + 1, w - k_w + 1)', 'array', ndim=3,
+                          note='X is (c_i, h, w), K is (c_o, c_i, k_h, k_w)'),
+          cases=[
         Case(title='Section 6.4.2: K, K + 1, K + 2 stacked, shape (3, 2, 2, 2)',
              inputs=(Book('Fig. 6.4.1 X'), Book('Section 6.4.2 K')),
              expected=onp.array([[[56., 72.], [104., 120.]], [[76., 100.], [148., 172.]],
@@ -290,7 +308,10 @@ def _multi_in_out(T):
 
 
 def _1x1(T):
-    T.add('corr2d_multi_in_out_1x1', cases=[
+    T.add('corr2d_multi_in_out_1x1',
+          returns=Returns('a 3-D array of shape (c_o, h, w)', 'array', ndim=3,
+                          note='X is (c_i, h, w), K is (c_o, c_i, 1, 1)'),
+          cases=[
         Case(title='Section 6.4.3: X (3, 3, 3), K (2, 3, 1, 1), uniform',
              inputs=(Rand(61, (3, 3, 3), 'uniform'), Rand(62, (2, 3, 1, 1), 'uniform')),
              expected=_multi_in_out_ref, kind='book', atol=1e-6, rtol=1e-6),
@@ -309,7 +330,11 @@ def _1x1(T):
 def _pool2d(T):
     fig = (Book('Fig. 6.2.1 X'), (2, 2))
     AVG = {'mode': 'avg'}
-    T.add('pool2d', cases=[
+    T.add('pool2d',
+          returns=Returns('a 2-D array of shape (h - p_h + 1, w - p_w + 1)', 'array', ndim=2,
+                          note="X is (h, w), pool_size is (p_h, p_w), stride 1; mode is 'max' or 'avg', "
+                          "any other mode raises ValueError"),
+          cases=[
         Case(title='Fig. 6.5.1: 2x2 max pooling of 0..8', inputs=fig,
              expected=onp.array([[4., 5.], [7., 8.]]), kind='book', **EXACT),
         Case(title="Section 6.5.1: 2x2 average pooling of 0..8 (mode='avg')", inputs=fig,
@@ -328,7 +353,7 @@ def _pool2d(T):
         Case(title="unknown mode='min' (the book's loop returns zeros)", inputs=fig,
              kind='bad input', kwargs={'mode': 'min'}, raises=(ValueError,)),
     ], hints=[(H_MODE, like(pool_mode_ignored)), (H_SUM, like(pool_avg_sum)),
-              (H_SQUARE, square_kernel)])
+              (H_SQUARE, square_kernel), (H_WINDOW, like(pool_window_too_small))])
 
 
 BOOK_TABLE = [('conv', (1, 6, 28, 28)), ('pool', (1, 6, 14, 14)), ('conv', (1, 16, 10, 10)),
@@ -389,7 +414,10 @@ def _judge_accuracy(value, args, kwargs):
 
 
 def _accuracy(T):
-    T.add('evaluate_accuracy_gpu', cases=[Case(title=f'tiny Dense(4) classifier, {kind} of batches of sizes {sizes}',
+    T.add('evaluate_accuracy_gpu',
+          returns=Returns('a float: right predictions over examples, counted over all batches', 'number',
+                          note='data_iter yields (X, y) batches; the last batch may be smaller'),
+          cases=[Case(title=f'tiny Dense(4) classifier, {kind} of batches of sizes {sizes}',
                  inputs=(sizes, seed, kind), kind=source, call='accuracy', judge=_judge_accuracy,
                  rtol=1e-6, atol=1e-6)
             for sizes, seed, kind, source in (((4, 4, 2), 91, 'list', 'edge'),
@@ -448,20 +476,30 @@ def _ref_kernel_matrix(K, input_shape):
     return M
 
 
-def _apply_kernel(x_values):
-    """Judge a kernel by its cross-correlation with the row x_values."""
-    def judge(value, args, kwargs):
-        K = _n(value)
-        if K.ndim != 2:
-            raise ValueError(f'the kernel must be a 2-D (1, k) array, got shape {K.shape}')
-        return ref_corr2d(onp.asarray(x_values, dtype='float64')[None, :], K), None, None
-    return judge
+def _row_kernel(value):
+    """The kernel as a float64 array; a kernel that is not a 2-D row cannot be applied to a row."""
+    K = _n(value)
+    if K.ndim != 2 or K.shape[0] != 1:
+        raise ValueError(f'the kernel must be a 2-D (1, k) array, got shape {K.shape}')
+    return K
+
+
+def _judge_second_derivative(value, args, kwargs):
+    """The kernel on f = x^3 - 2x^2 + x (x = 0..9) against f'' = 6x - 4 at each window's centre."""
+    x = onp.arange(10.)
+    K = _row_kernel(value)
+    Y = ref_corr2d((x ** 3 - 2 * x ** 2 + x)[None, :], K)
+    centre = onp.arange(Y.shape[1]) + (K.shape[1] - 1) / 2
+    return Y, (6 * centre - 4)[None, :], None
 
 
 def _judge_laplacian(value, args, kwargs):
+    """The kernel on F = i^3 + i j^2 - 2 j^3 + i^2 against 8i - 12j + 2 at each window's centre."""
     i, j = onp.mgrid[0:7, 0:8].astype('float64')
-    F = i ** 3 + i * j ** 2 - 2 * j ** 3 + i ** 2
-    return ref_corr2d(F, _n(value)), None, None
+    K = _n(value)
+    Y = ref_corr2d(i ** 3 + i * j ** 2 - 2 * j ** 3 + i ** 2, K)
+    a, b = onp.mgrid[0:Y.shape[0], 0:Y.shape[1]].astype('float64')
+    return Y, 8 * (a + (K.shape[0] - 1) / 2) - 12 * (b + (K.shape[1] - 1) / 2) + 2, None
 
 
 def _laplacian_expected():
@@ -470,9 +508,42 @@ def _laplacian_expected():
 
 
 def _judge_derivative(value, args, kwargs):
+    """The kernel on x^d + 3x^(d-1) - 1 (x = 0..11) gives d! everywhere, whatever its width."""
     (d,) = args
     x = onp.arange(12.)
-    return ref_corr2d((x ** d + 3 * x ** max(d - 1, 0) - 1)[None, :], _n(value)), None, None
+    Y = ref_corr2d((x ** d + 3 * x ** max(d - 1, 0) - 1)[None, :], _row_kernel(value))
+    return Y, onp.full(Y.shape, float(math.factorial(d))), None
+
+
+DIAGONAL = 'edges (as K = [[1, -1]] finds them) along a diagonal'
+
+
+def _judge_diagonal_image(value, args, kwargs):
+    """What the image's edges are under K = [[1, -1]], in words: along a diagonal, or how not.
+
+    Any image passes whose edges run at 45 degrees: the lower or upper triangle, the
+    anti-diagonal, a diagonal stripe, a diamond. Edge points of one sign must each have one
+    or two diagonal neighbours of that sign (a path, not the lattice of a checkerboard) and
+    none straight above or below (a vertical edge).
+    """
+    (n,) = args
+    X = _n(value)
+    if X.shape != (n, n):
+        return f'an image of shape {X.shape}, not ({n}, {n})', DIAGONAL, None
+    Y = ref_corr2d(X, onp.array([[1., -1.]]))
+    if not onp.any(onp.abs(Y) > 1e-9):
+        return 'no edge that K = [[1, -1]] finds (it sees changes along a row only)', DIAGONAL, None
+    for sign in (1, -1):
+        P = onp.pad(sign * Y > 1e-9, 1)
+        if onp.any(P[1:-2, 1:-1] & P[2:-1, 1:-1]):
+            cols = sorted({int(j) for j in onp.nonzero(P[1:-2, 1:-1] & P[2:-1, 1:-1])[1]})
+            return f'vertical edges (column {", ".join(map(str, cols[:4]))} of the edge map)', DIAGONAL, None
+        diagonal = sum(P[1 + a:P.shape[0] - 1 + a, 1 + b:P.shape[1] - 1 + b].astype(int)
+                       for a in (-1, 1) for b in (-1, 1))
+        inner = P[1:-1, 1:-1]
+        if onp.any(inner & (diagonal == 0)) or onp.any(inner & (diagonal > 2)):
+            return 'edges that do not run along a diagonal', DIAGONAL, None
+    return DIAGONAL, DIAGONAL, None
 
 
 def _conv_shape_gluon(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
@@ -502,6 +573,8 @@ def _judge_avg_conv(value, args, kwargs):
     p_h, p_w = _pair(pool_size)
     alts = {'sum': want * p_h * p_w, 'channels': onp.broadcast_to(
         want.sum(axis=1, keepdims=True), want.shape)}
+    if _pair(padding) != (0, 0):  # the padding forgotten
+        alts['no padding'] = _gluon_pool('avg', rand(seed, *shape), pool_size, strides, 0)
     return value, want, alts
 
 
@@ -555,18 +628,30 @@ def _judge_activations(value, args, kwargs):
 
 def _exercises_6_1(T):
     """Register exercises 6.1.x: their functions' cases and hints."""
-    T.add('conv1x1_as_dense', exercise='6.1.1', cases=[
+    T.add('conv1x1_as_dense',
+          returns=Returns("a 4-D array (n, c_o, h, w) equal to conv(X), computed from conv's weight and "
+                          'bias as a Dense layer applied at every pixel', 'array', ndim=4,
+                          note='conv is an initialized nn.Conv2D(c_o, kernel_size=1); X is (n, c_i, h, w)'),
+          exercise='6.1.1', cases=[
         Case(title='Conv2D(4, kernel_size=1, in_channels=3) with a bias, X (2, 3, 5, 6)',
              inputs=(111, 3, 4), expected=_conv1x1_ref, kind='random', call='conv1x1', **F32),
         Case(title='Conv2D(2, kernel_size=1, in_channels=1), X (2, 1, 5, 6)',
              inputs=(112, 1, 2), expected=_conv1x1_ref, kind='edge', call='conv1x1', **F32)])
-    T.add('translate', exercise='6.1.2', cases=[
+    T.add('translate',
+          returns=Returns('a 2-D array of the shape of X', 'array', ndim=2,
+                          note='positive d_h moves the image down, positive d_w right; pixels moved in '
+                          'from outside are 0'),
+          exercise='6.1.2', cases=[
         Case(title=f'shift a 5x6 image by ({d_h}, {d_w})', inputs=(Rand(113, (5, 6)), d_h, d_w),
              expected=ref_translate, kind='edge', atol=0, rtol=0)
         for d_h, d_w in ((2, 3), (-1, 2), (0, -3), (6, 0))],
           hints=[('the shift goes the wrong way: positive d_h moves the image down, d_w right',
                   like(lambda X, d_h, d_w: ref_translate(X, -d_h, -d_w)))])
-    T.add('corr2d_same', exercise='6.1.3', cases=[
+    T.add('corr2d_same',
+          returns=Returns('a 2-D array of the shape of X', 'array', ndim=2,
+                          note='X zero-padded by k_h - 1 rows and k_w - 1 columns in total, as pad_zeros '
+                          'pads, then cross-correlated with K'),
+          exercise='6.1.3', cases=[
         Case(title='3x3 box of ones on a 4x4 image of ones: 9 inside, 6 on edges, 4 in corners',
              inputs=(Ones((4, 4)), Ones((3, 3))),
              expected=onp.array([[4., 6, 6, 4], [6, 9, 9, 6], [6, 9, 9, 6], [4, 6, 6, 4]]), kind='edge',
@@ -574,7 +659,11 @@ def _exercises_6_1(T):
         Case(title='random 3x5 kernel on 7x9', inputs=(Rand(116, (7, 9)), Rand(117, (3, 5))),
              expected=ref_corr2d_same, kind='random', **F32)],
           hints=[(H_FLIP, like(lambda X, K: ref_corr2d_same(X, _n(K)[::-1, ::-1])))])
-    T.add('pad_zeros', exercise='6.1.3', cases=[
+    T.add('pad_zeros',
+          returns=Returns('a 2-D array of shape (n_h + p_h, n_w + p_w)', 'array', ndim=2,
+                          note='p_h, p_w are the total padding: ceil(p / 2) rows on top (columns on the '
+                          'left), floor(p / 2) at the bottom (right)'),
+          exercise='6.1.3', cases=[
         Case(title='total padding p_h = 3, p_w = 2 of ones (2, 3): ceil(p/2) on top/left',
              inputs=(Ones((2, 3)), 3, 2), expected=ref_pad_zeros, kind='book', atol=0, rtol=0),
         Case(title='total padding 2, 4 of a random 3x3', inputs=(Rand(114, (3, 3)), 2, 4),
@@ -584,7 +673,11 @@ def _exercises_6_1(T):
           hints=[(H_PER_SIDE, like(pad_per_side)),
                  ('the odd row (column) goes on top (left): ceil(p/2) before, floor(p/2) after',
                   like(pad_floor_on_top))])
-    T.add('corr1d', exercise='6.1.4', cases=[
+    T.add('corr1d',
+          returns=Returns('a 1-D array of n - k + 1 samples', 'array', ndim=1,
+                          note='x has n samples, k has k; autograd must differentiate it in k '
+                          '(no in-place writes)'),
+          exercise='6.1.4', cases=[
         Case(title='kernel of 5 taps on 20 samples', inputs=(Rand(118, (20,)), Rand(119, (5,))),
              expected=_ref_corr1d, kind='random', **F32),
         Case(title='kernel [1, -1] on a sine (differences)',
@@ -593,12 +686,17 @@ def _exercises_6_1(T):
         Case(title='differentiable in k: d sum(y) / d k[a] = sum of x[a:a + n_out]',
              inputs=(Rand(120, (10,)), Rand(121, (3,))), expected=_ref_corr1d_grad, kind='edge',
              call='grad', **F32)])
-    T.add('receptive_field', exercise='6.1.5', cases=[
+    T.add('receptive_field',
+          returns=Returns('an int: how many inputs one output sees', 'int'),
+          exercise='6.1.5', cases=[
         Case(title=f'{n} layer(s) of width {k}', inputs=(n, k), expected=v, kind='edge')
         for n, k, v in ((3, 3, 7), (1, 5, 5), (4, 2, 5), (10, 1, 1))],
           hints=[('each layer adds k - 1 inputs to the first layer\'s k: '
                   'num_layers * (k - 1) + 1', like(lambda n, k: n * k))])
-    T.add('conv2d_full', exercise='6.1.6', cases=[
+    T.add('conv2d_full',
+          returns=Returns("a 2-D array of shape (f_h + g_h - 1, f_w + g_w - 1): the 'full' true convolution",
+                          'array', ndim=2),
+          exercise='6.1.6', cases=[
         Case(title=f'f {fs} with g {gs}', inputs=(Rand(s, fs), Rand(s + 1, gs)),
              expected=ref_full_conv, kind=kind, **F32)
         for fs, gs, s, kind in (((4, 5), (2, 3), 122, 'random'), ((3, 3), (3, 3), 124, 'edge'),
@@ -613,18 +711,34 @@ def _ref_corr1d(x, k):
 
 def _exercises_6_2(T):
     """Register exercises 6.2.x: their functions' cases and hints."""
-    T.add('diagonal_edge_maps', exercise='6.2.1', cases=[
+    T.add('diagonal_edge_maps',
+          returns=Returns("a dict with keys 'X', 'X.T', 'K.T'", 'dict', keys=('X', 'X.T', 'K.T'),
+                          note='its values: corr2d(X, K), corr2d(X.T, K) and corr2d(X, K.T), '
+                          'each a 2-D array'),
+          exercise='6.2.1', cases=[
         Case(title=f'lower-triangular {n}x{n} image, K = [[1, -1]]',
              inputs=(Arr(onp.tril(onp.ones((n, n)))), Arr([[1, -1]])), expected=_diag_maps,
              kind='edge', **EXACT) for n in (6, 4)])
-    T.add('diagonal_image', exercise='6.2.1', cases=[
-        Case(title='n = 6', inputs=(6,), expected=onp.tril(onp.ones((6, 6))), kind='edge', atol=0, rtol=0),
-        Case(title='n = 3', inputs=(3,), expected=onp.tril(onp.ones((3, 3))), kind='edge', atol=0, rtol=0)])
-    T.add('conv2d_autograd_error', exercise='6.2.2', cases=[
+    T.add('diagonal_image',
+          returns=Returns('an n x n 2-D array (an image)', 'array', ndim=2,
+                          note='its edges, as K = [[1, -1]] finds them, must run along a diagonal'),
+          exercise='6.2.1', cases=[
+        Case(title='n = 6: edges along a diagonal under K = [[1, -1]]', inputs=(6,), expected=DIAGONAL,
+             kind='edge', judge=_judge_diagonal_image),
+        Case(title='n = 5: edges along a diagonal under K = [[1, -1]]', inputs=(5,), expected=DIAGONAL,
+             kind='edge', judge=_judge_diagonal_image)])
+    T.add('conv2d_autograd_error',
+          returns=Returns('the exception object autograd raised', 'exception',
+                          note='catch it and return it (do not raise it)'),
+          exercise='6.2.2', cases=[
         Case(title="the error is a RuntimeError (MXNetError) about in-place writes: "
                    "(is RuntimeError, 'Inplace operations' in message)", inputs=(),
-             expected=(True, True), kind='book', judge=_with_want((True, True), _judge_autograd_error))])
-    T.add('corr2d_matmul', exercise='6.2.3', cases=[
+             expected=(True, True), kind='book', judge=_with_want((True, True), _judge_autograd_error))],
+          hints=[(H_AUTOGRAD, not_autograd_error)])
+    T.add('corr2d_matmul',
+          returns=Returns('a 2-D array Y of shape (n_h - k_h + 1, n_w - k_w + 1), as corr2d gives', 'array',
+                          ndim=2, note='autograd must differentiate it in K'),
+          exercise='6.2.3', cases=[
         Case(title='Fig. 6.2.1', inputs=FIG_6_2_1, expected=onp.array([[19., 25.], [37., 43.]]),
              kind='book', **EXACT),
         Case(title='random 2x3 kernel on 5x6', inputs=(Rand(131, (5, 6)), Rand(132, (2, 3))),
@@ -634,53 +748,83 @@ def _exercises_6_2(T):
              expected=lambda X, K: (ref_corr2d(X, K), _ref_grad_corr(X, K)), kind='edge', call='grad',
              **F32)],
           hints=[(H_FLIP, like(flipped_corr))])
-    T.add('im2col', exercise='6.2.3', cases=[
+    T.add('im2col',
+          returns=Returns("a 2-D array of shape (h' w', k_h k_w): one row per window", 'array', ndim=2,
+                          note='windows in reading order (left to right, then down), each window '
+                          'flattened row by row, as X[i:i + k_h, j:j + k_w].reshape(-1)'),
+          exercise='6.2.3', cases=[
         Case(title='2x3 windows of a 5x6 input', inputs=(Rand(130, (5, 6)), (2, 3)),
              expected=_ref_im2col, kind='random', atol=0, rtol=0),
         Case(title='1x2 windows of the edge image', inputs=(EDGE, (1, 2)), expected=_ref_im2col,
              kind='book', atol=0, rtol=0)])
-    T.add('kernel_matrix', exercise='6.2.3', cases=[
+    T.add('kernel_matrix',
+          returns=Returns("a 2-D array W of shape (h' w', n_h n_w)", 'array', ndim=2,
+                          note='W @ X.reshape(-1) == corr2d(X, K).reshape(-1) for every X of input_shape'),
+          exercise='6.2.3', cases=[
         Case(title='K 2x3, input 5x6: W with vec(Y) = W vec(X)', inputs=(Rand(135, (2, 3)), (5, 6)),
              expected=_ref_kernel_matrix, kind='random', **F32),
         Case(title='K [[1, -1]], input 2x3', inputs=(Arr([[1, -1]]), (2, 3)), expected=_ref_kernel_matrix,
              kind='edge', atol=0, rtol=0)])
-    T.add('derivative_kernel', exercise='6.2.4', cases=[
+    T.add('derivative_kernel',
+          returns=Returns('a 2-D (1, k) array: a row kernel', 'array', ndim=2,
+                          note='cross-correlated with the samples f(0), f(1), ... of f (a row), it '
+                          'gives the d-th derivative of f'),
+          exercise='6.2.4', cases=[
         Case(title=f'd = {d}: on x^d + 3x^(d-1) - 1 the kernel gives d! = {math.factorial(d)}',
-             inputs=(d,), expected=lambda d: onp.full((1, 12 - d), float(math.factorial(d))), kind='edge',
-             judge=_judge_derivative, **EXACT) for d in (1, 2, 3, 4)])
-    x = onp.arange(10.)
-    T.add('second_derivative_kernel', exercise='6.2.4', cases=[
+             inputs=(d,), kind='edge', judge=_judge_derivative, **EXACT) for d in (1, 2, 3, 4)],
+          hints=[(H_DERIVATIVE_SIGN, sign_flipped)])
+    T.add('second_derivative_kernel',
+          returns=Returns('a 2-D (1, k) array: a row kernel', 'array', ndim=2,
+                          note='cross-correlated with the samples of f (a row), it gives f\'\' '
+                          'at the centre of each window'),
+          exercise='6.2.4', cases=[
         Case(title="the kernel applied to f = x^3 - 2x^2 + x gives f'' = 6x - 4", inputs=(),
-             expected=(6 * x[1:-1] - 4)[None, :], kind='edge', judge=_apply_kernel(x ** 3 - 2 * x ** 2 + x),
-             atol=1e-9, rtol=0)])
-    T.add('laplacian_kernel', exercise='6.2.4', cases=[
+             kind='edge', judge=_judge_second_derivative, **KERNEL)])
+    T.add('laplacian_kernel',
+          returns=Returns('a 2-D (k, k) array', 'array', ndim=2,
+                          note='cross-correlated with a grid of samples F[i, j], it gives the '
+                          'Laplacian of F at the centre of each window'),
+          exercise='6.2.4', cases=[
         Case(title='the kernel applied to F = i^3 + i j^2 - 2 j^3 + i^2 gives 8i - 12j + 2', inputs=(),
              expected=_laplacian_expected(), kind='edge',
-             judge=_with_want(_laplacian_expected(), _judge_laplacian), atol=1e-9, rtol=0)])
-    T.add('integral_kernel', exercise='6.2.4', cases=[
+             judge=_judge_laplacian, **KERNEL)])
+    T.add('integral_kernel',
+          returns=Returns('a 2-D (1, n) array: a row kernel', 'array', ndim=2,
+                          note='cross-correlated with a row of samples, it gives the integral (sum) '
+                          'of n consecutive samples'),
+          exercise='6.2.4', cases=[
         Case(title='n = 4: a (1, 4) box of ones', inputs=(4,), expected=onp.ones((1, 4)), kind='edge',
              atol=0, rtol=0),
         Case(title='n = 1', inputs=(1,), expected=onp.ones((1, 1)), kind='edge', atol=0, rtol=0)])
     m = onp.arange(11.)
-    T.add('running_integral', exercise='6.2.4', cases=[
+    T.add('running_integral',
+          returns=Returns('a 1-D array of the length of x: y[m] = x[0] + ... + x[m]', 'array', ndim=1),
+          exercise='6.2.4', cases=[
         Case(title='x_i = i^2: sum_{i <= m} i^2 = m (m + 1) (2m + 1) / 6', inputs=(Arr(m ** 2),),
              expected=m * (m + 1) * (2 * m + 1) / 6, kind='edge', atol=1e-3, rtol=0),
         Case(title='[1, 2, 3, 4]', inputs=(Arr([1., 2., 3., 4.]),), expected=onp.array([1., 3., 6., 10.]),
              kind='book', **EXACT)])
-    T.add('min_derivative_kernel_size', exercise='6.2.4', cases=[
+    T.add('min_derivative_kernel_size',
+          returns=Returns('an int: the fewest kernel entries (taps) that give a derivative of degree d', 'int'),
+          exercise='6.2.4', cases=[
         Case(title=f'd = {d}', inputs=(d,), expected=d + 1, kind='edge') for d in (0, 1, 2, 5)])
 
 
 def _exercises_6_3(T):
     """Register exercises 6.3.x: their functions' cases and hints."""
-    T.add('last_example_output_shape', exercise='6.3.1', cases=[
+    T.add('last_example_output_shape',
+          returns=Returns('a tuple of two ints (height, width)', 'tuple', length=2),
+          exercise='6.3.1', cases=[
         Case(title='8x8, kernel (3, 5), padding (0, 1) per side, strides (3, 4)', inputs=(),
              expected=(2, 2), kind='book')])
     shapes = [((8, 8, 3, 3, 2, 2, 1, 1), 'book'), ((8, 8, 5, 3, 4, 2, 1, 1), 'book'),
               ((8, 8, 3, 3, 2, 2, 2, 2), 'book'), ((8, 8, 3, 5, 0, 2, 3, 4), 'book'),
               ((7, 9, 4, 2, 4, 0, 3, 2), 'edge'), ((7, 9, 1, 1, 0, 0, 2, 2), 'edge'),
               ((7, 9, 3, 5, 2, 2, 1, 2), 'edge')]
-    T.add('conv_output_shape', exercise='6.3.2', cases=[
+    T.add('conv_output_shape',
+          returns=Returns('a tuple of two ints (height, width)', 'tuple', length=2,
+                          note='p_h, p_w are the total padding (both sides together)'),
+          exercise='6.3.2', cases=[
         Case(title='n {0}x{1}, k {2}x{3}, total padding ({4}, {5}), stride ({6}, {7}): '
                    'as Gluon gives'.format(*a), inputs=a, expected=_conv_shape_gluon, kind=kind)
         for a, kind in shapes],
@@ -688,7 +832,11 @@ def _exercises_6_3(T):
                  (H_STRIDE, like(shape_variant(lambda *a: (*a[:6], 1, 1)))),
                  (H_OFF_BY_ONE, like(lambda n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1: (
                     (n_h - k_h + p_h) // s_h, (n_w - k_w + p_w) // s_w)))])
-    T.add('conv1d_strided', exercise='6.3.3', cases=[
+    T.add('conv1d_strided',
+          returns=Returns('a 1-D array', 'array', ndim=1,
+                          note='padding zeros on each side of x, as Gluon\'s padding; the window moves '
+                          'stride samples at a time'),
+          exercise='6.3.3', cases=[
         Case(title=title, inputs=inputs, expected=functools.partial(ref_conv1d, **kw), kind=kind,
              kwargs=kw, **tol)
         for title, inputs, kw, kind, tol in (
@@ -700,7 +848,11 @@ def _exercises_6_3(T):
           hints=[(H_STRIDE, like(conv1d_variant(lambda s, p: (1, p)))),
                  (H_PADDING, like(conv1d_variant(lambda s, p: (s, 0)))),
                  (H_PER_SIDE, like(conv1d_variant(lambda s, p: (s, p // 2))))])
-    T.add('conv_cost', exercise='6.3.4', cases=[
+    T.add('conv_cost',
+          returns=Returns('an int: the number of multiply-adds', 'int',
+                          note='p_h, p_w are the total padding, as in conv_output_shape; one multiply-add '
+                          'per kernel entry, input and output channel at each output position'),
+          exercise='6.3.4', cases=[
         Case(title=f'conv_cost{a}: multiply-adds counted window by window', inputs=a, expected=v,
              kind=kind)
         for a, v, kind in (((8, 8, 3, 3, 2, 2, 1, 1, 1, 1), 576, 'book'),
@@ -712,7 +864,11 @@ def _exercises_6_3(T):
 
 def _exercises_6_4(T):
     """Register exercises 6.4.x: their functions' cases and hints."""
-    T.add('compose_kernels', exercise='6.4.1', cases=[
+    T.add('compose_kernels',
+          returns=Returns('an array K with corr2d(corr2d(X, K1), K2) == corr2d(X, K)', 'array',
+                          note='2-D kernels give a 2-D K; with channels, K1 is (c_m, c_i, k_h, k_w), '
+                          'K2 is (c_o, c_m, ...) and K is (c_o, c_i, ...)'),
+          exercise='6.4.1', cases=[
         Case(title=f'2-D kernels {k1} then {k2}', inputs=(Rand(s, k1), Rand(s + 1, k2)),
              expected=_ref_compose, kind='random', **F32)
         for k1, k2, s in (((2, 2), (2, 2), 150), ((3, 1), (2, 3), 152))] + [
@@ -728,30 +884,57 @@ def _exercises_6_4(T):
     # counted by an explicit loop over every product and sum (tests/test_channels.py)
     fwd = [(540, 495), (288, 272), (96, 84), (36, 27)]
     bwd = [(1080, 988), (576, 396), (192, 128), (72, 52)]
-    T.add('conv_forward_cost', exercise='6.4.2', cases=[
+    T.add('conv_forward_cost',
+          returns=Returns("a dict with keys 'mul', 'add'", 'dict', keys=('mul', 'add'),
+                          note='ints; p_h, p_w are the total padding; products with padded zeros count; '
+                          'no bias; summing m products takes m - 1 additions'),
+          exercise='6.4.2', cases=[
         Case(title=f'conv_forward_cost{a}', inputs=a, expected={'mul': m, 'add': s},
              kind='edge' if i else 'random')
         for i, (a, (m, s)) in enumerate(zip(COST_ARGS, fwd))])
-    T.add('conv_backward_cost', exercise='6.4.2', cases=[
+    T.add('conv_backward_cost',
+          returns=Returns("a dict with keys 'mul', 'add'", 'dict', keys=('mul', 'add'),
+                          note='ints: the work of the gradients of X and of K, counted as '
+                          'conv_forward_cost counts (the first term of a sum is a copy, not an '
+                          'addition)'),
+          exercise='6.4.2', cases=[
         Case(title=f'conv_backward_cost{a}', inputs=a, expected={'mul': m, 'add': s}, kind='edge')
         for a, (m, s) in zip(COST_ARGS, bwd)])
-    T.add('conv_memory', exercise='6.4.2', cases=[
+    T.add('conv_memory',
+          returns=Returns("a dict with keys 'input', 'kernel', 'output', 'grad_output', 'grad_input', "
+                          "'grad_kernel', 'forward', 'backward'", 'dict',
+                          keys=('input', 'kernel', 'output', 'grad_output', 'grad_input', 'grad_kernel',
+                                'forward', 'backward'),
+                          note='ints, numbers of array elements; p_h, p_w are the total padding; '
+                          "'forward' and 'backward' are what each pass holds"),
+          exercise='6.4.2', cases=[
         Case(title=f'conv_memory{COST_ARGS[0]}', inputs=COST_ARGS[0],
              expected={'input': 40, 'kernel': 36, 'output': 45, 'grad_output': 45, 'grad_input': 40,
                        'grad_kernel': 36, 'forward': 121, 'backward': 197}, kind='edge'),
         Case(title=f'conv_memory{COST_ARGS[1]}', inputs=COST_ARGS[1],
              expected={'input': 90, 'kernel': 36, 'output': 16, 'grad_output': 16, 'grad_input': 90,
                        'grad_kernel': 36, 'forward': 142, 'backward': 268}, kind='edge')])
-    T.add('conv_cost_growth', exercise='6.4.3', cases=[
+    T.add('conv_cost_growth',
+          returns=Returns("a dict with keys 'channels', 'padding'", 'dict', keys=('channels', 'padding'),
+                          note='floats: the factor by which the forward cost grows when c_i and c_o '
+                          'double, and when p_h and p_w (total padding) double'),
+          exercise='6.4.3', cases=[
         Case(title=f'conv_cost_growth{COST_ARGS[0]}', inputs=COST_ARGS[0],
              expected={'channels': 4.0, 'padding': 1.4}, kind='edge', rtol=1e-12, atol=0),
         Case(title=f'conv_cost_growth{COST_ARGS[1]}', inputs=COST_ARGS[1],
              expected={'channels': 4.0, 'padding': 1.875}, kind='edge', rtol=1e-12, atol=0)])
-    T.add('conv1x1_cost', exercise='6.4.4', cases=[
+    T.add('conv1x1_cost',
+          returns=Returns("a dict with keys 'mul', 'add'", 'dict', keys=('mul', 'add'),
+                          note='ints, counted as conv_forward_cost counts'),
+          exercise='6.4.4', cases=[
         Case(title=f'conv1x1_cost{a}', inputs=a, expected=v, kind='edge')
         for a, v in (((3, 2, 3, 3), {'mul': 54, 'add': 36}), ((1, 4, 2, 5), {'mul': 40, 'add': 0}),
                      ((5, 1, 4, 1), {'mul': 20, 'add': 16}))])
-    T.add('compare_1x1', exercise='6.4.5', cases=[
+    T.add('compare_1x1',
+          returns=Returns('a tuple (max |Y1 - Y2| as a float, whether Y1 and Y2 are exactly equal as a bool)',
+                          'tuple', length=2,
+                          note='Y1 = corr2d_multi_in_out_1x1(X, K), Y2 = corr2d_multi_in_out(X, K)'),
+          exercise='6.4.5', cases=[
         Case(title='Section 6.4.3\'s X and K: (difference below 1e-6, identical exactly when the '
                    'difference is 0)',
              inputs=(Rand(160, (3, 3, 3), 'uniform'), Rand(161, (2, 3, 1, 1), 'uniform')),
@@ -759,7 +942,11 @@ def _exercises_6_4(T):
     MATMUL = [((1, 1, 5, 5), (1, 1, 3, 3), 0, 1, 'edge'), ((2, 3, 6, 7), (4, 3, 3, 2), 1, 1, 'random'),
               ((2, 2, 8, 8), (3, 2, 3, 3), (1, 2), (2, 3), 'random'),
               ((2, 4, 7, 5), (2, 4, 1, 1), 0, 2, 'edge'), ((1, 2, 4, 4), (2, 2, 5, 5), 1, 1, 'edge')]
-    T.add('conv2d_matmul', exercise='6.4.6', cases=[
+    T.add('conv2d_matmul',
+          returns=Returns("a 4-D array of shape (B, c_o, h', w'), as nn.Conv2D without bias gives", 'array',
+                          ndim=4, note='X is (B, c_i, h, w), K is (c_o, c_i, k_h, k_w); padding and strides '
+                          'per side, as nn.Conv2D; autograd must differentiate it in K'),
+          exercise='6.4.6', cases=[
         Case(title=f'X {xs}, K {ks}, padding {p}, strides {s}: as nn.Conv2D',
              inputs=(Rand(170 + i, xs), Rand(180 + i, ks)),
              expected=functools.partial(_ref_conv_pair, padding=p, strides=s), kind=kind,
@@ -770,7 +957,11 @@ def _exercises_6_4(T):
           hints=[(H_STRIDE, like(matmul_variant(lambda p, s: (p, (1, 1))))),
                  (H_PADDING, like(matmul_variant(lambda p, s: ((0, 0), s)))),
                  (H_PER_SIDE, like(matmul_variant(lambda p, s: ((p[0] // 2, p[1] // 2), s))))])
-    T.add('im2col_multi', exercise='6.4.6', cases=[
+    T.add('im2col_multi',
+          returns=Returns("a 3-D array of shape (B, c_i k_h k_w, h' w'): one column per window", 'array',
+                          ndim=3, note='rows in the order of K.reshape(c_o, -1) (channel, row, column); '
+                          'windows in reading order; padding and strides as nn.Conv2D'),
+          exercise='6.4.6', cases=[
         Case(title='X = 0..15 (1, 1, 4, 4), 2x2 windows at stride 2: the four blocks as columns',
              inputs=(Arange(16, (1, 1, 4, 4)), 2), expected=onp.array(
                  [[[0, 2, 8, 10], [1, 3, 9, 11], [4, 6, 12, 14], [5, 7, 13, 15]]], dtype='float64'),
@@ -785,15 +976,21 @@ def _exercises_6_5(T):
     """Register exercises 6.5.x: their functions' cases and hints."""
     LAYERS = [((1, 1, 4, 4), 2, None, 0, 'edge'), ((2, 3, 6, 7), (2, 3), None, 0, 'random'),
               ((2, 2, 7, 7), 3, 2, 1, 'random'), ((1, 3, 5, 8), (3, 2), (1, 2), (1, 0), 'edge')]
-    T.add('avg_pool_as_conv', exercise='6.5.1', cases=[
+    T.add('avg_pool_as_conv',
+          returns=Returns('an initialized nn.Conv2D layer whose output equals nn.AvgPool2D(pool_size, strides, '
+                          'padding) on inputs with `channels` channels', 'layer'),
+          exercise='6.5.1', cases=[
         Case(title=f'{sh[1]} channels, pool_size {ps}, strides {st}, padding {pd} on {sh}: '
                    f'as nn.AvgPool2D', inputs=(sh[1], ps, st, pd, 200 + i, sh), kind=kind,
              call='avg_pool_as_conv', judge=_judge_avg_conv, **F32)
         for i, (sh, ps, st, pd, kind) in enumerate(LAYERS)],
-          hints=[(H_SUM, alt('sum')),
+          hints=[(H_POOL_PADDING, alt('no padding')), (H_SUM, alt('sum')),
                  ('the channels are mixed: the kernel must be 1 / (p_h p_w) only from '
                   'channel i to channel i (zero elsewhere)', alt('channels'))])
-    T.add('max_pool_from_conv_relu', exercise='6.5.2', cases=[
+    T.add('max_pool_from_conv_relu',
+          returns=Returns('a 4-D array equal to nn.MaxPool2D(pool_size, strides, padding)(X)', 'array',
+                          ndim=4, note='X is (B, c, h, w); built from fixed convolutions and ReLU'),
+          exercise='6.5.2', cases=[
         Case(title='Section 6.5.2: X = 0..15, 3x3 window, padding 1, stride 2',
              inputs=(Arange(16, (1, 1, 4, 4)),), expected=onp.array([[[[5., 7.], [13., 15.]]]]),
              kind='book', kwargs={'pool_size': 3, 'strides': 2, 'padding': 1}, atol=1e-5, rtol=0)] + [
@@ -811,16 +1008,30 @@ def _exercises_6_5(T):
                  (2, 4, 5, 2, 2, 2, 2, 1, 1), (1, 5, 7, 2, 3, 2, 3, 3, 1), (3, 6, 6, 3, 3, 3, 3, 2, 2)]
     counted = {'max': [72, 135, 70, 336, 165, 600], 'avg': [72, 135, 70, 336, 165, 600]}
     divs = [24, 27, 14, 112, 33, 75]
-    T.add('pool_cost', exercise='6.5.3', cases=[
+    T.add('pool_cost',
+          returns=Returns("a dict with keys 'compare', 'add', 'div'", 'dict', keys=('compare', 'add', 'div'),
+                          note='ints; pad_h rows (pad_w columns) on each side, as Gluon\'s padding; a window '
+                          "of m values takes m - 1 comparisons (mode='max') or m - 1 additions and one "
+                          'division (mode=\'avg\'); a count the mode does not use is 0'),
+          exercise='6.5.3', cases=[
         Case(title=f"pool_cost{a}, mode='{mode}'", inputs=a,
              expected={'compare': counted[mode][i], 'add': 0, 'div': 0} if mode == 'max'
              else {'compare': 0, 'add': counted[mode][i], 'div': divs[i]}, kind='edge',
              kwargs={'mode': mode}) for mode in ('max', 'avg') for i, a in enumerate(POOL_COST)],
           hints=[(H_MODE, pool_cost_mode_hint)])
-    T.add('max_vs_avg_pooling', exercise='6.5.4', cases=[
+    T.add('max_vs_avg_pooling',
+          returns=Returns("a dict with keys 'max', 'avg', each value a tuple (Y, dX)", 'dict',
+                          keys=('max', 'avg'),
+                          note='Y: the pooling\'s output with pool_size windows at a stride of the '
+                          'window; dX: the gradient of Y.sum() with respect to X, of X\'s shape'),
+          exercise='6.5.4', cases=[
         Case(title='random (1, 2, 4, 6), 2x2 windows: outputs and gradients of Y.sum()',
              inputs=(Rand(220, (1, 2, 4, 6)), 2), kind='random', judge=_judge_max_vs_avg, **F32)])
-    T.add('min_pool2d', exercise='6.5.5', cases=[
+    T.add('min_pool2d',
+          returns=Returns('a 4-D array: the minimum of each window', 'array', ndim=4,
+                          note='X is (B, c, h, w); strides and padding as nn.MaxPool2D (padding never '
+                          'wins the minimum)'),
+          exercise='6.5.5', cases=[
         Case(title=f'X {sh} (mostly positive), pool_size {ps}, strides {st}, padding {pd}',
              inputs=(Rand(230 + i, sh, shift=3),),
              expected=functools.partial(_ref_min_pool, pool_size=ps, strides=st, padding=pd), kind=kind,
@@ -829,7 +1040,10 @@ def _exercises_6_5(T):
           hints=[('zero padding wins the min for positive inputs: pad with +inf, or use '
                   '-MaxPool2D(-X), which ignores padding', like(minpool_zero_pad)),
                  (H_STRIDE, like(pool_stride_ignored(onp.min, onp.inf)))])
-    T.add('lse_pool2d', exercise='6.5.6', cases=[
+    T.add('lse_pool2d',
+          returns=Returns('a 4-D array: temperature * log(mean(exp(x / temperature))) of each window', 'array',
+                          ndim=4, note='X is (B, c, h, w); strides default to the window'),
+          exercise='6.5.6', cases=[
         Case(title='tau = 0.5, 3x2 windows at stride 1', inputs=(Rand(240, (2, 3, 6, 6)), (3, 2), 0.5),
              expected=lambda X, p, t: ref_lse(X, p, t, 1), kind='random', kwargs={'strides': 1}, **F32),
         Case(title='tau = 2, 2x2 windows', inputs=(Rand(241, (1, 2, 4, 4)), 2, 2.0), expected=ref_lse,
@@ -838,7 +1052,8 @@ def _exercises_6_5(T):
              inputs=(Rand(242, (1, 1, 4, 4)), 2, 1e-3),
              expected=lambda X, p, t: ref_pool(X, (2, 2), onp.max, (2, 2)), kind='edge', rtol=0,
              atol=1e-3 * math.log(4) + 1e-6)],
-          hints=[('the temperature is ignored: divide by tau inside the exp and multiply the '
+          hints=[(H_OVERFLOW, overflowed),
+                 ('the temperature is ignored: divide by tau inside the exp and multiply the '
                   'log by tau', like(lambda X, p, t, strides=None:
                                       None if t == 1 else ref_lse(X, p, 1.0, strides)))])
 
@@ -854,8 +1069,13 @@ def _ref_min_pool(X, pool_size, strides, padding):
 
 def _exercises_6_6(T):
     """Register exercises 6.6.x: their functions' cases and hints."""
-    T.add('lenet_max', exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS)
-    T.add('conv_activations', exercise='6.6.4', cases=[
+    T.add('lenet_max',
+          returns=Returns("the book's LeNet with max pooling: a Gluon network, not yet initialized", 'network'),
+          exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS)
+    T.add('conv_activations',
+          returns=Returns('a list of num_layers arrays, one per convolution, each (n, c, h, w)', 'list',
+                          note="each one the output of that convolution's activation"),
+          exercise='6.6.4', cases=[
         Case(title='the book\'s LeNet, two images: the two sigmoid convolution outputs', inputs=(),
              kind='random', call='activations', judge=_judge_activations, rtol=1e-4, atol=1e-6)])
 
@@ -871,10 +1091,13 @@ class Graded:
     helper. cases: its ``Case`` list. hints: (text, detector) pairs for its
     known wrong variants (``hints``), tried in order. aliases: other names a
     student may give it (the package builds the book's ``net`` as ``lenet``).
+    returns: its return contract (``contracts.Returns``), which the stub
+    states and the verdict checks a value against before judging it.
     """
     name: str
     section: str
     cases: list
+    returns: Returns
     exercise: str = None
     hints: list = dataclasses.field(default_factory=list)
     aliases: tuple = ()
@@ -886,13 +1109,15 @@ class _Table:
     def __init__(self, section):
         self.section, self.graded = section, {}
 
-    def add(self, name, cases, exercise=None, hints=(), aliases=()):
+    def add(self, name, returns, cases, exercise=None, hints=(), aliases=()):
+        if not isinstance(returns, Returns):
+            raise TypeError(f'{name}: returns must be a contracts.Returns, got {type(returns).__name__}')
         if name in self.graded:
             raise ValueError(f'{name} is registered twice in section {self.section}')
         if exercise is not None and exercise.rsplit('.', 1)[0] != self.section:
             raise ValueError(f'{name} answers exercise {exercise}, which is not in section {self.section}')
         self.graded[name] = Graded(name=name, section=self.section, cases=list(cases), exercise=exercise,
-                                   hints=list(hints), aliases=tuple(aliases))
+                                   hints=list(hints), aliases=tuple(aliases), returns=returns)
 
 
 def _section(section, *parts):
@@ -903,7 +1128,9 @@ def _section(section, *parts):
 
 
 def _lenet(T):
-    T.add('net', cases=_lenet_cases('avg'), hints=LENET_HINTS, aliases=('lenet',))
+    T.add('net',
+          returns=Returns("the book's LeNet: a Gluon network (nn.Sequential), not yet initialized", 'network'),
+          cases=_lenet_cases('avg'), hints=LENET_HINTS, aliases=('lenet',))
 
 
 # The registry, by the section that teaches each function: the book's helpers, then the exercises

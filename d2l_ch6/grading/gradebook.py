@@ -28,7 +28,7 @@ __all__ = ['VISIBILITIES', 'Task', 'Assignment', 'function_record', 'group_stude
 
 VISIBILITIES = ('visible', 'after_due_date', 'after_published', 'hidden')
 DEFAULT_TIMEOUT = 120.0   # seconds for one submitted file on a platform
-WITHHELD = '(withheld: the assignment keeps expected values from students)'
+
 
 
 def function_record(c):
@@ -336,13 +336,11 @@ def feedback_lines(assignment, f):
         return [f'{f.name} is not defined in your submission: define a function (or class) '
                 f'named {f.name}' + (f' for exercise {f.exercise}' if f.exercise else '') + '.']
     record = f.record
-    if not assignment.spoilers:
-        record = dict(record, cases=[dict(x, expected=WITHHELD) for x in record['cases']])
     lines = [] if f.passed else [f'{f.n_passed} of {f.n_required} cases pass.']
     if len(f.defined_in) > 1:
         lines.append(f'defined in {len(f.defined_in)} files; the best one counts '
                      f'({", ".join(os.path.basename(p) for p in f.defined_in)})')
-    return lines + function_lines(record)
+    return lines + function_lines(record, spoilers=assignment.spoilers)
 
 
 def gradebook_csv(assignment, students):

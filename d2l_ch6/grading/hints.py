@@ -43,6 +43,23 @@ H_INPLACE = ('in-place writes (Y[i, j] = ...) break autograd (exercise 6.2.2): b
 H_TODO = 'not implemented yet: replace the stub\'s `raise NotImplementedError` with your code'
 H_TIMEOUT = ('too slow: stopped at the time limit; loop over output elements only, and try '
              'small inputs first')
+H_ENDLESS = ('an endless loop? this case was stopped at the time limit while the others took '
+             'well under a second: look for a while loop whose condition never changes, or an '
+             'index that never moves on')
+H_LAST_ROW = ('the last row (or column) of the output is never filled: the loop stops one short; '
+              'range(Y.shape[0]) already covers every row')
+H_WINDOW = ('the window is one too small: X[i:i + h, j:j + w] takes h rows and w columns '
+            '(the end of a slice is excluded)')
+H_DERIVATIVE_SIGN = ('the sign is flipped: the book\'s [1, -1] gives f(x) - f(x + 1) = -f\'(x); '
+                     'the derivative is f(x + 1) - f(x), the kernel [[-1, 1]]')
+H_OVERFLOW = ('exp overflowed (inf or nan where the answer is finite): with a small temperature, '
+              'exp(x / tau) is too large for float32; subtract each window\'s max first, '
+              'm + tau log(mean(exp((x - m) / tau)))')
+H_AUTOGRAD = ('this is not the error autograd raises on the book\'s loop-based Conv2D: call the layer '
+              'inside `with autograd.record():`, call .backward() on its output, and return the '
+              'exception that comes')
+H_POOL_PADDING = ('the padding is ignored: the output has the shape of pooling without padding; '
+                  'pass padding to the convolution as to nn.AvgPool2D')
 # The names the chapter's code uses and the import that gives each (the book's first cells).
 BOOK_IMPORTS = {'np': 'from mxnet import np, npx', 'npx': 'from mxnet import np, npx',
                 'autograd': 'from mxnet import autograd', 'gluon': 'from mxnet import gluon',
@@ -234,6 +251,8 @@ def generic_hint(case, args, got, want, error):
     if error is None and isinstance(want, onp.ndarray) and hasattr(got, 'dtype'):
         if onp.asarray(got).dtype.kind in 'iub' and not onp.allclose(want, onp.round(want)):
             return H_INT
+        if last_unfilled(got, want, case.rtol, case.atol):
+            return H_LAST_ROW
         g = tuple(onp.shape(got))
         if len(g) == want.ndim and g != want.shape and all(abs(a - b) <= 1 for a, b in zip(g, want.shape)):
             return H_OFF_BY_ONE
@@ -249,3 +268,78 @@ def pool_cost_mode_hint(case, args, kwargs, got, want, error):
         if c.inputs() == args and c.kwargs.get('mode') == other:
             return compare(got, c.want(args), 0, 0) is None
     return False
+
+
+def last_unfilled(got, want, rtol=1e-5, atol=1e-5):
+    """True when got is want except its last row or column, left at zero (a loop one short)."""
+    g = onp.asarray(got, dtype='float64')
+    if g.shape != want.shape or want.ndim < 1 or want.size == 0:
+        return False
+    for axis in ([-2, -1] if want.ndim >= 2 else [-1]):
+        if want.shape[axis] < 2:
+            continue
+        last = [slice(None)] * want.ndim
+        last[axis] = -1
+        rest = [slice(None)] * want.ndim
+        rest[axis] = slice(0, -1)
+        last, rest = tuple(last), tuple(rest)
+        if (not onp.any(g[last]) and onp.any(onp.abs(want[last]) > atol)
+                and onp.allclose(g[rest], want[rest], rtol=rtol, atol=atol)):
+            return True
+    return False
+
+
+def corr_window_too_small(X, K, **kw):
+    """corr2d with the window X[i:i + h - 1, j:j + w - 1], as numpy broadcasts it; None if it cannot."""
+    X, K = _n(X), _n(K)
+    h, w = K.shape
+    Y = onp.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    try:
+        for i in range(Y.shape[0]):
+            for j in range(Y.shape[1]):
+                Y[i, j] = (X[i:i + h - 1, j:j + w - 1] * K).sum()
+    except ValueError:
+        return None
+    return Y
+
+
+def window_too_small(case, args, kwargs, got, want, error):
+    """corr2d's window one row and column short: wrong sums, or a broadcast error naming its shape."""
+    if len(args) < 2 or not hasattr(args[1], 'shape') or len(args[1].shape) != 2:
+        return False
+    k_h, k_w = args[1].shape
+    if error is not None:
+        text = str(error).replace(' ', '')
+        return 'broadcast' in text and f'[{k_h - 1},{k_w - 1}]' in text
+    return like(corr_window_too_small)(case, args, kwargs, got, want, error)
+
+
+def pool_window_too_small(X, pool_size, mode='max'):
+    """pool2d with the window X[i:i + p_h - 1, j:j + p_w - 1]."""
+    p_h, p_w = _pair(pool_size)
+    if p_h < 2 or p_w < 2 or mode not in ('max', 'avg'):
+        return None
+    Y = ref_pool(X, (p_h - 1, p_w - 1), onp.max if mode == 'max' else onp.mean)
+    return Y[:_n(X).shape[0] - p_h + 1, :_n(X).shape[1] - p_w + 1]
+
+
+def sign_flipped(case, args, kwargs, got, want, error):
+    """The output is exactly minus the right one (a derivative built from the book's [1, -1])."""
+    if error is not None or not isinstance(want, onp.ndarray) or not hasattr(got, 'shape'):
+        return False
+    g = onp.asarray(got, dtype='float64')
+    return (g.shape == want.shape and onp.any(want != 0)
+            and onp.allclose(g, -want, rtol=case.rtol, atol=case.atol))
+
+
+def overflowed(case, args, kwargs, got, want, error):
+    """inf or nan in the output where the right answer is finite."""
+    if error is not None or not isinstance(want, onp.ndarray) or not hasattr(got, 'shape'):
+        return False
+    g = onp.asarray(got, dtype='float64')
+    return g.shape == want.shape and not onp.all(onp.isfinite(g)) and bool(onp.all(onp.isfinite(want)))
+
+
+def not_autograd_error(case, args, kwargs, got, want, error):
+    """An exception came back, but not autograd's (the judge's (is RuntimeError, about in-place) is not all True)."""
+    return error is None and isinstance(got, tuple) and len(got) == 2 and not all(got)

@@ -25,25 +25,36 @@ import html
 __all__ = ['html_report', 'gradescope', 'prairielearn', 'function_lines']
 
 
-def function_lines(c):
+def function_lines(c, spoilers=True):
     """One function's detail lines: each failing case, each hint once, then the advice.
 
-    A case whose error repeats another's to the letter (a missing import, a
-    stub) is one line with the count of cases it stands for; each hint is
-    one line with the count of cases it explains.
+    A case whose message (what was expected, what came) repeats another's to
+    the letter (a missing import, a stub, a value of the wrong kind) is one
+    line with the count of cases it stands for; each hint is one line with
+    the count of cases it explains. spoilers: False to state what a case
+    expects in words (the function's return contract), never its value.
     """
     failing = [x for x in c['cases'] if x['status'] not in ('pass', 'advice')]
-    errors = collections.Counter(x['got'] for x in failing if x['status'] == 'error')
+    contract = _contract(c.get('name')) if not spoilers else None
+
+    def expected(x):
+        if contract is None or x['expected'].startswith('raises ') or x['status'] == 'skipped':
+            return x['expected']
+        return contract
+
+    def key(x):  # an error is the same whatever the case expected
+        return (x['status'], '' if x['status'] == 'error' else expected(x), x['got'])
+
+    messages = collections.Counter(key(x) for x in failing)
     lines, shown = [], set()
     for x in failing:
-        more = errors[x['got']] - 1 if x['status'] == 'error' else 0
-        if more and x['got'] in shown:
+        if key(x) in shown:
             continue
-        if more:
-            shown.add(x['got'])
-        lines.append(f"{x['case']}: expected {x['expected']}; got {x['got']}"
-                     + (f" (the same error in {more} more case{'s' if more > 1 else ''})"
-                        if more else ''))
+        shown.add(key(x))
+        more = messages[key(x)] - 1
+        same = 'the same error' if x['status'] == 'error' else 'the same'
+        lines.append(f"{x['case']}: expected {expected(x)}; got {x['got']}"
+                     + (f" ({same} in {more} more case{'s' if more > 1 else ''})" if more else ''))
     hints = collections.Counter(x['hint'] for x in failing if x['hint'])
     for hint, n in hints.items():
         lines.append(f"hint ({n} case{'s' if n > 1 else ''}): {hint}")
@@ -61,6 +72,13 @@ def _assignment(results, expect=(), assignment=None):
     names = list(expect) or list(dict.fromkeys(
         function_record(c)['name'] for r in results for c in r.results))
     return Assignment.select(names) if names else None
+
+
+def _contract(name):
+    """What the graded function name returns, in words; a generic phrase for an unknown name."""
+    from .cases import ALIASES, REGISTRY
+    graded = REGISTRY.get(ALIASES.get(name, name))
+    return graded.returns.text if graded is not None else 'the right value (not shown)'
 
 
 def _student(results, assignment):

@@ -18,10 +18,12 @@ import copy
 import inspect
 import pathlib
 import sys
+import textwrap
 
 from .cases import BOOK_SECTION
 
-__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'key_source', 'signature_table',
+__all__ = ['STUB_TAG', 'CHECK_TAG', 'signature', 'stub_source', 'contract_text', 'key_source',
+           'signature_table',
            'student_notebook', 'write_exercises', 'add_exercises_parser']
 
 STUB_TAG, CHECK_TAG = 'd2l-ch6-stub', 'd2l-ch6-check'
@@ -47,11 +49,13 @@ def _first_doc_line(obj):
 
 
 def stub_source(name):
-    """Return a stub's source: the package's signature and a docstring that names the task, no body."""
+    """Return a stub's source: the package's signature and a docstring that names the task and
+    states what to return (the registry's contract), no body."""
     obj = _package_object(name)
     number = _check_exercise(name)
     doc = (f'Your answer to exercise {number}: see the question above.' if number else
            f'The book\'s {name}, section {BOOK_SECTION.get(name, "")}: write it yourself.')
+    doc += '\n\n' + contract_text(name, '    ') + '\n    '
     if inspect.isclass(obj):  # the book's Conv2D block
         return (f'class {name}(nn.Block):\n'
                 f'    """{doc}"""\n\n'
@@ -113,6 +117,16 @@ def key_prelude(names):
                 lines[n.id] = f'from {source} import {n.id}'
     return ('# the teacher\'s key: what the package\'s answers below use besides the book\'s imports\n'
             + '\n'.join(sorted(set(lines.values()))))
+
+
+def contract_text(name, indent=''):
+    """Return what name must return, in words, as its stub states it (the registry's contract)."""
+    from .cases import ALIASES, REGISTRY
+    returns = REGISTRY[ALIASES.get(name, name)].returns
+    text = f'{"Defines" if returns.kind == "class" else "Returns"} {returns.text}.'
+    if returns.note:
+        text += f' {returns.note[0].upper()}{returns.note[1:]}.'
+    return textwrap.fill(text, width=92, initial_indent=indent, subsequent_indent=indent)
 
 
 def signature_table(section=None):
@@ -297,6 +311,8 @@ def student_notebook(nb, section, with_answers=False):
                                   f'run the check after it (red until it is right).')
         cells[at:at + (1 if replace else 0)] = [intro, stub, chk]
         placed[name] = at
+    if not with_answers:
+        _import_only_what_the_book_cells_need(cells)
     setup = new_code_cell(SETUP, metadata={'tags': ['d2l-ch6-setup']})
     cells.insert(first_code + 1, setup)
     if with_answers:  # the key's answers run on the package's helpers
@@ -316,6 +332,50 @@ def student_notebook(nb, section, with_answers=False):
     cells.insert(1, header)
     nb.cells = cells
     return nb
+
+
+def _import_only_what_the_book_cells_need(cells):
+    """Cut from the notebook's imports of d2l_ch6 every name no cell uses before its stub (in place).
+
+    A stubbed name is the student's from its stub on, and the exercises' answers are gone with
+    their cells, so the import cell brings only what the book's cells call (the package's
+    answers are not a name away).
+    """
+    stub_at = {c.metadata['d2l_ch6']['stub']: i for i, c in enumerate(cells)
+               if STUB_TAG in c.metadata.get('tags', [])}
+    for at, cell in enumerate(cells):
+        if cell.cell_type != 'code' or STUB_TAG in cell.metadata.get('tags', []) or 'd2l_ch6' not in cell.source:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython syntax: not an import cell
+            continue
+        lines = cell.source.splitlines()
+        for node in reversed(tree.body):
+            if not (isinstance(node, ast.ImportFrom) and (node.module or '').startswith('d2l_ch6')):
+                continue
+            keep = [a for a in node.names if any(
+                _uses(c, a.asname or a.name) for i, c in enumerate(cells)
+                if i != at and i < stub_at.get(a.asname or a.name, len(cells))
+                and CHECK_TAG not in c.metadata.get('tags', []))]
+            if len(keep) == len(node.names):
+                continue
+            lines[node.lineno - 1:node.end_lineno] = _import_lines(node.module, keep)
+        cell.source = '\n'.join(lines).strip('\n')
+
+
+def _import_lines(module, aliases):
+    """'from module import a, b' as the notebooks write it, wrapped in parentheses past 100 columns."""
+    if not aliases:
+        return []
+    names = [a.name if a.asname is None else f'{a.name} as {a.asname}' for a in aliases]
+    line = f'from {module} import {", ".join(names)}'
+    if len(line) <= 100:
+        return [line]
+    head = f'from {module} import ('
+    text = textwrap.fill(', '.join(names) + ')', width=100, initial_indent=head,
+                         subsequent_indent=' ' * len(head), break_on_hyphens=False, break_long_words=False)
+    return text.splitlines()
 
 
 def write_exercises(out, notebook_dir=None, with_answers=False):

@@ -23,10 +23,12 @@ import time
 import numpy as onp
 
 from .._arguments import check_seconds
-from .calls import OWN_ANSWER, Foreign, describe_error, observe, withheld, withheld_names
-from .cases import ALIASES, BOOK_TARGETS, CASES, EXERCISES, REGISTRY, TARGETS, exercise_of, settle  # noqa: F401
+from .calls import OWN_ANSWER, Foreign, decode, describe_error, observe, withheld, withheld_names
+from .cases import (ALIASES, BOOK_TARGETS, CASES, EXERCISES, REGISTRY, TARGETS, _JudgeFailed,  # noqa: F401
+                    exercise_of, settle)
+from .contracts import describe
 from .compare import compare
-from .hints import H_BAD_INPUT, H_TIMEOUT, OWN_ANSWER_TEXT, generic_hint
+from .hints import H_BAD_INPUT, H_ENDLESS, H_TIMEOUT, OWN_ANSWER_TEXT, generic_hint
 
 __all__ = ['check', 'CheckResult', 'CaseResult', 'Failure', 'TARGETS', 'BOOK_TARGETS',
            'exercise_of', 'judge_case', 'judge_function', 'OWN_ANSWER_TEXT']
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
 CASE_LIMIT = 20.0       # seconds for one case
+USED_WRONG = 'something else: the grader could not use it as that'  # a value the call's use of broke
 
 
 def _is_net(obj):
@@ -109,15 +112,20 @@ class CheckResult:
 
     def __repr__(self):
         lines = [self.title + ('' if not self.note else f' ({self.note})')]
-        hints = {}
+        hints, shown = {}, set()
         for r in self.results:
             mark = 'ok  ' if r.passed else r.status.upper()[:4].ljust(4)
             lines.append(f'  {mark} [{r.source}] {r.case}')
             if r.status == 'advice':
                 lines.append(f'         advice:   {r.hint}')
             elif not r.passed:
-                lines.append(f'         expected: {r.expected}')
-                lines.append(f'         got:      {r.got}')
+                message = (r.status, '' if r.status == 'error' else r.expected, r.got)
+                if message in shown:  # each message once: the later cases say so
+                    lines.append('         (the same as above)')
+                else:
+                    shown.add(message)
+                    lines.append(f'         expected: {r.expected}')
+                    lines.append(f'         got:      {r.got}')
                 if r.hint:
                     hints[r.hint] = hints.get(r.hint, 0) + 1
         for hint, n in hints.items():  # each hint once, with the number of cases it explains
@@ -126,13 +134,16 @@ class CheckResult:
 
     def _repr_html_(self):
         colour = '#2e7d32' if self.passed else '#c62828'
-        rows = []
+        rows, shown = [], set()
         for r in self.results:
             bg = '#e8f5e9' if r.passed else '#fff8e1' if r.status == 'advice' else '#ffebee'
             mark = '&#10004;' if r.passed else '&#9888;' if r.status == 'advice' else '&#10008;'
+            message = (r.status, '' if r.status == 'error' else r.expected, r.got, r.hint)
             detail = '' if r.passed else f'<b>advice:</b> {html.escape(r.hint)}' if r.status == 'advice' else (
+                'the same as above' if message in shown else
                 f'expected {html.escape(r.expected)}<br>got {html.escape(r.got)}'
                 + (f'<br><b>hint:</b> {html.escape(r.hint)}' if r.hint else ''))
+            shown.add(message)
             rows.append(f'<tr style="background:{bg}"><td>{mark}</td><td>{html.escape(r.source)}</td>'
                         f'<td>{html.escape(r.case)}</td><td>{detail}</td></tr>')
         note = f'<br><i>{html.escape(self.note)}</i>' if self.note else ''
@@ -148,6 +159,8 @@ def _summary(value, limit=160):
     """A short text for an expected or received value."""
     if isinstance(value, BaseException):
         return describe_error(value)
+    if isinstance(value, str):  # a property judge's words
+        return value if len(value) <= limit else value[:limit - 3] + '...'
     if isinstance(value, Foreign):
         return f'{value!r} (not plain data: an array, number, string, tuple, list or dict)'
     if isinstance(value, onp.ndarray):
@@ -180,18 +193,41 @@ def _hint(target, case, args, got, want, error, alts):
     return generic_hint(case, args, got, want, error)
 
 
-def _expected_what(value):
-    if isinstance(value, onp.ndarray):
-        return 'an array'
-    if isinstance(value, dict):
-        return 'a dict'
-    if isinstance(value, (tuple, list)):
-        return 'a tuple'
-    return f'a {type(value).__name__}'
+def _without_values(why):
+    """A comparison's reason without the expected value it names ('[\'add\']: expected 0, got 72')."""
+    path, sep, _ = why.partition(': expected ')
+    if sep and ' shape ' not in why:
+        return f'{path}: wrong value'
+    return why
 
 
-def judge_case(target, case, args, observation, seconds=0.0):
-    """Return the CaseResult of one case from what the call gave (plain data); runs in the grader."""
+def _contract_hint(target, case, args, observation):
+    """The hint for a value that breaks the contract (a 3-D array where a 2-D one was due), or ''."""
+    try:
+        got, want, alts, error = settle(case, args, observation)
+        if error is not None or isinstance(want, _JudgeFailed):
+            return ''
+        return _hint(target, case, args, got, case.want(args) if want is None else want, None, alts)
+    except Exception:  # a value the detectors cannot read has no hint
+        return ''
+
+
+def judge_case(target, case, args, observation, seconds=0.0, spoilers=True):
+    """Return the CaseResult of one case from what the call gave (plain data); runs in the grader.
+
+    A value that breaks the function's return contract fails with the contract in words; with
+    spoilers False, the expected text is the contract, never the expected value.
+    """
+    contract = REGISTRY[target].returns
+    if case.call is None and not case.raises and isinstance(observation, dict) and 'value' in observation:
+        try:
+            raw = decode(observation['value'])
+        except (ValueError, TypeError, KeyError, RecursionError):
+            raw = None  # settle() below says the result could not be read
+        else:
+            if contract.mismatch(raw):
+                return CaseResult(case.title, case.kind, 'fail', contract.text, describe(raw),
+                                  _contract_hint(target, case, args, observation), seconds)
     try:
         got, want, alts, error = settle(case, args, observation)
     except (ValueError, TypeError, KeyError) as e:  # a damaged or forged observation
@@ -210,25 +246,39 @@ def judge_case(target, case, args, observation, seconds=0.0):
                               H_BAD_INPUT, seconds)
         return CaseResult(case.title, case.kind, 'error' if error else 'fail', expected, got_text,
                           generic_hint(case, args, got, None, error), seconds)
+    if isinstance(want, _JudgeFailed):  # what came is not what the call should give
+        return CaseResult(case.title, case.kind, 'fail', contract.text, describe(got), '', seconds)
     if want is None and case.judge is None:
         try:
             want = case.want(args)
         except Exception:  # an expected value that needs what the call built
             want = None
-    expected_text = _summary(want) if want is not None else '(see the case)'
+    expected_text = contract.text if not spoilers else _summary(want) if want is not None else contract.text
     if error is not None:
-        return CaseResult(case.title, case.kind, 'error', expected_text, _summary(error),
-                          _hint(target, case, args, got, want, error, alts), seconds)
+        hint = _hint(target, case, args, got, want, error, alts)
+        if case.call is not None and not error.where and not hint:  # what fn gave broke the call's use of it
+            return CaseResult(case.title, case.kind, 'fail', contract.text, USED_WRONG, '', seconds)
+        return CaseResult(case.title, case.kind, 'error', expected_text, _summary(error), hint, seconds)
     if isinstance(got, Foreign):
-        return CaseResult(case.title, case.kind, 'fail', expected_text,
-                          f'returned {got!r}, expected {_expected_what(want)}', '', seconds)
+        return CaseResult(case.title, case.kind, 'fail', contract.text, describe(got), '', seconds)
     why = compare(got, want, case.rtol, case.atol)
     if why is None:
         return CaseResult(case.title, case.kind, 'pass', expected_text, _summary(got),
                           seconds=seconds)
-    return CaseResult(case.title, case.kind, 'fail', expected_text,
-                      f'{_summary(got)} ({why})', _hint(target, case, args, got, want, None, alts),
-                      seconds)
+    got_text = got if isinstance(want, str) and isinstance(got, str) else (  # a property, in words
+        f'{_summary(got)} ({_without_values(why)})')
+    return CaseResult(case.title, case.kind, 'fail', expected_text, got_text,
+                      _hint(target, case, args, got, want, None, alts), seconds)
+
+
+def _endless_loops(results):
+    """One case stopped at the time limit while others ran: name an endless loop, not slowness."""
+    ran = [r for r in results if r.status in ('pass', 'fail') or (r.status == 'error' and r.hint != H_TIMEOUT)]
+    if ran and max(r.seconds for r in ran) < 1.0:
+        for r in results:
+            if r.status == 'error' and r.hint == H_TIMEOUT:
+                r.hint = H_ENDLESS
+    return results
 
 
 def _target(fn, name, exercise):
@@ -257,16 +307,18 @@ def _is_package_object(obj):
     return module == 'd2l_ch6' or module.startswith('d2l_ch6.')
 
 
-def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_LIMIT):
+def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_LIMIT, spoilers=True):
     """Run the package's cases on a student's function and return a CheckResult (the package's addition).
 
     fn: the student's function (or class, for Conv2D; or network or function
     returning one, for the LeNet ``net``). name: the book name, when fn's own
     name differs. exercise: '6.x.y' for an exercise answer (``name`` picks
     among an exercise's functions; default the first). budget: seconds for
-    all cases, smallest first; case_limit: seconds for one case. While it
-    runs, the package's own implementation of that function raises, so a
-    function that only calls it is told so.
+    all cases, smallest first; case_limit: seconds for one case. spoilers:
+    False to show what each case expects in words (the return contract),
+    never its expected value. While it runs, the package's own
+    implementation of that function raises, so a function that only calls
+    it is told so.
     """
     if fn is None or not (callable(fn) or _is_net(fn)):
         raise TypeError(f'fn must be a function, class or network, got {type(fn).__name__}')
@@ -290,12 +342,15 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
         with withheld([] if own else withheld_names(target)):
             observation = observe(fn, case.call, args, case.kwargs, min(case_limit, left))
         observation = json.loads(json.dumps(observation))  # exactly what crosses from a child
-        results.append(judge_case(target, case, args, observation, time.perf_counter() - t0))
-    return CheckResult(target, number, results, note)
+        results.append(judge_case(target, case, args, observation, time.perf_counter() - t0, spoilers))
+    return CheckResult(target, number, _endless_loops(results), note)
 
 
-def judge_function(target, observations, seconds=None):
-    """The CheckResult of target from a child's observations (one per case, in order)."""
+def judge_function(target, observations, seconds=None, spoilers=True):
+    """The CheckResult of target from a child's observations (one per case, in order).
+
+    spoilers: False to state what each case expects in words, never its expected value.
+    """
     results = []
     for case, obs in zip(CASES[target], observations):
         if obs is None:
@@ -304,11 +359,11 @@ def judge_function(target, observations, seconds=None):
             continue
         secs = obs.get('seconds', 0.0) if isinstance(obs, dict) else 0.0
         secs = float(secs) if type(secs) in (int, float) and 0 <= secs < 1e6 else 0.0
-        results.append(judge_case(target, case, case.inputs(), obs, secs))
+        results.append(judge_case(target, case, case.inputs(), obs, secs, spoilers))
     for case in CASES[target][len(observations):]:
         results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)', '(not run)',
                                   'time budget spent: ' + H_TIMEOUT))
-    return CheckResult(target, exercise_of(target), results)
+    return CheckResult(target, exercise_of(target), _endless_loops(results))
 
 
 def grade_namespace(namespace):
