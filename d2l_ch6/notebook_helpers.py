@@ -11,10 +11,10 @@ are imported inside the one function that needs each, so a kernel imports
 this module cheaply, and nbclient never.
 """
 import ast
+import importlib.resources
 import inspect
 import json
 import os
-import pathlib
 import textwrap
 
 __all__ = ['quick', 'QUICK_ENV', 'Results', 'RESULTS_MIME', 'history_results', 'format_results',
@@ -75,20 +75,22 @@ def _is_check(statement):
     return name.startswith('_check') or owner == '_arguments'
 
 
-RESULTS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'benchmarks' / 'results'
+# The recorded runs are package data (d2l_ch6/recorded/), read the same from a wheel or a clone.
+RESULTS_DIR = importlib.resources.files('d2l_ch6') / 'recorded'
 
 
 def recorded_runs(name):
-    """Return the runs benchmarks/NAME.py saved in benchmarks/results/NAME.json (the package's addition).
+    """Return the runs benchmarks/NAME.py saved in the package's recorded/NAME.json (the package's addition).
 
     Notebooks show such recorded measurements where rerunning them would take
     too long (NAME.py reruns them); each run names its CPU and date.
     """
     path = RESULTS_DIR / f'{name}.json'
     if not path.is_file():
-        raise FileNotFoundError(f'{path} is missing: it comes with a clone of the repository, '
-                                f'and benchmarks/{name}.py writes it anew')
-    return json.loads(path.read_text())['runs']
+        raise FileNotFoundError(f'{path} is missing: it is package data of d2l-ch6 (reinstall '
+                                f'the package), and benchmarks/{name}.py in the repository '
+                                'writes it anew')
+    return json.loads(path.read_text(encoding='utf-8'))['runs']
 
 
 def _by_variant(runs, variants):
