@@ -281,26 +281,40 @@ def load_fashion_mnist_arrays(root=None, download=None, verify=True):
 
 
 def _download_if_missing(root):
-    """Download into root (or MXNet's cache) only when no folder holds the four files."""
+    """Download into root (or an empty $D2L_CH6_DATA, or MXNet's cache) only when no folder holds the four files."""
     target = _check_root(root)
     if target is None:
-        _env_dir()  # a bad $D2L_CH6_DATA raises before anything is downloaded
-        try:
-            find_data_dir()
-            return
-        except DataError:
-            target = _mxnet_cache_dir()
+        if _is_empty_folder(os.environ.get(ENV_VAR)):
+            target = pathlib.Path(os.environ[ENV_VAR]).expanduser()  # where the reader wants it
+        else:
+            _env_dir()  # a bad $D2L_CH6_DATA raises before anything is downloaded
+            try:
+                find_data_dir()
+                return
+            except DataError:
+                target = _mxnet_cache_dir()
     elif _missing_files(target) is None:
         return
     log.info('downloading Fashion-MNIST into %s', target)
     _download(target)
 
 
+def _is_empty_folder(path):
+    """True when path names an existing folder holding nothing but hidden entries (a partial download)."""
+    if not path:
+        return False
+    folder = pathlib.Path(path).expanduser()
+    return folder.is_dir() and all(p.name.startswith('.') for p in folder.iterdir())
+
+
 def _download(folder):
-    """Fetch Fashion-MNIST from Gluon's repository into folder, each file verified before it is kept."""
-    for name in (n for pair in FILES.values() for n in pair):
-        if not (pathlib.Path(folder) / name).is_file():
-            download_file('fashion-mnist', name, folder, sha256_unpacked=SHA256[name])
+    """Fetch Fashion-MNIST from Gluon's repository into folder: all four files verified, or none kept."""
+    folder = pathlib.Path(folder)
+    missing = [n for pair in FILES.values() for n in pair if not (folder / n).is_file()]
+    verified = [download_file('fashion-mnist', name, folder, sha256_unpacked=SHA256[name],
+                              hold=True) for name in missing]
+    for name, path in zip(missing, verified):   # the four appear together, or none does
+        path.replace(folder / name)
 
 
 def repo_url(namespace, name):
@@ -309,7 +323,7 @@ def repo_url(namespace, name):
     return f'{base.rstrip("/")}/gluon/dataset/{namespace}/{name}'
 
 
-def download_file(namespace, name, folder, sha256_unpacked=None, sha1=None):
+def download_file(namespace, name, folder, sha256_unpacked=None, sha1=None, hold=False):
     """Download Gluon's namespace/name into folder once, checked by checksum; return its path (the package's addition).
 
     The file is written beside its final name and moved there only when the
@@ -317,12 +331,16 @@ def download_file(namespace, name, folder, sha256_unpacked=None, sha1=None):
     checks MNIST) is the published one; a damaged download is deleted and
     raises DataError. Says where from and where to (a logged warning, shown
     in a notebook); no network raises DataError saying what to install or set.
+    hold: keep the verified file as folder/.NAME.verified (reused by a later
+    call) for the caller to move into place with the others.
     """
     import urllib.error
     import urllib.request
     folder = pathlib.Path(folder)
     target, url = folder / name, repo_url(namespace, name)
-    partial = folder / f'.{name}.part'
+    partial, held = folder / f'.{name}.part', folder / f'.{name}.verified'
+    if hold and held.is_file() and not _checksum_problem(held, sha256_unpacked, sha1):
+        return held
     log.warning('downloading %s from %s into %s (once; later runs read it there)',
                 name, url, folder)
     try:
@@ -344,8 +362,8 @@ def download_file(namespace, name, folder, sha256_unpacked=None, sha1=None):
                         f'again, or set ${GLUON_REPO_ENV} to a mirror of Gluon\'s datasets '
                         f'(now {os.environ.get(GLUON_REPO_ENV) or "unset"}). Without a network, '
                         f'{_offline_hint(namespace)}')
-    partial.replace(target)
-    return target
+    partial.replace(held if hold else target)
+    return held if hold else target
 
 
 def _checksum_problem(path, sha256_unpacked, sha1):

@@ -123,9 +123,16 @@ def test_a_damaged_download_is_refused_by_its_checksum_and_not_kept(hidden, repo
     with pytest.raises(data.DataError, match=f'the download of {repo.url}gluon/dataset/'
                        f'fashion-mnist/t10k-labels-idx1-ubyte.gz is damaged \\({expected[damage]}'):
         d2l_ch6.load_data_fashion_mnist(256)
-    assert not (hidden / 't10k-labels-idx1-ubyte.gz').exists()
     assert not list(hidden.glob('.*.part'))
-    assert data._missing_files(hidden) == 'missing t10k-labels-idx1-ubyte.gz'
+    assert data._missing_files(hidden) == f'missing {", ".join(NAMES)}'   # none, or all four
+    # The verified three are kept aside: a second try fetches only the damaged file.
+    assert sorted(p.name for p in hidden.iterdir()) == sorted(
+        f'.{n}.verified' for n in NAMES if n != 't10k-labels-idx1-ubyte.gz')
+    repo.serve('fashion-mnist', fashion_dir)
+    repo.requests.clear()
+    data._download_if_missing(None)                  # what the loader calls first
+    assert repo.requests == [key]
+    assert sorted(p.name for p in hidden.iterdir()) == sorted(NAMES)
 
 
 def test_no_network_says_exactly_what_to_install_or_set(hidden, monkeypatch):
@@ -142,6 +149,19 @@ def test_no_network_says_exactly_what_to_install_or_set(hidden, monkeypatch):
                    'point $D2L_CH6_DATA at a folder holding train-images-idx3-ubyte.gz'):
         assert needle in text
     assert 'download=True' not in text
+
+
+def test_an_empty_env_folder_is_where_the_download_goes(hidden, repo, tmp_path, monkeypatch,
+                                                       fashion_dir):
+    """$D2L_CH6_DATA naming an empty folder (a Drive folder on Colab, say): the files land there."""
+    repo.serve('fashion-mnist', fashion_dir)
+    mine = tmp_path / 'drive'
+    mine.mkdir()
+    monkeypatch.setenv(data.ENV_VAR, str(mine))
+    data._download_if_missing(None)                  # what the loader calls first
+    assert sorted(p.name for p in mine.iterdir()) == sorted(NAMES)
+    assert not hidden.exists()
+    assert data.locate_data_dir() == (mine, '$D2L_CH6_DATA')
 
 
 def test_a_named_folder_is_never_replaced_by_a_download(hidden, repo, tmp_path, monkeypatch,
