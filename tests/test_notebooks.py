@@ -614,3 +614,78 @@ def test_a_bad_notebook_is_its_own_failure_and_the_others_run(tmp_path, capsys):
     assert {k: v['status'] for k, v in summary.items()} == {
         '6.1-garbage': 'failed', '6.2-array': 'failed', '6.3-metadata': 'failed', '6.4-good': 'ok'}
     assert (folder / '6.1-garbage.ipynb').read_text() == '{this is not json'
+
+
+# --- 6.6's speed beside the recorded one -------------------------------------------------
+
+CPUINFO = ('processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\n'
+           'flags\t\t: fpu sse2 avx avx2 fma {extra}\n\nprocessor\t: 1\n')
+
+
+@pytest.mark.parametrize('extra, units', [('avx512f avx512bw', 'AVX-512'), ('', 'AVX2')])
+def test_cpu_line_names_the_widest_vector_unit_in_the_flags(extra, units):
+    """6.6 explained a gap by AVX2 on a CPU whose flags hold avx512f."""
+    assert helpers.cpu_line(CPUINFO.format(extra=extra), cores=2) == (
+        f'CPU: Intel(R) Xeon(R) Processor, {units}, 2 cores')
+
+
+def speed_history(examples_per_sec):
+    from d2l_ch6.training.reporting import EpochRecord, History
+    seconds = 60000 / examples_per_sec
+    return History('[cpu(0), cpu(1)]', [EpochRecord(1, 0.5, 0.8, 0.8, 0.9, 60000, 60000,
+                                                    seconds, seconds + 1)])
+
+
+RECORDED = [dict(variant='book', examples_per_sec=20000.0, date='2026-11-25',
+                 ctx='[cpu(0), cpu(1)]', cpu='CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores'),
+            dict(variant='book', examples_per_sec=22000.0, date='2026-11-25',
+                 ctx='[cpu(0), cpu(1)]', cpu='CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores'),
+            dict(variant='improved', examples_per_sec=7000.0, date='2026-11-25',
+                 ctx='[cpu(0), cpu(1)]', cpu='CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores')]
+SAME = 'CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores'
+
+
+def test_speed_comparison_gives_both_speeds_and_their_ratio():
+    """10,500 against the book runs' mean of 21,000: 0.50, worked out by hand."""
+    text = helpers.speed_comparison(speed_history(10500), RECORDED, cpu=SAME, busy=0.0)
+    lines = text.splitlines()
+    assert lines[0] == f'this run: 10,500 examples/sec on [cpu(0), cpu(1)], {SAME}'
+    assert lines[1] == ('recorded (book, 2 runs, 2026-11-25): 21,000 examples/sec on '
+                        f'[cpu(0), cpu(1)], {SAME}')
+    assert lines[2] == 'ratio: this run is 0.50 times the recorded speed'
+    assert lines[3] == ('the same CPU model, vector unit and core count, and no other process '
+                        'busy now: nothing measured here explains the gap')
+    assert 'AVX2' not in text
+    near = helpers.speed_comparison(speed_history(20000), RECORDED, cpu=SAME, busy=0.0)
+    assert near.splitlines()[-1] == 'within 10% of the recorded speed'
+
+
+def test_speed_comparison_explains_a_gap_only_by_what_was_measured():
+    other = 'CPU: AMD EPYC 7B13, AVX2, 4 cores'
+    text = helpers.speed_comparison(speed_history(10500), RECORDED, cpu=other, busy=0.0)
+    assert text.splitlines()[-1] == (
+        'measured here: the CPU model differs: AMD EPYC 7B13 here, Intel(R) Xeon(R) Processor '
+        'recorded; the widest vector unit differs: AVX2 here, AVX-512 recorded; the core count '
+        'differs: 4 cores here, 2 cores recorded')
+    busy = helpers.speed_comparison(speed_history(10500), RECORDED, cpu=SAME, busy=1.5)
+    assert busy.splitlines()[-1] == (
+        'measured here: other processes keep 1.5 of the 2 cores busy now (measured over a '
+        'second after the training), so they share the cores')
+    with pytest.raises(ValueError, match="variant must have recorded runs, got none for 'x'"):
+        helpers.speed_comparison(speed_history(1), RECORDED, variant='x', cpu=SAME, busy=0.0)
+
+
+def test_busy_cores_sees_another_process_spinning():
+    """A child process spinning for the whole second is about one busy core (on 2+ cores)."""
+    import os
+    import subprocess
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip('one core')
+    spin = subprocess.Popen([sys.executable, '-c', 'import time\nt = time.time()\n'
+                             'while time.time() - t < 1.6: pass'])
+    try:
+        import time
+        time.sleep(0.2)
+        assert helpers.busy_cores(1.0) >= 0.7
+    finally:
+        spin.wait()
