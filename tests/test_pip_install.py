@@ -102,7 +102,10 @@ def test_the_wheel_carries_the_package_the_startup_hook_and_its_module(wheel):
 
 
 def test_pip_install_of_the_wheel_gives_the_whole_package(wheel, tmp_path):
-    """Python 3.12, `pip install d2l_ch6-*.whl[cpu]` and nothing else: mxnet comes with numpy 1.26."""
+    """Python 3.12, `pip install d2l_ch6-*.whl[cpu]` and nothing else: mxnet comes with numpy 1.26.
+
+    (Its 6.2 notebook run moved to the Colab tests, which run 6.2 in both runtimes.)
+    """
     py = venv('3.12', tmp_path / 'venv')
     run(py, '-m', 'pip', 'install', '-q', f'{wheel}[cpu]')
     bin_dir = py.parent
@@ -118,10 +121,9 @@ def test_pip_install_of_the_wheel_gives_the_whole_package(wheel, tmp_path):
     history = json.loads((tmp_path / 'train' / 'history.json').read_text())
     assert history['epochs'][-1]['train_loss'] > 0
     run(py, '-c', 'from d2l_ch6 import data; print(len(data.load_mnist_5k_arrays()))', env=env)
-    # a notebook of the installed package, executed headless by the installed command
-    run(bin_dir / 'd2l-ch6', 'notebooks', '6.2', '--out', tmp_path / 'build', env=env)
-    executed = (tmp_path / 'build' / 'notebooks').glob('6.2*.ipynb')
-    assert BOOK_CORR2D.search(outputs(next(executed)))
+    # the package's notebooks, copied out for a reader (the Colab tests below run them)
+    run(bin_dir / 'd2l-ch6', 'notebooks', '--copy', tmp_path / 'mine', env=env)
+    assert sorted(p.stem for p in (tmp_path / 'mine').glob('*.ipynb')) == SIX
 
 
 COLAB = {'3.13': '2.1.3', '3.12': '2.0.2'}   # Colab since August 2026, and 2025.10 to 2026.07
