@@ -41,7 +41,7 @@ SECTIONS = {
     '6.5-pooling': ['pooling'],
     '6.6-lenet': ['lenet', 'training'],
 }
-OTHER_MODULES = ['data', 'notebooks']
+OTHER_MODULES = ['data', 'notebook_helpers']
 
 
 def notebook_path(stem):
