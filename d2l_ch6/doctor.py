@@ -37,8 +37,11 @@ NUMPY_TESTED = d2l_ch6_startup.NUMPY_TESTED
 NUMPY_FIRST_WHEEL = {(3, 11): (1, 23), (3, 12): (1, 26), (3, 13): (2, 1)}
 CUDA_RUNTIME = (11, 2)  # mxnet-cu112
 CUDNN_LIBRARY = 'libcudnn.so.8'
-# mxnet-cu112 1.9.1 carries kernels for these compute capabilities, and no PTX
-GPU_ARCHS = ((5, 0), (8, 6))
+# mxnet-cu112 1.9.1 carries SASS for compute capabilities 5.0 to 8.6 and no PTX: a major
+# version's SASS runs on its later minors (8.0's on 8.9: L4, RTX 40xx), never on 9.0 and later
+GPU_MAJORS = (5, 8)
+GPU_RANGE = 'every compute capability 5.x to 8.x (Maxwell to Ada: L4 and RTX 40xx included); none from 9.0 (Hopper, Blackwell)'
+FUSION_ENV = 'MXNET_USE_FUSION'  # 0: no pointwise fusion, so the runtime compiler (NVRTC) is not used
 CPU_BUILD = 'pip uninstall -y mxnet-cu112 && pip install --no-deps mxnet==1.9.1 (make setup)'
 STATUSES = ('ok', 'warn', 'fail')
 
@@ -136,19 +139,35 @@ def _cuda_library(name):
     return None
 
 
-def _gpu_probe():
-    """Run one convolution on gpu(0) in a child process; return None or the error's last line.
+def _probe_code(hybridize=False, ctx='gpu(0)'):
+    """The child's code: one convolution on ctx, eager, or in a hybridized network as training runs it.
+
+    Hybridized, the sigmoid, product and sum after the convolution are
+    pointwise operators that MXNet fuses on a GPU into one kernel compiled at
+    run time by NVRTC, CUDA 11.2's runtime compiler.
+    """
+    net = ('net = nn.Conv2D(1, 3)' if not hybridize else
+           'net = nn.HybridSequential(); net.add(nn.Conv2D(1, 3), '
+           'nn.HybridLambda(lambda F, x: F.npx.sigmoid(x) * 2 + 1)); net.hybridize()')
+    return ('from mxnet import np, npx, gpu, cpu; from mxnet.gluon import nn; npx.set_np(); '
+            f'{net}; net.initialize(ctx={ctx}); '
+            f'print(float(net(np.ones((1, 1, 5, 5), ctx={ctx})).sum()))')
+
+
+def _gpu_probe(hybridize=False, fusion=True):
+    """Run one convolution on gpu(0) in a child process (hybridized: as training runs); return None or the error's last line.
 
     A child, because an unsupported GPU architecture can abort the process
-    instead of raising (mxnet-cu112 has no kernels for it).
+    instead of raising (mxnet-cu112 has no kernels for it). fusion=False
+    runs it with MXNET_USE_FUSION=0.
     """
     import subprocess
-    code = ('from mxnet import np, npx, gpu; from mxnet.gluon import nn; npx.set_np(); '
-            'net = nn.Conv2D(1, 3); net.initialize(ctx=gpu(0)); '
-            'print(float(net(np.ones((1, 1, 5, 5), ctx=gpu(0))).sum()))')
+    env = dict(os.environ)
+    if not fusion:
+        env[FUSION_ENV] = '0'
     try:
-        out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                             timeout=300)
+        out = subprocess.run([sys.executable, '-c', _probe_code(hybridize)], capture_output=True,
+                             text=True, timeout=300, env=env)
     except subprocess.TimeoutExpired:
         return 'no answer within 300 s'
     if out.returncode == 0:
@@ -359,7 +378,8 @@ def check_gpus():
         if hardware:
             return Check('gpu', 'warn', f'{hardware} NVIDIA GPU(s) here, but the CPU build of '
                          'mxnet is installed: training runs on the CPU',
-                         'make setup MXNET=mxnet-cu112 (needs the CUDA 11.2 runtime)')
+                         'make setup MXNET=mxnet-cu112 (needs the CUDA 11.2 runtime; its kernels '
+                         f'run on {GPU_RANGE})')
         return Check('gpu', 'ok', 'none (CPU build): training runs on CPU contexts')
     runtime = _cuda_runtime_version()
     if isinstance(runtime, str):
@@ -381,18 +401,34 @@ def check_gpus():
                      f'GPU{error}', 'check the driver (nvidia-smi) and CUDA_VISIBLE_DEVICES, or '
                      f'use the CPU build: {CPU_BUILD}')
     failure = _gpu_probe()
+    cc = _gpu_compute_capability() if failure is not None else None
+    if cc is not None and not GPU_MAJORS[0] <= cc[0] <= GPU_MAJORS[1]:
+        return Check('gpu', 'fail', f'gpu(0) has compute capability {cc[0]}.{cc[1]}; '
+                     f'mxnet-cu112 {MXNET_VERSION}\'s kernels run on {GPU_RANGE}: a convolution '
+                     f'there fails ({failure})', f'use the CPU build: {CPU_BUILD}')
     if failure is not None:
-        cc = _gpu_compute_capability()
-        if cc is not None and not GPU_ARCHS[0] <= cc <= GPU_ARCHS[1]:
-            return Check('gpu', 'fail', f'gpu(0) has compute capability {cc[0]}.{cc[1]}; '
-                         f'mxnet-cu112 {MXNET_VERSION} has kernels for {GPU_ARCHS[0][0]}.'
-                         f'{GPU_ARCHS[0][1]} to {GPU_ARCHS[1][0]}.{GPU_ARCHS[1][1]} only (no '
-                         f'Hopper): a convolution there fails ({failure})',
-                         f'use the CPU build: {CPU_BUILD}')
         return Check('gpu', 'fail', f'a convolution on gpu(0) fails: {failure}',
                      f'check CUDA 11.2 and cuDNN 8, or use the CPU build: {CPU_BUILD}')
+    if os.environ.get(FUSION_ENV, '').strip() != '0':
+        hybrid = _gpu_probe(hybridize=True)
+        if hybrid is not None:
+            cc = _gpu_compute_capability()
+            where = f'compute capability {cc[0]}.{cc[1]}' if cc else 'this GPU'
+            if _gpu_probe(hybridize=True, fusion=False) is None:
+                return Check('gpu', 'fail', f'a convolution on gpu(0) runs, but a hybridized '
+                             f'network (as training runs it) fails: {hybrid}; with '
+                             f'{FUSION_ENV}=0 it runs: the CUDA 11.2 runtime compiler (NVRTC), '
+                             f'which compiles the fused kernels, does not know {where}',
+                             f'export {FUSION_ENV}=0 before Python starts (in a notebook: '
+                             f'%env {FUSION_ENV}=0 in the first cell, before mxnet loads)')
+            return Check('gpu', 'fail', f'a convolution on gpu(0) runs, but a hybridized network '
+                         f'fails, with {FUSION_ENV}=0 too: {hybrid}',
+                         f'check CUDA 11.2 and cuDNN 8, or use the CPU build: {CPU_BUILD}')
+    fused = ('' if os.environ.get(FUSION_ENV, '').strip() != '0'
+             else f' (with {FUSION_ENV}=0: no fused kernels)')
     return Check('gpu', 'ok', f'{n} GPU(s), CUDA runtime {runtime[0]}.{runtime[1]}, cuDNN 8, '
-                 'a convolution on gpu(0) runs (mxnet-cu112)')
+                 f'a convolution and a hybridized network run on gpu(0){fused} (mxnet-cu112: '
+                 f'kernels for {GPU_RANGE})')
 
 
 def check_data():

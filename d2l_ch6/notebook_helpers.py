@@ -11,14 +11,15 @@ are imported inside the one function that needs each, so a kernel imports
 this module cheaply, and nbclient never.
 """
 import ast
+import importlib.resources
 import inspect
 import json
 import os
-import pathlib
 import textwrap
 
 __all__ = ['quick', 'QUICK_ENV', 'Results', 'RESULTS_MIME', 'history_results', 'format_results',
-           'show_source', 'book_source', 'recorded_runs', 'seeds_table', 'plot_seeds']
+           'show_source', 'book_source', 'recorded_runs', 'seeds_table', 'plot_seeds',
+           'cpu_line', 'busy_cores', 'speed_comparison']
 
 QUICK_ENV = 'D2L_CH6_QUICK'  # the runner sets it to 1 in the kernels of `d2l-ch6 notebooks --quick`
 RESULTS_MIME = 'application/vnd.d2l-ch6.results+json'  # how Results reach the runner
@@ -75,20 +76,112 @@ def _is_check(statement):
     return name.startswith('_check') or owner == '_arguments'
 
 
-RESULTS_DIR = pathlib.Path(__file__).resolve().parent.parent / 'benchmarks' / 'results'
+# The recorded runs are package data (d2l_ch6/recorded/), read the same from a wheel or a clone.
+RESULTS_DIR = importlib.resources.files('d2l_ch6') / 'recorded'
 
 
 def recorded_runs(name):
-    """Return the runs benchmarks/NAME.py saved in benchmarks/results/NAME.json (the package's addition).
+    """Return the runs benchmarks/NAME.py saved in the package's recorded/NAME.json (the package's addition).
 
     Notebooks show such recorded measurements where rerunning them would take
     too long (NAME.py reruns them); each run names its CPU and date.
     """
     path = RESULTS_DIR / f'{name}.json'
     if not path.is_file():
-        raise FileNotFoundError(f'{path} is missing: it comes with a clone of the repository, '
-                                f'and benchmarks/{name}.py writes it anew')
-    return json.loads(path.read_text())['runs']
+        raise FileNotFoundError(f'{path} is missing: it is package data of d2l-ch6 (reinstall '
+                                f'the package), and benchmarks/{name}.py in the repository '
+                                'writes it anew')
+    return json.loads(path.read_text(encoding='utf-8'))['runs']
+
+
+def cpu_line(cpuinfo=None, cores=None):
+    """Return 'CPU: <model>, <widest vector unit>, <n> cores' from /proc/cpuinfo's flags, as the recorded runs name theirs (the package's addition).
+
+    cpuinfo: the text of /proc/cpuinfo (default: read it); cores: the core
+    count (default: os.cpu_count()). The unit is AVX-512 when the flags
+    hold avx512f, AVX2 when they hold avx2, else 'no AVX2'.
+    """
+    if cpuinfo is None:
+        try:
+            with open('/proc/cpuinfo', encoding='utf-8') as f:
+                cpuinfo = f.read()
+        except OSError:
+            return 'CPU: unknown'
+    fields = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(':')
+        fields.setdefault(key.strip(), value.strip())
+    flags = set(fields.get('flags', '').split())
+    units = 'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'
+    return f"CPU: {fields.get('model name', 'unknown')}, {units}, {cores or os.cpu_count()} cores"
+
+
+def speed_comparison(history, runs, variant='book', cpu=None, busy=None):
+    """Say this run's speed beside the recorded runs' of variant, their ratio, and what differs between the machines (the package's addition).
+
+    history: train_ch5's History; runs: recorded_runs' dicts; cpu: this
+    machine's cpu_line() (default: read now); busy: how many cores other
+    processes keep busy (default: measured over a second, busy_cores()). A
+    gap is explained only by what was measured here: another CPU model,
+    vector unit or core count, or other processes on the cores; otherwise
+    the lines say nothing measured explains it.
+    """
+    mine = [r for r in runs if r.get('variant') == variant]
+    if not mine:
+        raise ValueError(f'variant must have recorded runs, got none for {variant!r}')
+    cpu = cpu_line() if cpu is None else cpu
+    busy = busy_cores() if busy is None else busy
+    live = history.examples_per_sec
+    recorded = sum(r['examples_per_sec'] for r in mine) / len(mine)
+    lines = [f'this run: {live:,.0f} examples/sec on {history.ctx}, {cpu}',
+             f"recorded ({variant}, {len(mine)} runs, {', '.join(sorted({r['date'] for r in mine}))}): "
+             f"{recorded:,.0f} examples/sec on {', '.join(sorted({r['ctx'] for r in mine}))}, "
+             f"{', '.join(sorted({r['cpu'] for r in mine}))}",
+             f'ratio: this run is {live / recorded:.2f} times the recorded speed']
+    theirs = _cpu_fields(mine[0]['cpu'])
+    ours = _cpu_fields(cpu)
+    reasons = [f'{what} differs: {ours[k]} here, {theirs[k]} recorded'
+               for k, what in (('model', 'the CPU model'), ('units', 'the widest vector unit'),
+                               ('cores', 'the core count')) if ours[k] != theirs[k]]
+    if busy is not None and busy >= 0.25:
+        reasons.append(f'other processes keep {busy:.1f} of the {ours["cores"]} busy now '
+                       '(measured over a second after the training), so they share the cores')
+    if abs(live / recorded - 1) < 0.1:
+        lines.append('within 10% of the recorded speed')
+    elif reasons:
+        lines.append('measured here: ' + '; '.join(reasons))
+    else:
+        lines.append('the same CPU model, vector unit and core count, and no other process '
+                     'busy now: nothing measured here explains the gap')
+    return '\n'.join(lines)
+
+
+def busy_cores(seconds=1.0):
+    """Return how many cores other processes kept busy over the next seconds, from /proc/stat (None without it)."""
+    import time
+
+    def sample():
+        with open('/proc/stat', encoding='ascii') as f:
+            total = [int(v) for v in f.readline().split()[1:]]
+        with open('/proc/self/stat', encoding='ascii') as f:
+            mine = f.read().rsplit(')', 1)[1].split()
+        return sum(total), total[3] + total[4], int(mine[11]) + int(mine[12])  # idle + iowait; utime + stime
+    try:
+        (t0, idle0, own0), _ = sample(), time.sleep(seconds)
+        t1, idle1, own1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    if t1 <= t0:
+        return 0.0
+    return max(0.0, (t1 - t0) - (idle1 - idle0) - (own1 - own0)) / (t1 - t0) * os.cpu_count()
+
+
+def _cpu_fields(line):
+    """{'model', 'units', 'cores', 'cores_n'} of a cpu_line() text."""
+    parts = line.removeprefix('CPU: ').rsplit(', ', 2)
+    model, units, cores = (parts + ['unknown'] * 3)[:3] if len(parts) == 3 else (line, '?', '?')
+    n = cores.split()[0]
+    return {'model': model, 'units': units, 'cores': cores, 'cores_n': int(n) if n.isdigit() else None}
 
 
 def _by_variant(runs, variants):

@@ -446,7 +446,7 @@ def test_teaching_guide_and_notebooks_state_every_signature():
     """The teaching guide's table and each notebook's exercise cell are the generated tables, so the
     signatures they state are the package's own and cannot drift."""
     assert signature_table() in (ROOT / 'docs' / 'teaching.md').read_text()
-    for path in sorted((ROOT / 'notebooks').glob('*.ipynb')):
+    for path in sorted((ROOT / 'd2l_ch6' / 'notebooks').glob('*.ipynb')):
         section = path.stem.split('-')[0]
         cells = [c.source for c in nbformat.read(path, as_version=4).cells
                  if c.cell_type == 'markdown' and '## Exercises' in c.source]

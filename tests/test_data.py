@@ -436,7 +436,7 @@ def test_mnist_takes_fashion_mnists_arguments_in_its_order():
         return [(p.name, p.default) for p in inspect.signature(f).parameters.values()]
     assert names(d2l_ch6.load_data_mnist) == names(d2l_ch6.load_data_fashion_mnist) == [
         ('batch_size', inspect.Parameter.empty), ('resize', None), ('root', None),
-        ('download', False)]
+        ('download', None)]
 
 
 def test_mnist_resize_second_positionally(tmp_path):
@@ -505,20 +505,20 @@ def test_offline_mnist_damaged_or_missing_is_named(tmp_path, monkeypatch):
 
 
 def test_mnist_download_only_when_the_files_are_missing(tmp_path, monkeypatch):
-    from mxnet import gluon
     monkeypatch.delenv(data.MNIST_ENV_VAR, raising=False)
     monkeypatch.setenv('MXNET_HOME', str(tmp_path))
     fetched = []
 
-    def fake_mnist(root, train):                   # Gluon's downloader, without the network
-        fetched.append(train)
-        write_digits(pathlib.Path(root))
+    def fake_download(namespace, name, folder, sha1=None):   # without the network
+        fetched.append((namespace, name, sha1))
+        write_digits(pathlib.Path(folder))
 
-    monkeypatch.setattr(gluon.data.vision, 'MNIST', fake_mnist)
+    monkeypatch.setattr(data, 'download_file', fake_download)
     train_iter, _ = d2l_ch6.load_data_mnist(32, download=True)
-    assert fetched == [True, False] and train_iter.num_examples == 120
+    assert fetched == [('mnist', 'train-images-idx3-ubyte.gz', data.MNIST_SHA1['train-images-idx3-ubyte.gz'])]
+    assert train_iter.num_examples == 120
     d2l_ch6.load_data_mnist(32, download=True)      # the files are there now
-    assert fetched == [True, False]
+    assert len(fetched) == 1
 
 
 # -- the package and the command line ------------------------------------------

@@ -245,23 +245,83 @@ def test_cpu_build_on_a_gpu_machine_warns(monkeypatch):
      'needs cuDNN 8 (libcudnn.so.8), which does not load'),
     ((11, 2), None, 0, None, None, 'fail', 'sees no GPU'),
     ((11, 8), None, 1, 'MXNetError: no kernel image is available for execution on the device',
-     (9, 0), 'fail', 'compute capability 9.0; mxnet-cu112 1.9.1 has kernels for 5.0 to 8.6'),
+     (9, 0), 'fail', "compute capability 9.0; mxnet-cu112 1.9.1's kernels run on every compute "
+     'capability 5.x to 8.x (Maxwell to Ada: L4 and RTX 40xx included); none from 9.0'),
     ((11, 8), None, 1, 'MXNetError: CUDNN_STATUS_INTERNAL_ERROR', (8, 0), 'fail',
      'a convolution on gpu(0) fails: MXNetError: CUDNN_STATUS_INTERNAL_ERROR'),
-    ((11, 8), None, 1, None, (8, 6), 'ok', '1 GPU(s), CUDA runtime 11.8, cuDNN 8'),
+    ((11, 8), None, 1, None, (8, 6), 'ok', '1 GPU(s), CUDA runtime 11.8, cuDNN 8, a convolution '
+     'and a hybridized network run on gpu(0) (mxnet-cu112: kernels for every compute capability '
+     '5.x to 8.x'),
+    ((11, 8), None, 1, None, (8, 9), 'ok', '1 GPU(s), CUDA runtime 11.8'),   # Ada: 8.0's SASS runs
+    ((11, 8), None, 1, 'MXNetError: CUDNN_STATUS_INTERNAL_ERROR', (8, 9), 'fail',   # not its arch
+     'a convolution on gpu(0) fails: MXNetError: CUDNN_STATUS_INTERNAL_ERROR'),
+    ((11, 8), None, 1, 'MXNetError: no kernel image', (10, 0), 'fail', 'compute capability 10.0;'),
 ])
 def test_cu112_build(monkeypatch, runtime, cudnn, gpus, probe, cc, status, words):
     versions(monkeypatch, mxnet_cu112='1.9.1')
     monkeypatch.setattr(doctor, '_nvidia_gpus', lambda: gpus)
     monkeypatch.setattr(doctor, '_cuda_runtime_version', lambda: runtime)
     monkeypatch.setattr(doctor, '_cuda_library', lambda name: cudnn)
-    monkeypatch.setattr(doctor, '_gpu_probe', lambda: probe)
+    monkeypatch.setattr(doctor, '_gpu_probe', lambda hybridize=False, fusion=True: probe)
     monkeypatch.setattr(doctor, '_gpu_compute_capability', lambda: cc)
     monkeypatch.setattr(mx.context, 'num_gpus', lambda: gpus)
+    monkeypatch.delenv(doctor.FUSION_ENV, raising=False)
     check = doctor.check_gpus()
     assert check.status == status and words in check.detail
     if status == 'fail' and not isinstance(runtime, str) and runtime >= (11, 2):
         assert 'pip install --no-deps mxnet==1.9.1' in check.fix   # the way back
+
+
+NVRTC = "MXNetError: Error compiling fused kernel: nvrtc: error: invalid value for --gpu-architecture (-arch)"
+
+
+@pytest.mark.parametrize('cc', [(8, 9), (8, 6)])
+def test_a_hybridized_network_that_fails_only_with_fusion_names_mxnet_use_fusion(monkeypatch, cc):
+    """On an 8.9 GPU the eager convolution ran, but training (hybridized) failed in NVRTC."""
+    versions(monkeypatch, mxnet_cu112='1.9.1')
+    monkeypatch.setattr(doctor, '_nvidia_gpus', lambda: 1)
+    monkeypatch.setattr(doctor, '_cuda_runtime_version', lambda: (11, 2))
+    monkeypatch.setattr(doctor, '_cuda_library', lambda name: None)
+    monkeypatch.setattr(doctor, '_gpu_compute_capability', lambda: cc)
+    monkeypatch.setattr(mx.context, 'num_gpus', lambda: 1)
+    monkeypatch.delenv(doctor.FUSION_ENV, raising=False)
+    probes = {(False, True): None, (True, True): NVRTC, (True, False): None}
+    calls = []
+    monkeypatch.setattr(doctor, '_gpu_probe', lambda hybridize=False, fusion=True: (
+        calls.append((hybridize, fusion)) or probes[(hybridize, fusion)]))
+    check = doctor.check_gpus()
+    assert calls == [(False, True), (True, True), (True, False)]
+    assert check.status == 'fail'
+    assert check.detail == (
+        f'a convolution on gpu(0) runs, but a hybridized network (as training runs it) fails: '
+        f'{NVRTC}; with MXNET_USE_FUSION=0 it runs: the CUDA 11.2 runtime compiler (NVRTC), which '
+        f'compiles the fused kernels, does not know compute capability {cc[0]}.{cc[1]}')
+    assert check.fix.startswith('export MXNET_USE_FUSION=0 before Python starts')
+    # Fusion off failing too: not fusion's fault, and the fix does not name it.
+    probes[(True, False)] = 'MXNetError: CUDNN_STATUS_EXECUTION_FAILED'
+    check = doctor.check_gpus()
+    assert check.status == 'fail' and 'with MXNET_USE_FUSION=0 too' in check.detail
+    assert 'MXNET_USE_FUSION' not in check.fix
+    # Already set: the doctor says the network runs without fused kernels.
+    monkeypatch.setenv(doctor.FUSION_ENV, '0')
+    probes[(True, True)] = 'never asked'
+    check = doctor.check_gpus()
+    assert check.status == 'ok' and '(with MXNET_USE_FUSION=0: no fused kernels)' in check.detail
+
+
+def test_the_hybridized_probe_is_a_network_that_runs(monkeypatch):
+    """The child's hybridized code, run here on the CPU: conv, sigmoid * 2 + 1, summed over 3 x 3.
+
+    All-ones input, one 3x3 kernel: every output element is the kernel's sum
+    plus its bias, so the result lies between 9 * (2 * 0 + 1) and 9 * (2 * 1 + 1).
+    """
+    import subprocess
+    for hybridize in (False, True):
+        out = subprocess.run([sys.executable, '-c', doctor._probe_code(hybridize, ctx='cpu()')],
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        value = float(out.stdout.split()[-1])
+        assert (9 < value < 27) if hybridize else abs(value) < 9 * 9 * 0.1
 
 
 def test_gpu_probe_reports_the_childs_last_error_line(monkeypatch):

@@ -16,7 +16,7 @@ from d2l_ch6.grading.cases import SECTIONS
 from d2l_ch6.grading.student import STUB_TAG, write_exercises
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
+NOTEBOOKS = sorted((ROOT / 'd2l_ch6' / 'notebooks').glob('*.ipynb'))
 
 
 @pytest.fixture(scope='module')

@@ -8,7 +8,7 @@ from d2l_ch6.grading.student import CHECK_TAG, STUB_TAG, _exercise_questions, wr
 from d2l_ch6.grading.cases import EXERCISES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / 'notebooks').glob('*.ipynb'))
+NOTEBOOKS = sorted((ROOT / 'd2l_ch6' / 'notebooks').glob('*.ipynb'))
 
 
 @pytest.fixture(scope='module')

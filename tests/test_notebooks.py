@@ -31,7 +31,7 @@ from d2l_ch6.publishing import runner as nbrun
 from d2l_ch6.colab import COLAB_CELL
 from conftest import NUMPY2_SCALAR_REPR
 
-NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'notebooks'
+NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'd2l_ch6' / 'notebooks'
 # Each section's notebook and the modules of d2l_ch6 it must import.
 SECTIONS = {
     '6.1-from-dense-layers-to-convolutions': ['convolutions'],
@@ -41,7 +41,7 @@ SECTIONS = {
     '6.5-pooling': ['pooling'],
     '6.6-lenet': ['lenet', 'training'],
 }
-OTHER_MODULES = ['data', 'notebooks']
+OTHER_MODULES = ['data', 'notebook_helpers']
 
 
 def notebook_path(stem):
@@ -265,13 +265,13 @@ def test_results_named_in_the_metadata_come_back_without_a_cell_of_the_notebook(
     assert [c.source for c in executed.cells] == [c.source for c in nb.cells]
     nb.metadata['d2l_ch6'] = {'results': {'mine': 'h[0]; import os'}}
     nbformat.write(nb, path)
-    with pytest.raises(ValueError, match='metadata d2l_ch6.results must map result names to '
-                                         'variable names'):
+    with pytest.raises(nbrun.NotebookError, match='6.9-histories.ipynb: NotebookMetadataError: '
+                       'notebook metadata d2l_ch6.results must map result names to variable names'):
         nbrun.run_notebook(path, out=tmp_path / 'out')
 
 
 def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypatch):
-    """Notebooks run in order in this venv's kernel, in their folder; results and figures come back.
+    """Notebooks run in order in this venv's kernel, each in its own working folder; results and figures come back.
 
     A failure in one notebook is reported and the next still runs. Figures are
     kept even when the caller's environment selects a non-interactive backend.
@@ -290,7 +290,8 @@ def test_run_notebooks_kernel_quick_mode_results_and_figures(tmp_path, monkeypat
     results = nbrun.run_notebooks(out=tmp_path / 'out', quick=True, notebook_dir=folder)
     assert [(r.name, r.status) for r in results] == [('6.9-probe', 'ok'), ('6.10-later', 'failed')]
     probe = results[0].results['probe']
-    assert probe == {'prefix': sys.prefix, 'cwd': str(folder), 'quick': True}
+    assert probe == {'prefix': sys.prefix, 'cwd': str(tmp_path / 'out' / 'work' / '6.9-probe'),
+                     'quick': True}
     assert results[0].figures == [tmp_path / 'out' / 'notebooks' / '6.9-probe_files' / 'cell01_1.png']
     assert results[0].figures[0].read_bytes()[:4] == b'\x89PNG'
     assert 'KeyError' in str(results[1].error) and 'cell 0' in str(results[1].error)
@@ -344,7 +345,7 @@ def test_quick_mode_metadata_that_is_wrong_is_named(tmp_path, quick_code, messag
     nb = nbformat.read(path, as_version=4)
     nb.metadata['d2l_ch6'] = {'quick': quick_code}
     nbformat.write(nb, path)
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(nbrun.NotebookError, match=re.escape(message)):
         nbrun.run_notebook(path, out=tmp_path / 'out', quick=True)
 
 
@@ -538,3 +539,153 @@ def test_out_that_is_a_file_is_named_before_anything_runs(tmp_path, capsys):
     assert 'running' not in captured.out
     with pytest.raises(ValueError, match='out must be a folder, but .*out.txt.* is a file'):
         nbrun.run_notebook(tmp_path / '6.1-one.ipynb', tmp_path / 'out.txt' / 'deeper')
+
+
+# --- the runner never harms its inputs -------------------------------------------------
+
+def test_each_notebook_runs_in_its_own_folder_and_cannot_edit_the_next(tmp_path):
+    """6.3 wrote a file in the notebooks' folder and edited 6.4 before 6.4 ran (the cwd was the sources)."""
+    folder = tmp_path / 'nbs'
+    folder.mkdir()
+    write_notebook(folder / '6.1-writer.ipynb',
+                   'import json, os\n'
+                   'open("6.2-reader.ipynb", "w").write("{not a notebook")\n'
+                   'open("scratch.txt", "w").write(os.getcwd())')
+    write_notebook(folder / '6.2-reader.ipynb', 'x = 2 + 2', 'x')
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    results = nbrun.run_notebooks(out=tmp_path / 'out', notebook_dir=folder)
+    assert [(r.name, r.status) for r in results] == [('6.1-writer', 'ok'), ('6.2-reader', 'ok')]
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    work = tmp_path / 'out' / 'work'
+    assert (work / '6.1-writer' / 'scratch.txt').read_text() == str(work / '6.1-writer')
+    assert not (work / '6.2-reader' / 'scratch.txt').exists()
+
+
+@pytest.mark.parametrize('out', ['.', '..'])
+def test_out_that_is_or_holds_the_sources_is_refused_before_anything_runs(tmp_path, capsys, out):
+    """`--out P --notebook-dir P/notebooks` overwrote the source notebooks with their executed copies."""
+    folder = tmp_path / 'p' / 'notebooks'
+    folder.mkdir(parents=True)
+    write_notebook(folder / '6.1-one.ipynb', 'open("/dev/null").close()\nx = 1')
+    before = (folder / '6.1-one.ipynb').read_bytes()
+    target = (folder / out).resolve()
+    what = 'is' if out == '.' else 'holds'
+    message = (f"out must be a folder apart from the notebooks, got '{target}', which {what} "
+               f"the notebooks' folder '{folder}'")
+    args = parse(['notebooks', '--notebook-dir', str(folder), '--out', str(folder / out)])
+    assert args.func(args) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and 'running' not in captured.out
+    for call in (lambda: nbrun.run_notebooks(out=folder / out, notebook_dir=folder),
+                 lambda: nbrun.run_notebook(folder / '6.1-one.ipynb', out=folder / out)):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            call()
+    assert sorted(p.name for p in folder.iterdir()) == ['6.1-one.ipynb']
+    assert (folder / '6.1-one.ipynb').read_bytes() == before
+    assert not (tmp_path / 'p' / 'work').exists()
+
+
+def test_a_bad_notebook_is_its_own_failure_and_the_others_run(tmp_path, capsys):
+    """A non-JSON file or bad d2l_ch6.results metadata aborted the whole run with a raw traceback."""
+    folder = tmp_path / 'nbs'
+    folder.mkdir()
+    (folder / '6.1-garbage.ipynb').write_text('{this is not json', encoding='utf-8')
+    (folder / '6.2-array.ipynb').write_text('[1, 2, 3]', encoding='utf-8')
+    bad = write_notebook(folder / '6.3-metadata.ipynb', 'h = 1')
+    nb = nbformat.read(bad, as_version=4)
+    nb.metadata['d2l_ch6'] = {'results': ['h']}
+    nbformat.write(nb, bad)
+    write_notebook(folder / '6.4-good.ipynb', 'print("ran")')
+    args = parse(['notebooks', '--notebook-dir', str(folder), '--out', str(tmp_path / 'o')])
+    assert args.func(args) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert [line.split()[:2] for line in lines if line.startswith('  6.')] == [
+        ['6.1-garbage:', 'failed'], ['6.2-array:', 'failed'], ['6.3-metadata:', 'failed'],
+        ['6.4-good:', 'ok']]
+    assert 'total' in lines[-1] and '1 of 4 ok' in lines[-1]
+    assert ('6.1-garbage.ipynb: NotebookUnreadable: not a Jupyter notebook (nbformat 4 JSON) '
+            'that can be read') in captured.err
+    assert '6.2-array.ipynb: NotebookUnreadable' in captured.err
+    assert ("6.3-metadata.ipynb: NotebookMetadataError: notebook metadata d2l_ch6.results must "
+            "map result names to variable names, got ['h']") in captured.err
+    assert 'Traceback' not in captured.err
+    summary = nbrun.read_summary(tmp_path / 'o')
+    assert {k: v['status'] for k, v in summary.items()} == {
+        '6.1-garbage': 'failed', '6.2-array': 'failed', '6.3-metadata': 'failed', '6.4-good': 'ok'}
+    assert (folder / '6.1-garbage.ipynb').read_text() == '{this is not json'
+
+
+# --- 6.6's speed beside the recorded one -------------------------------------------------
+
+CPUINFO = ('processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\n'
+           'flags\t\t: fpu sse2 avx avx2 fma {extra}\n\nprocessor\t: 1\n')
+
+
+@pytest.mark.parametrize('extra, units', [('avx512f avx512bw', 'AVX-512'), ('', 'AVX2')])
+def test_cpu_line_names_the_widest_vector_unit_in_the_flags(extra, units):
+    """6.6 explained a gap by AVX2 on a CPU whose flags hold avx512f."""
+    assert helpers.cpu_line(CPUINFO.format(extra=extra), cores=2) == (
+        f'CPU: Intel(R) Xeon(R) Processor, {units}, 2 cores')
+
+
+def speed_history(examples_per_sec):
+    from d2l_ch6.training.reporting import EpochRecord, History
+    seconds = 60000 / examples_per_sec
+    return History('[cpu(0), cpu(1)]', [EpochRecord(1, 0.5, 0.8, 0.8, 0.9, 60000, 60000,
+                                                    seconds, seconds + 1)])
+
+
+RECORDED = [dict(variant='book', examples_per_sec=20000.0, date='2026-11-25',
+                 ctx='[cpu(0), cpu(1)]', cpu='CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores'),
+            dict(variant='book', examples_per_sec=22000.0, date='2026-11-25',
+                 ctx='[cpu(0), cpu(1)]', cpu='CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores'),
+            dict(variant='improved', examples_per_sec=7000.0, date='2026-11-25',
+                 ctx='[cpu(0), cpu(1)]', cpu='CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores')]
+SAME = 'CPU: Intel(R) Xeon(R) Processor, AVX-512, 2 cores'
+
+
+def test_speed_comparison_gives_both_speeds_and_their_ratio():
+    """10,500 against the book runs' mean of 21,000: 0.50, worked out by hand."""
+    text = helpers.speed_comparison(speed_history(10500), RECORDED, cpu=SAME, busy=0.0)
+    lines = text.splitlines()
+    assert lines[0] == f'this run: 10,500 examples/sec on [cpu(0), cpu(1)], {SAME}'
+    assert lines[1] == ('recorded (book, 2 runs, 2026-11-25): 21,000 examples/sec on '
+                        f'[cpu(0), cpu(1)], {SAME}')
+    assert lines[2] == 'ratio: this run is 0.50 times the recorded speed'
+    assert lines[3] == ('the same CPU model, vector unit and core count, and no other process '
+                        'busy now: nothing measured here explains the gap')
+    assert 'AVX2' not in text
+    near = helpers.speed_comparison(speed_history(20000), RECORDED, cpu=SAME, busy=0.0)
+    assert near.splitlines()[-1] == 'within 10% of the recorded speed'
+
+
+def test_speed_comparison_explains_a_gap_only_by_what_was_measured():
+    other = 'CPU: AMD EPYC 7B13, AVX2, 4 cores'
+    text = helpers.speed_comparison(speed_history(10500), RECORDED, cpu=other, busy=0.0)
+    assert text.splitlines()[-1] == (
+        'measured here: the CPU model differs: AMD EPYC 7B13 here, Intel(R) Xeon(R) Processor '
+        'recorded; the widest vector unit differs: AVX2 here, AVX-512 recorded; the core count '
+        'differs: 4 cores here, 2 cores recorded')
+    busy = helpers.speed_comparison(speed_history(10500), RECORDED, cpu=SAME, busy=1.5)
+    assert busy.splitlines()[-1] == (
+        'measured here: other processes keep 1.5 of the 2 cores busy now (measured over a '
+        'second after the training), so they share the cores')
+    with pytest.raises(ValueError, match="variant must have recorded runs, got none for 'x'"):
+        helpers.speed_comparison(speed_history(1), RECORDED, variant='x', cpu=SAME, busy=0.0)
+
+
+def test_busy_cores_sees_another_process_spinning():
+    """A child process spinning for the whole second is about one busy core (on 2+ cores)."""
+    import os
+    import subprocess
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip('one core')
+    spin = subprocess.Popen([sys.executable, '-c', 'import time\nt = time.time()\n'
+                             'while time.time() - t < 1.6: pass'])
+    try:
+        import time
+        time.sleep(0.2)
+        assert helpers.busy_cores(1.0) >= 0.7
+    finally:
+        spin.wait()

@@ -22,7 +22,7 @@ from d2l_ch6.publishing import browser_check, sanitize
 from d2l_ch6.publishing import site as sitemod
 from d2l_ch6.publishing.runner import SUMMARY_FILE, find_notebooks
 
-NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'notebooks'
+NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parent.parent / 'd2l_ch6' / 'notebooks'
 WIDGET = 'application/vnd.jupyter.widget-view+json'
 
 

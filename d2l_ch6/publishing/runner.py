@@ -1,13 +1,21 @@
 """Run the chapter's notebooks headless and report on them (the main job).
 
-``run_notebooks`` executes ``notebooks/6.x-*.ipynb`` in order with nbclient,
+``run_notebooks`` executes the package's ``notebooks/6.x-*.ipynb`` in order with nbclient,
 each in a fresh kernel started from this interpreter (``sys.executable -m
 ipykernel_launcher``, whatever kernelspecs a user has installed), with the
-kernel's working folder set to the notebooks' folder, as ``jupyter lab
-notebooks/`` does. It writes each executed notebook, outputs and figures
-included, to ``<out>/notebooks/`` and the figures also as files beside it, and records each
-run (status, seconds, results) in ``<out>/notebooks/summary.json``, which
-``d2l-ch6 site`` reads.
+kernel's working folder a folder of its own, ``<out>/work/<notebook>/``, so
+that what a notebook writes never lands beside the sources (nor in
+site-packages, where the package's own notebooks live). It writes each executed notebook,
+outputs and figures included, to ``<out>/notebooks/`` and the figures also as
+files beside it, and records each run (status, seconds, results) in
+``<out>/notebooks/summary.json``, which ``d2l-ch6 site`` reads. An output
+folder that is or holds the notebooks' folder is refused before anything runs;
+a notebook that cannot be read, or whose runner metadata is malformed, is that
+notebook's failure and the others still run.
+
+The notebooks are package data (``d2l_ch6/notebooks/``, read through
+``importlib.resources``): a wheel runs them as a clone does, and
+``d2l-ch6 notebooks --copy DIR`` writes them out for a reader to open.
 
 Quick mode shortens a notebook without a cell of its own: its metadata maps
 cell tags to code (``{"d2l_ch6": {"quick": {"data": "num_epochs = 3"}}}``),
@@ -28,6 +36,7 @@ import argparse
 import base64
 import dataclasses
 import fnmatch
+import importlib.resources
 import json
 import logging
 import math
@@ -39,19 +48,19 @@ import time
 from ..notebook_helpers import QUICK_ENV, RESULTS_MIME, _jsonable, format_results
 
 __all__ = ['NotebookError', 'NotebookResult', 'find_notebooks', 'run_notebook', 'run_notebooks',
-           'add_notebooks_parser', 'read_summary', 'summary_table', 'SUMMARY_FILE']
+           'copy_notebooks', 'add_notebooks_parser', 'read_summary', 'summary_table',
+           'SUMMARY_FILE']
 
 log = logging.getLogger(__name__)
 
 SUMMARY_FILE = 'summary.json'  # in <out>/notebooks/: each notebook's latest run, for `d2l-ch6 site`
 DEFAULT_TIMEOUT = 600  # seconds per cell; the 6.6 training cell takes about two minutes
-# The package's folder (d2l_ch6/) in a checkout or an editable install: notebooks/ is beside it.
-PACKAGE_DIR = pathlib.Path(__file__).resolve().parent.parent
+WORK_DIR = 'work'  # <out>/work/<notebook stem>/: each kernel's working folder
 
 
 def default_notebook_dir():
-    """Return the repository's notebooks/ folder (beside the package, for an editable install)."""
-    return PACKAGE_DIR.parent / 'notebooks'
+    """Return the package's notebooks folder (package data: the same from a wheel or a clone)."""
+    return pathlib.Path(str(importlib.resources.files('d2l_ch6') / 'notebooks'))
 
 
 class NotebookError(RuntimeError):
@@ -61,7 +70,8 @@ class NotebookError(RuntimeError):
         self.notebook, self.cell_index = notebook, cell_index
         self.ename, self.evalue, self.source, self.traceback = ename, evalue, source, traceback
         first = next((line for line in source.splitlines() if line.strip()), '')
-        where = f'{notebook}, cell {cell_index}' + (f' ({first.strip()[:60]})' if first else '')
+        where = (notebook if cell_index is None else f'{notebook}, cell {cell_index}'
+                 + (f' ({first.strip()[:60]})' if first else ''))
         super().__init__(f'{where}: {ename}: {evalue}')
 
 
@@ -157,13 +167,62 @@ def prepare_out_dir(out):
     return out_dir
 
 
+def check_out_dir(out, notebook_dir):
+    """Raise ValueError when out is notebook_dir or holds it: the executed copies would replace the sources."""
+    out, source = pathlib.Path(out).resolve(), pathlib.Path(notebook_dir).resolve()
+    if out == source or out in source.parents:
+        what = 'is' if out == source else 'holds'
+        raise ValueError(f'out must be a folder apart from the notebooks, got {str(out)!r}, which '
+                         f'{what} the notebooks\' folder {str(source)!r}: the executed copies '
+                         'and the working folders would be written among the sources; choose '
+                         'another --out')
+
+
+def _read_notebook(path):
+    """Read path as a notebook with the runner's cells added; (nb, runner cells) or NotebookError."""
+    import nbformat
+    try:
+        nb = nbformat.read(path, as_version=4)
+        if not isinstance(nb.get('cells'), list) or not isinstance(nb.get('metadata'), dict):
+            raise ValueError('it has no list of cells and metadata object')
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise NotebookError(path.name, None, 'NotebookUnreadable',
+                            f'not a Jupyter notebook (nbformat 4 JSON) that can be read: '
+                            f'{reason[:200]}') from None
+    return nb
+
+
+def _runner_cells(nb, path, quick):
+    """Add quick mode's and the results' cells to nb; return them, or raise NotebookError for bad metadata."""
+    try:
+        runners = _quick_cells(nb) if quick else []     # the runner's cells, hidden from the reader
+        results_cell = _results_cell(nb)
+    except ValueError as e:
+        raise NotebookError(path.name, None, 'NotebookMetadataError', str(e)) from None
+    if results_cell is not None:
+        nb.cells.append(results_cell)
+        runners.append(results_cell)
+    return runners
+
+
+def work_dir(out, path):
+    """Create and return <out>/work/<notebook stem>/, the notebook's kernel's working folder."""
+    folder = pathlib.Path(out) / WORK_DIR / pathlib.Path(path).stem
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=None):
     """Execute one notebook in a fresh kernel and write it, with outputs, to <out>/notebooks/.
 
     Returns a NotebookResult with status 'ok'; raises NotebookError naming
     the notebook, the cell index and the error when a cell fails (the
-    partly executed notebook is written all the same). cwd: the kernel's
-    working folder (default: the notebook's own folder).
+    partly executed notebook is written all the same), or naming the
+    notebook when it cannot be read or its runner metadata is malformed
+    (recorded as failed in the summary; nothing runs). cwd: the kernel's
+    working folder (default: <out>/work/<notebook stem>/, never the
+    notebook's own folder). ValueError when out is or holds the notebook's folder.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -171,12 +230,15 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
 
     path = pathlib.Path(path)
     seconds = check_timeout(timeout)
-    nb = nbformat.read(path, as_version=4)
-    runners = _quick_cells(nb) if quick else []     # the runner's cells, hidden from the reader
-    results_cell = _results_cell(nb)
-    if results_cell is not None:
-        nb.cells.append(results_cell)
-        runners.append(results_cell)
+    check_out_dir(out, path.parent)
+    out_dir = prepare_out_dir(out)
+    try:
+        nb = _read_notebook(path)
+        runners = _runner_cells(nb, path, quick)
+    except NotebookError as error:
+        _record_run(out_dir, path.stem, 'failed', 0.0, quick, {}, str(error))
+        log.error('%s', error)
+        raise
     env = dict(os.environ)
     env.pop(QUICK_ENV, None)
     if quick:
@@ -186,10 +248,9 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     client = NotebookClient(
         nb, timeout=seconds, kernel_name='python3', kernel_manager_class=_kernel_manager_class(),
         extra_arguments=['--IPKernelApp.log_level=ERROR'],  # not its TCP-without-encryption warning
-        resources={'metadata': {'path': str(cwd or path.parent)}},
+        resources={'metadata': {'path': str(cwd or work_dir(out, path))}},
         on_cell_error=lambda cell, cell_index, execute_reply: failed.setdefault('index', cell_index),
         on_cell_start=lambda cell, cell_index: failed.__setitem__('current', cell_index))
-    out_dir = prepare_out_dir(out)
     start = time.perf_counter()
     error = None
     try:
@@ -343,12 +404,17 @@ def run_notebooks(names=None, out='build', quick=False, timeout=DEFAULT_TIMEOUT,
                   notebook_dir=None, stop_on_error=False):
     """Execute the chapter's notebooks in section order; return one NotebookResult each.
 
-    A failing notebook gives status 'failed' with its NotebookError in
-    ``error``, and the others still run unless stop_on_error. quick: set
+    A failing notebook (a cell's error, a file that is not a notebook,
+    malformed runner metadata) gives status 'failed' with its NotebookError
+    in ``error``, and the others still run unless stop_on_error. ValueError
+    before anything runs when out is or holds the notebooks' folder. quick: set
     ``D2L_CH6_QUICK=1`` in the kernels (short training on a subset).
     """
+    paths = find_notebooks(names, notebook_dir)
+    for path in paths:
+        check_out_dir(out, path.parent)      # before any notebook runs
     results = []
-    for path in find_notebooks(names, notebook_dir):
+    for path in paths:
         start = time.perf_counter()
         try:
             results.append(run_notebook(path, out, quick=quick, timeout=timeout))
@@ -381,6 +447,15 @@ def add_notebooks_parser(subparsers):
                    help=f'folder of the notebooks (default: {default_notebook_dir()})')
     p.add_argument('--stop-on-error', action='store_true',
                    help='stop at the first failing notebook (default: run them all)')
+    p.add_argument('--copy', metavar='DIR', default=None,
+                   help='copy the notebooks into DIR for a reader to open, instead of running '
+                        'them; existing files are kept unless --force (default: run them)')
+    p.add_argument('--colab-source', metavar='URL', default=None,
+                   help="with --copy: where the notebooks' first cell installs d2l-ch6 from on "
+                        'Colab: a wheel URL, a git+https URL or a PyPI requirement '
+                        '(default: none; the cell asks the reader to upload the wheel)')
+    p.add_argument('--force', action='store_true',
+                   help='with --copy: replace notebooks already in DIR (default: keep them)')
     p.set_defaults(func=run_notebooks_command)
 
 
@@ -395,8 +470,12 @@ def _timeout_arg(text):
 
 def run_notebooks_command(args):
     """Run the notebooks the arguments name, print the summary table; return the exit code."""
+    if args.copy is not None or args.colab_source is not None or args.force:
+        return copy_notebooks_command(args)
     try:
         paths = find_notebooks(args.names, args.notebook_dir)
+        for path in paths:
+            check_out_dir(args.out, path.parent)
         prepare_out_dir(args.out)
     except ValueError as e:
         print(f'd2l-ch6 notebooks: {e}', file=sys.stderr)
@@ -440,3 +519,54 @@ def summary_table(results, total_seconds=None):
         lines.append(f'total {total_seconds:.1f} s; '
                      f'{sum(r.status == "ok" for r in results)} of {len(results)} ok')
     return '\n'.join(lines)
+
+
+def copy_notebooks(target, names=None, notebook_dir=None, colab_source=None, force=False):
+    """Write the notebooks into target, each first cell installing from colab_source on Colab; return the paths.
+
+    A notebook already in target is left as it is (a reader's work is never
+    overwritten) unless force; ValueError naming them before anything is written.
+    """
+    import nbformat
+    from ..colab import with_colab_cell
+    paths = find_notebooks(names, notebook_dir)
+    target = pathlib.Path(target)
+    if target.exists() and not target.is_dir():
+        raise ValueError(f'copy must name a folder, got {str(target)!r}, which is a file')
+    source_dir = paths[0].parent.resolve()
+    if target.resolve() == source_dir:
+        raise ValueError(f'copy must name a folder other than the notebooks\' own, got {str(target)!r}')
+    there = [p.name for p in paths if (target / p.name).exists()]
+    if there and not force:
+        raise ValueError(f'{str(target)!r} already holds {", ".join(there)}: they are kept (a '
+                         'reader may have changed them); choose another folder or pass --force')
+    notebooks = [(p, with_colab_cell(_read_notebook(p), colab_source)) for p in paths]
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, nb in notebooks:
+        tmp = target / f'.{path.name}.tmp'
+        nbformat.write(nb, tmp)
+        tmp.replace(target / path.name)
+        written.append(target / path.name)
+    return written
+
+
+def copy_notebooks_command(args):
+    """`d2l-ch6 notebooks --copy DIR [--colab-source URL]`: write the notebooks out; return the exit code."""
+    if args.copy is None:
+        print('d2l-ch6 notebooks: --colab-source and --force go with --copy DIR (the folder to '
+              'write the notebooks to)', file=sys.stderr)
+        return 2
+    try:
+        written = copy_notebooks(args.copy, args.names, args.notebook_dir, args.colab_source,
+                                 args.force)
+    except (ValueError, NotebookError) as e:
+        print(f'd2l-ch6 notebooks: {e}', file=sys.stderr)
+        return 2
+    where = (f'from {args.colab_source}' if args.colab_source else
+             'by asking the reader to upload the d2l_ch6 wheel')
+    print(f'wrote {len(written)} notebook(s) to {args.copy}; on Colab their first cell installs '
+          f'd2l-ch6 {where}')
+    for path in written:
+        print(f'  {path}')
+    return 0
