@@ -1,7 +1,7 @@
 """Check that this installation can run the chapter, and say how to fix what cannot (the package's addition).
 
 ``d2l-ch6 doctor`` runs each check below and prints one line per check: ok,
-warn (works, but not as the README describes: slower, or another device)
+warn (works, but not as docs/installing.md describes: slower, or another device)
 or fail (something the chapter needs is broken), with the fix. It exits 1
 when a check fails.
 
@@ -336,7 +336,7 @@ def check_engine_settings():
     detail = '; '.join(parts) + (f'; startup hook {hook}' if hook else '; no startup hook')
     if os.environ.get(_env.SWITCH) == '0':
         return Check('engine', 'warn', f'{_env.SWITCH}=0 switches the defaults off: {detail}',
-                     f'unset {_env.SWITCH} for the measured speed (README, MXNet settings)')
+                     f'unset {_env.SWITCH} for the measured speed (docs/installing.md, MXNet settings)')
     if differ:
         return Check('engine', 'warn', detail, f'unset {", ".join(differ)} in your shell to get '
                      'the defaults (they change no number, only the speed)')
@@ -352,13 +352,13 @@ def check_cpu(path='/proc/cpuinfo'):
     flags = _cpu_flags(path)
     if flags is None:
         return Check('cpu', 'warn', f'cannot read the CPU flags from {path}',
-                     'none needed; the README\'s speeds were measured with AVX-512')
+                     'none needed; the speeds in benchmarks/RESULTS.md were measured with AVX-512')
     if 'avx512f' in flags:
-        return Check('cpu', 'ok', 'AVX-512 and AVX2: oneDNN\'s fastest kernels, as the README\'s '
+        return Check('cpu', 'ok', 'AVX-512 and AVX2: oneDNN\'s fastest kernels, as benchmarks/RESULTS.md\'s '
                      'speeds were measured')
     if 'avx2' in flags:
         return Check('cpu', 'ok', 'AVX2, no AVX-512: oneDNN uses its AVX2 kernels; expect '
-                     'lower speeds than the README\'s (measured with AVX-512)')
+                     'lower speeds than benchmarks/RESULTS.md\'s (measured with AVX-512)')
     return Check('cpu', 'warn', 'neither AVX2 nor AVX-512: oneDNN falls back to SSE kernels and '
                  'the zero-padded channels gain little', 'none; training is slower on this CPU')
 

@@ -118,7 +118,7 @@ def test_notebook_runs_in_quick_mode(stem, quick_run):
 
 @pytest.mark.parametrize('stem', list(SECTIONS))
 def test_each_notebook_opens_with_the_colab_cell(stem):
-    """The README's first cell for Colab, the same in all six (it does nothing elsewhere)."""
+    """The first cell for Colab (docs/installing.md shows it), the same in all six (it does nothing elsewhere)."""
     nb = nbformat.read(notebook_path(stem), as_version=4)
     assert next(c for c in nb.cells if c.cell_type == 'code').source == COLAB_CELL
 

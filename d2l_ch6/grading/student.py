@@ -133,7 +133,7 @@ def signature_table(section=None):
     """Return the Markdown table of what a student implements and how to check it.
 
     section: '6.2' for that section's book helpers and exercises (a
-    notebook's exercise cell); None for the whole chapter (the README).
+    notebook's exercise cell); None for the whole chapter (docs/teaching.md).
     """
     from .cases import BOOK_TARGETS
     from .cases import EXERCISES
