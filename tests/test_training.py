@@ -571,7 +571,7 @@ def test_command_line_tiny_run(tmp_path, capsys):
 
 def test_command_line_errors(tmp_path, capsys):
     assert run_cli(['train', '--epochs', '0', '--limit', '300', '--out', str(tmp_path)]) == 2
-    assert 'num_epochs must be an integer >= 1, got 0' in capsys.readouterr().err
+    assert '--epochs must be an integer >= 1, got 0' in capsys.readouterr().err
     assert run_cli(['train', '--limit', '300', '--lr', '1e38', '--batch-size', '32',
                     '--out', str(tmp_path), '--no-progress', '--epochs', '1']) == 1
     assert 'try a lower one' in capsys.readouterr().err
