@@ -650,7 +650,8 @@ def test_multi_channel_loops_sum_int8_exactly():
 
 
 @pytest.mark.parametrize('fn, K_shape', [(corr2d_multi_in, (2, 2, 2)),
-                                         (corr2d_multi_in_out, (1, 2, 2, 2))])
+                                         (corr2d_multi_in_out, (1, 2, 2, 2)),
+                                         (corr2d_multi_in_out_fast, (1, 2, 2, 2))])
 def test_multi_channel_loops_refuse_mixed_or_object_arrays(fn, K_shape):
     with pytest.raises(TypeError, match='K must be the same kind of array as X: X is '
                                         'mxnet.numpy.ndarray, K is numpy.ndarray'):
