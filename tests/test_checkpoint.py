@@ -481,6 +481,18 @@ def test_the_lock_never_follows_a_symlink(small, tmp_path):
     assert sorted(os.listdir(folder)) == [checkpoint.LOCK_FILE]
 
 
+def test_the_lock_never_writes_through_a_hard_link(small, tmp_path):
+    target = tmp_path / 'precious.txt'
+    target.write_text('keep me')
+    folder = tmp_path / 'ck'
+    folder.mkdir()
+    os.link(target, folder / checkpoint.LOCK_FILE)
+    with pytest.raises(CheckpointError, match=r'\.lock is a hard link to another file, which '
+                                              r'writing the lock would overwrite'):
+        train(small, folder, 1, n=256)
+    assert target.read_text() == 'keep me'
+
+
 def test_an_empty_checkpoint_dir_is_refused(small, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for folder, kind in (('', ValueError), (' ', ValueError), (3, TypeError)):

@@ -320,7 +320,8 @@ def load_checkpoint(folder):
     """Read and verify the checkpoint in folder: (RunSpec, Position, History, files) (the package's addition).
 
     Raises CheckpointError naming the file when it is missing, not JSON,
-    incomplete, or one of its two files is missing or not the file it wrote.
+    incomplete, not signed with this user's key (edited, or another's), or
+    one of its two files is missing or not the file it wrote.
     """
     folder = pathlib.Path(folder)
     path = folder / CHECKPOINT_FILE
@@ -355,10 +356,13 @@ def _open_lock(path):
                                   'its target; remove it, or give this run another '
                                   'checkpoint_dir') from None
         raise CheckpointError(f'cannot open the lock file {path}: {e.strerror or e}') from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:   # a hard link shares its target's bytes
         os.close(fd)
-        raise CheckpointError(f'{path} is not a regular file: remove it, or give this run '
-                              'another checkpoint_dir')
+        what = 'a hard link to another file' if stat.S_ISREG(st.st_mode) else \
+            'not a regular file'
+        raise CheckpointError(f'{path} is {what}, which writing the lock would overwrite: '
+                              'remove it, or give this run another checkpoint_dir')
     return os.fdopen(fd, 'r+')
 
 
