@@ -12,7 +12,8 @@ import re
 
 __all__ = ['check_array', 'check_ndim', 'check_2d', 'check_kernel_fits',
            'check_int', 'check_pair', 'check_real', 'check_seconds', 'check_bool', 'reason',
-           'check_numeric', 'check_loop_size', 'checked']
+           'check_numeric', 'check_loop_size', 'checked', 'check_numbers', 'check_same_kind',
+           'summing_dtype', 'check_fast_size']
 
 # The book's loops (corr2d, pool2d) take one Python step per output element;
 # above this many outputs they refuse and point at the vectorised version
@@ -43,14 +44,14 @@ def check_2d(name, A):
 
 
 def check_kernel_fits(X, K, x_name='X', k_name='K'):
-    """Raise ValueError unless kernel ``K`` fits inside input ``X`` on the last axes."""
-    n, k = tuple(X.shape[-2:]), tuple(K.shape[-2:])
+    """Raise ValueError unless kernel ``K`` fits inside input ``X`` on the last axes (arrays or shapes)."""
+    n, k = tuple(getattr(X, 'shape', X)[-2:]), tuple(getattr(K, 'shape', K)[-2:])
     if any(k_i > n_i for k_i, n_i in zip(k, n)):
         raise ValueError(f'{k_name} must be no larger than {x_name} in height and width: '
                          f'{k_name} is {k[0]}x{k[1]} but {x_name} is only {n[0]}x{n[1]}')
     if any(k_i < 1 for k_i in k):
         raise ValueError(f'{k_name} must have at least one row and one column, '
-                         f'got shape {tuple(K.shape)}')
+                         f'got shape {tuple(getattr(K, "shape", K))}')
 
 
 def check_int(name, value, minimum, maximum=None):
@@ -123,6 +124,80 @@ def check_numeric(name, A):
         raise TypeError(f'{name} must hold numbers, got a bool array of shape {tuple(A.shape)}; '
                         f"convert it first with {name}.astype('float32')")
     return A
+
+
+def check_numbers(name, A):
+    """Raise TypeError unless the array ``A`` holds real numbers (integers or floats); return ``A``."""
+    check_numeric(name, A)
+    kind = getattr(getattr(A, 'dtype', None), 'kind', None)
+    if kind not in ('i', 'u', 'f'):
+        raise TypeError(f'{name} must hold real numbers (an int or float dtype), got dtype '
+                        f'{A.dtype} of shape {tuple(A.shape)}; convert it first with '
+                        f"{name}.astype('float32')")
+    return A
+
+
+def _library(A):
+    return 'numpy' if type(A).__module__.split('.')[0] == 'numpy' else 'mxnet'
+
+
+def check_same_kind(X, K, x_name='X', k_name='K'):
+    """Raise TypeError unless X and K are both mxnet arrays or both numpy arrays (they cannot mix)."""
+    if _library(X) != _library(K):
+        have = {'mxnet': 'mxnet.numpy.ndarray', 'numpy': 'numpy.ndarray'}
+        raise TypeError(f'{k_name} must be the same kind of array as {x_name}: {x_name} is '
+                        f'{have[_library(X)]}, {k_name} is {have[_library(K)]}; convert one, '
+                        f'e.g. {k_name} = np.array({k_name}) with mxnet\'s np')
+
+
+def summing_dtype(name, X, K):
+    """Return the dtype in which sums of X * K are exact or float-rounded once: int64, float32 for float16.
+
+    Integer inputs are summed in int64 (the book's loop summed int8 100s in
+    int8, giving -56); if even int64 could overflow (max|X| * max|K| * K.size
+    >= 2**63), say so. float16 sums are taken in float32 (float16 overflows at 65504).
+    """
+    kinds = {X.dtype.kind, K.dtype.kind}
+    if kinds <= {'i', 'u'}:
+        bound = _abs_max(X) * _abs_max(K) * math.prod(K.shape)
+        if bound >= 2**63:
+            raise ValueError(f'{name} cannot promise exact sums of these integers: max|X| * '
+                             f'max|K| * K.size = {bound:,} does not fit in int64; convert X '
+                             'and K to float64 (rounded sums) or use smaller values')
+        return 'int64'
+    floats = [str(A.dtype) for A in (X, K) if A.dtype.kind == 'f']
+    widest = max(floats, key=lambda d: int(d[5:]))
+    return 'float32' if widest == 'float16' else widest
+
+
+def _host(A):
+    return A.asnumpy() if hasattr(A, 'asnumpy') else A
+
+
+def _abs_max(A):
+    A = _host(A)
+    return max(abs(int(A.max())), abs(int(A.min()))) if A.size else 0
+
+
+# The fast paths (one MXNet op) cannot be interrupted once started: above this many
+# multiply-adds they refuse. Measured on the 2-core development machine (2026-12-07, shared):
+# corr2d_fast and comp_conv2d do 4e7 (11x11 kernel) to 1.5e8 (3x3) multiply-adds per second
+# on the CPU, so the limit is 7 to 25 s of work (20000^2 took 132 s, 30000^2 281 s).
+# None lifts the limit.
+FAST_MAX_MULTIPLY_ADDS = 10**9
+
+
+def check_fast_size(fn, out_shape, kernel_shape):
+    """Raise ValueError if fn would do more than FAST_MAX_MULTIPLY_ADDS multiply-adds, giving the size."""
+    outputs = math.prod(int(d) for d in out_shape)
+    work = outputs * math.prod(int(d) for d in kernel_shape)
+    if FAST_MAX_MULTIPLY_ADDS is not None and work > FAST_MAX_MULTIPLY_ADDS:
+        raise ValueError(
+            f'{fn} would compute {"x".join(map(str, out_shape))} outputs with a '
+            f'{"x".join(map(str, kernel_shape))} window, {work:,} multiply-adds, above its limit '
+            f'of {FAST_MAX_MULTIPLY_ADDS:,} (up to half a minute on a CPU, and one MXNet op '
+            'cannot be interrupted); use a smaller input or kernel (or set '
+            'd2l_ch6._arguments.FAST_MAX_MULTIPLY_ADDS = None to run it anyway)')
 
 
 def check_loop_size(loop, fast, out_shape):

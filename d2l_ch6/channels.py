@@ -16,8 +16,8 @@ import logging
 import numpy as onp
 from mxnet import np
 
-from ._arguments import (check_array, check_int, check_kernel_fits, check_ndim, check_numeric,
-                      check_pair, checked)
+from ._arguments import (check_array, check_int, check_kernel_fits, check_ndim, check_numbers,
+                         check_pair, check_same_kind, checked)
 from .convolutions import corr2d
 from .padding_stride import conv_output_shape
 
@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 
 def _check_multi_args(X, K, x_ndim, k_ndim):
     """Raise unless X and K are numeric, of the given ranks, share c_i, c_o >= 1 and K fits X."""
-    check_numeric('X', check_ndim('X', X, x_ndim))
-    check_numeric('K', check_ndim('K', K, k_ndim))
+    check_numbers('X', check_ndim('X', X, x_ndim))
+    check_numbers('K', check_ndim('K', K, k_ndim))
+    check_same_kind(X, K)
     _check_channels(X, K)
     if k_ndim == 4 and K.shape[0] < 1:
         raise ValueError(f'K must have at least one output channel (c_o >= 1), '

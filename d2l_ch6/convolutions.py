@@ -11,8 +11,9 @@ from mxnet import autograd, np, npx
 from mxnet.base import MXNetError
 from mxnet.gluon import nn
 
-from ._arguments import (check_2d, check_int, check_kernel_fits, check_loop_size, check_ndim,
-                      check_pair, checked)
+from ._arguments import (check_2d, check_fast_size, check_int, check_kernel_fits,
+                         check_loop_size, check_ndim, check_numbers, check_pair, check_same_kind,
+                         checked, summing_dtype)
 
 __all__ = ['corr2d', 'corr2d_fast', 'Conv2D', 'edge_image', 'edge_kernel', 'learn_kernel',
            # Exercises 6.1
@@ -25,17 +26,24 @@ __all__ = ['corr2d', 'corr2d_fast', 'Conv2D', 'edge_image', 'edge_kernel', 'lear
            'min_derivative_kernel_size']
 
 def _check_corr2d_args(X, K):
-    """Raise unless X and K are 2-D arrays and K fits inside X."""
-    check_2d('X', X)
-    check_2d('K', K)
+    """Raise unless X and K are 2-D arrays of real numbers and K fits inside X."""
+    check_numbers('X', check_2d('X', X))
+    check_numbers('K', check_2d('K', K))
     check_kernel_fits(X, K)
 
 
 def _check_corr2d_loop_args(X, K):
-    """Raise as ``_check_corr2d_args`` does, and if the output is too large for the book's loop."""
+    """Raise as ``_check_corr2d_args`` does, if X and K mix numpy and mxnet, or if the output is too large for the book's loop.
+
+    Pass X and K on in the dtype whose sums are exact: int64 for integers
+    (the loop summed int8 in int8), float32 for float16.
+    """
     _check_corr2d_args(X, K)
+    check_same_kind(X, K)
     check_loop_size('corr2d', 'corr2d_fast(X, K)',
                     (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))
+    dtype = summing_dtype('corr2d', X, K)
+    return {'X': X.astype(dtype), 'K': K.astype(dtype)}
 
 
 @checked(_check_corr2d_loop_args)
@@ -44,10 +52,11 @@ def corr2d(X, K):
 
     The book's loop, one output element at a time: for small inputs only
     (a large one is refused with a pointer to ``corr2d_fast``).
-    ``X`` is (n_h, n_w), ``K`` is (k_h, k_w); returns (n_h - k_h + 1, n_w - k_w + 1).
+    ``X`` is (n_h, n_w), ``K`` is (k_h, k_w); returns (n_h - k_h + 1, n_w - k_w + 1),
+    in the inputs' dtype, with integers summed exactly in int64 and float16 in float32.
     """
     h, w = K.shape
-    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
             Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
@@ -58,12 +67,17 @@ def corr2d_fast(X, K):
     """Compute 2D cross-correlation with one MXNet op (vectorised Book section 6.2.1).
 
     Same result as ``corr2d``, on ``X``'s device and differentiable. Integer
-    inputs are computed in float32, as ``corr2d``'s ``np.zeros`` output is;
-    host numpy arrays are accepted and an mxnet array is returned.
+    inputs are computed in float32 (exact while the sums stay below 2**24),
+    float16 in float32 too (MXNet has no float16 convolution on the CPU);
+    host numpy arrays are accepted and an mxnet array is returned. A size that
+    would take more than about a minute is refused (one MXNet op cannot be
+    interrupted).
     """
     _check_corr2d_args(X, K)
+    check_fast_size('corr2d_fast', (X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1),
+                    K.shape)
     X, K = (A if isinstance(A, np.ndarray) else np.array(A) for A in (X, K))
-    dtype = X.dtype if X.dtype.kind == 'f' else 'float32'
+    dtype = X.dtype if X.dtype.kind == 'f' and X.dtype != onp.float16 else 'float32'
     X = X.astype(dtype, copy=False)
     K = K.astype(dtype, copy=False).as_in_ctx(X.ctx)
     Y = npx.convolution(X.reshape(1, 1, *X.shape), K.reshape(1, 1, *K.shape),
@@ -302,7 +316,7 @@ def im2col(X, kernel_shape):
     """
     check_2d('X', X)
     k_h, k_w = kernel_shape
-    check_kernel_fits(X, onp.empty((k_h, k_w)), 'X', 'kernel_shape')
+    check_kernel_fits(X, (k_h, k_w), 'X', 'kernel_shape')
     n_h, n_w = X.shape
     idx = onp.arange(n_h * n_w).reshape(n_h, n_w)
     windows = onp.lib.stride_tricks.sliding_window_view(idx, (k_h, k_w))  # (h', w', k_h, k_w)
@@ -333,7 +347,7 @@ def kernel_matrix(K, input_shape):
     check_2d('K', K)
     n_h, n_w = input_shape
     k_h, k_w = K.shape
-    check_kernel_fits(onp.empty((n_h, n_w)), K, 'input_shape', 'K')
+    check_kernel_fits((n_h, n_w), K, 'input_shape', 'K')
     h, w = n_h - k_h + 1, n_w - k_w + 1
     E = onp.zeros((k_h, k_w, h, w, n_h, n_w), dtype='float32')
     for a in range(k_h):

@@ -27,7 +27,13 @@ matplotlib figure, the fallback where widget callbacks cannot run
 """
 import dataclasses
 import html
+import io
 import logging
+import os
+import select
+import signal
+import time
+import warnings
 
 import ipywidgets as widgets
 import numpy as onp
@@ -35,7 +41,7 @@ from mxnet import init, np
 from mxnet.gluon import nn
 from mxnet.util import use_np
 
-from ._arguments import check_int
+from ._arguments import check_int, check_seconds
 from .convolutions import pad_zeros
 from .padding_stride import comp_conv2d, conv_output_shape
 
@@ -211,7 +217,64 @@ def _run_gluon(st, X, K):
     return comp_conv2d(layer, np.array(X)).asnumpy()
 
 
-def _run_student(st, X, K, fn, pool_fn):
+STUDENT_SECONDS = 10.0   # explorer_view's default time_limit for a student's function
+
+
+def _bounded_call(call, seconds):
+    """Return (call()'s value as a float64 array, None) or (None, why not), killing it after seconds.
+
+    Where os.fork exists, call runs in a forked child, so a function that
+    loops forever or ignores SIGALRM is stopped with SIGKILL; only a .npy
+    array or an error's text comes back (never a pickle). Elsewhere it runs here.
+    """
+    if not hasattr(os, 'fork'):
+        return _as_host(call()), None
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():   # Python 3.12+ warns about forking a threaded process
+        warnings.simplefilter('ignore', DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:                      # the child: run, send the answer, exit without cleanup
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                buffer = io.BytesIO()
+                onp.save(buffer, _as_host(call()), allow_pickle=False)
+                answer = b'A' + buffer.getvalue()
+            except BaseException as e:  # the student's code: its error is the answer
+                answer = b'E' + f'{type(e).__name__}: {e}'.encode('utf-8', 'replace')
+            with os.fdopen(write_end, 'wb') as f:
+                f.write(answer)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + seconds
+    with os.fdopen(read_end, 'rb', buffering=0) as f:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([f], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None, f'did not finish within {seconds:g} s and was stopped'
+            chunk = f.read(1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.waitpid(pid, 0)
+    answer = b''.join(chunks)
+    if answer[:1] == b'A':
+        try:
+            return onp.load(io.BytesIO(answer[1:]), allow_pickle=False), None
+        except ValueError as e:
+            return None, f'returned something that is not an array of numbers ({e})'
+    if answer[:1] == b'E':
+        return None, 'raised ' + answer[1:].decode('utf-8', 'replace')
+    return None, 'ended its process without an answer'
+
+
+def _run_student(st, X, K, fn, pool_fn, seconds=STUDENT_SECONDS):
     """Return (output, message) of the student's function on the padded input, every s-th output."""
     Xp = np.array(X)
     if st.mode == 'corr':
@@ -224,25 +287,27 @@ def _run_student(st, X, K, fn, pool_fn):
         fill = -onp.inf if st.mode == 'max' else 0.0
         Xp = np.array(onp.pad(X, st.p, constant_values=fill))
         name, call = 'pool_fn', lambda: pool_fn(Xp, (st.k, st.k), st.mode)
-    try:
-        out = _as_host(call())
-    except Exception as e:  # the student's code: report it in the widget, never raise
-        return None, f'your {name} raised {type(e).__name__}: {e}'
+    out, problem = _bounded_call(call, seconds)
+    if problem:   # the student's code: report it in the widget, never raise
+        return None, f'your {name} {problem}'
     if out.ndim != 2:
         return None, f'your {name} returned a {out.ndim}-D array with shape {out.shape}, expected 2-D'
     return out[::st.s, ::st.s], ''
 
 
 @use_np  # npx.set_np() is per thread; ipykernel 7 runs some widget messages on other threads
-def explorer_view(settings=None, fn=None, pool_fn=None, **changes):
+def explorer_view(settings=None, fn=None, pool_fn=None, *, time_limit=STUDENT_SECONDS,
+                  **changes):
     """Compute what the explorer shows for one setting (the package's addition, sections 6.3, 6.5).
 
     settings: an ExplorerSettings (default: its defaults), updated by any
-    keyword changes (``explorer_view(k=2, p=1)``). fn: a student's
-    ``corr2d(X, K)``; pool_fn: a student's ``pool2d(X, pool_size, mode)``.
-    Impossible settings give a view with ``Y`` None and the reason in
-    ``message``; a student's function that raises or differs is reported in
-    ``message`` and ``mismatch``.
+    keyword changes (``explorer_view(k=2, p=1)``), each within its slider's
+    bounds (CONTROLS). fn: a student's ``corr2d(X, K)``; pool_fn: a student's
+    ``pool2d(X, pool_size, mode)``, stopped after time_limit seconds (in a
+    child process, even if it ignores SIGALRM). Impossible settings give a
+    view with ``Y`` None and the reason in ``message``; a student's function
+    that raises, differs or runs too long is reported in ``message`` and
+    ``mismatch``.
     """
     st = settings if settings is not None else ExplorerSettings()
     if not isinstance(st, ExplorerSettings):
@@ -250,8 +315,11 @@ def explorer_view(settings=None, fn=None, pool_fn=None, **changes):
     for name, f in (('fn', fn), ('pool_fn', pool_fn)):
         if f is not None and not callable(f):
             raise TypeError(f'{name} must be a function or None, got {type(f).__name__}')
+    time_limit = check_seconds('time_limit', time_limit)
     if changes:
         st = dataclasses.replace(st, **changes)
+    for name, _, minimum, maximum in CONTROLS:   # the sliders' bounds: n = 10**6 would not end
+        check_int(name, getattr(st, name), minimum, maximum)
     message = ''
     X = None
     if st.source == 'image':
@@ -280,7 +348,7 @@ def explorer_view(settings=None, fn=None, pool_fn=None, **changes):
                    for i in range(st.k) for j in range(st.k)]
     chosen = fn if st.mode == 'corr' else pool_fn
     if chosen is not None:
-        student, problem = _run_student(st, X, K, fn, pool_fn)
+        student, problem = _run_student(st, X, K, fn, pool_fn, time_limit)
         if student is not None and student.shape != view.Y.shape:
             problem = (f'your {"fn" if st.mode == "corr" else "pool_fn"} gave shape '
                        f'{student.shape}, Gluon {view.Y.shape}')

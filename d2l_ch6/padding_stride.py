@@ -6,10 +6,10 @@ bottom. Gluon's ``nn.Conv2D(padding=...)`` counts padding PER SIDE: padding
 ``(a, b)`` adds a rows on top and a on the bottom, so p_h = 2a and p_w = 2b.
 """
 
-from mxnet import npx
+from mxnet import np, npx
 from mxnet.gluon import nn
 
-from ._arguments import check_int, check_ndim, check_pair, checked
+from ._arguments import check_fast_size, check_int, check_ndim, check_pair, checked
 
 __all__ = ['comp_conv2d', 'conv_output_shape', 'gluon_padding_to_total',
            # Exercises 6.3
@@ -19,6 +19,9 @@ __all__ = ['comp_conv2d', 'conv_output_shape', 'gluon_padding_to_total',
 def _check_comp_conv2d_args(conv2d, X):
     """Raise unless conv2d is a one-channel nn.Conv2D (or a 2-D pooling layer) valid for a non-empty 2-D X."""
     check_ndim('X', X, 2)
+    if not isinstance(X, np.ndarray):
+        raise TypeError(f'X must be an mxnet.numpy.ndarray (a Gluon layer takes no other), got '
+                        f'{type(X).__module__}.{type(X).__name__}; convert it with np.array(X)')
     pooling = isinstance(conv2d, (nn.MaxPool2D, nn.AvgPool2D))   # the same shape arithmetic (6.5)
     if not (pooling or isinstance(conv2d, nn.Conv2D)):
         raise TypeError(f'conv2d must be a Gluon layer nn.Conv2D(1, kernel_size=...) or a 2-D '
@@ -26,13 +29,24 @@ def _check_comp_conv2d_args(conv2d, X):
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f'X must have at least one row and one column, got shape {tuple(X.shape)}')
     kw = conv2d._kwargs  # Gluon's own record of the layer's arguments
-    if not pooling and (kw['num_filter'] != 1 or conv2d._in_channels not in (0, 1)):
+    built = 0 if pooling else max(conv2d.weight.shape[1], 0)  # -1 or 0 until a first call
+    if not pooling and (kw['num_filter'] != 1 or conv2d._in_channels not in (0, 1)
+                        or built > 1):
         raise ValueError(f'conv2d must have one input and one output channel (comp_conv2d '
                          f'returns a 2-D array), got channels={kw["num_filter"]}, '
-                         f'in_channels={conv2d._in_channels}')
+                         f'in_channels={built if built > 1 else conv2d._in_channels}'
+                         + (' (the layer was already called on that many channels: pass a '
+                            'fresh one)' if built > 1 else ''))
+    if pooling and X.dtype.kind != 'f':
+        raise TypeError(f"X must hold floats for a pooling layer, got {X.dtype}; convert it "
+                        "with X.astype('float32')")
+    want = 'float32' if pooling else conv2d.weight.dtype
+    want = getattr(want, '__name__', str(want))
+    if not pooling and str(X.dtype) != want:
+        raise TypeError(f'X must be {want}, the dtype of conv2d\'s parameters, got '
+                        f"{X.dtype}; convert it with X.astype('{want}')")
     k_h, k_w = check_pair('kernel_size', kw['kernel'], 1)
     a, b = check_pair('padding', kw['pad'], 0)
-    check_pair('strides', kw['stride'], 1)
     d_h, d_w = check_pair('dilation', kw.get('dilate', 1), 1)   # pooling has none
     k_h, k_w = d_h * (k_h - 1) + 1, d_w * (k_w - 1) + 1  # the window a dilated kernel spans
     n_h, n_w = X.shape
@@ -40,6 +54,9 @@ def _check_comp_conv2d_args(conv2d, X):
         raise ValueError(f'conv2d\'s kernel must fit inside the padded X: the kernel spans '
                          f'{k_h}x{k_w} but X padded by {(a, b)} on each side is '
                          f'{n_h + 2 * a}x{n_w + 2 * b}')
+    s_h, s_w = check_pair('strides', kw['stride'], 1)
+    check_fast_size('comp_conv2d', ((n_h + 2 * a - k_h) // s_h + 1, (n_w + 2 * b - k_w) // s_w + 1),
+                    check_pair('kernel_size', kw['kernel'], 1))
 
 
 @checked(_check_comp_conv2d_args)

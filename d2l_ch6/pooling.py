@@ -16,8 +16,8 @@ import numpy as onp
 from mxnet import autograd, np, npx
 from mxnet.gluon import nn
 
-from ._arguments import (check_int, check_kernel_fits, check_loop_size, check_ndim, check_pair,
-                      check_real, checked)
+from ._arguments import (check_fast_size, check_int, check_kernel_fits, check_loop_size,
+                         check_ndim, check_numbers, check_pair, check_real, checked)
 from .channels import _check_padded_fit, _window_index
 from .padding_stride import conv_output_shape
 
@@ -32,9 +32,9 @@ MODES = ('max', 'avg')
 
 def _check_pool_args(X, pool_size, mode):
     """Raise unless X is 2-D, pool_size a pair of positive ints that fits X, and mode is known."""
-    check_ndim('X', X, 2)
+    check_numbers('X', check_ndim('X', X, 2))
     p_h, p_w = check_pair('pool_size', pool_size, 1)
-    check_kernel_fits(X, onp.empty((p_h, p_w)), 'X', 'pool_size')
+    check_kernel_fits(X, (p_h, p_w), 'X', 'pool_size')
     if mode not in MODES:
         raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
     return p_h, p_w
@@ -45,7 +45,13 @@ def _check_pool2d_loop_args(X, pool_size, mode):
     p_h, p_w = _check_pool_args(X, pool_size, mode)
     check_loop_size('pool2d', 'pool2d_fast(X, pool_size, mode)',
                     (X.shape[0] - p_h + 1, X.shape[1] - p_w + 1))
-    return {'pool_size': (p_h, p_w)}  # one integer means a square window
+    return {'pool_size': (p_h, p_w),  # one integer means a square window
+            'X': _averaged(X, mode)}
+
+
+def _averaged(X, mode):
+    """Return X in a dtype whose window means do not overflow: float32 for float16 (largest 65504)."""
+    return X.astype('float32') if X.dtype == onp.float16 else X
 
 
 @checked(_check_pool2d_loop_args)
@@ -79,11 +85,12 @@ def _windows(X, pool_size, strides):
 def pool2d_fast(X, pool_size, mode='max'):
     """Max- or average-pool X from one gather of all windows (vectorised Book section 6.5.1).
 
-    Same contract and result as ``pool2d``; integer inputs give float32, as
-    ``pool2d``'s ``np.zeros`` output does. Differentiable in X.
+    Same contract and result as ``pool2d``; integer and float16 inputs give
+    float32, as ``pool2d``'s ``np.zeros`` output does. Differentiable in X.
     """
     p_h, p_w = _check_pool_args(X, pool_size, mode)
-    if X.dtype.kind != 'f':
+    check_fast_size('pool2d_fast', (X.shape[0] - p_h + 1, X.shape[1] - p_w + 1), (p_h, p_w))
+    if X.dtype.kind != 'f' or X.dtype == onp.float16:
         X = X.astype('float32')
     W = _windows(X, (p_h, p_w), (1, 1))  # (h', w', p_h * p_w)
     return W.max(axis=-1) if mode == 'max' else W.mean(axis=-1)

@@ -625,3 +625,36 @@ def test_draw_channels_bad_input():
         draw_channels([np.ones((2, 2)), np.ones((2, 2))], ['a', 'b'], [])
     with pytest.raises(ValueError, match='arrays must be non-empty 2-D, 3-D or 4-D'):
         draw_channels([np.ones(3)], ['a'], [])
+
+
+# --- hostile input: exact integer sums, arrays that cannot mix (issue 29) ------------------
+
+def exact_multi_in_out(X, K):
+    """Sum over input channels of scipy's 'valid' cross-correlation, in int64: (c_o, h', w')."""
+    X, K = onp.asarray(X, 'int64'), onp.asarray(K, 'int64')
+    return onp.stack([sum(scipy.signal.correlate2d(x, k, mode='valid') for x, k in zip(X, K_o))
+                      for K_o in K])
+
+
+def test_multi_channel_loops_sum_int8_exactly():
+    """int8 100s with 2s: 2 channels x 4 taps x 200 = 1600 per output (the loops gave -224 and the like)."""
+    X = onp.full((2, 3, 3), 100, 'int8')
+    K = onp.full((2, 2, 2, 2), 2, 'int8')
+    K[1, 1] = -3
+    got = corr2d_multi_in_out(np.array(X, dtype='int8'), np.array(K, dtype='int8')).asnumpy()
+    assert_array_equal(got, exact_multi_in_out(X, K))
+    assert_array_equal(got[0], onp.full((2, 2), 1600))           # by hand
+    assert_array_equal(got[1], onp.full((2, 2), 800 - 1200))
+    assert_array_equal(corr2d_multi_in(np.array(X, dtype='int8'),
+                                       np.array(K[0], dtype='int8')).asnumpy(), got[0])
+
+
+@pytest.mark.parametrize('fn, K_shape', [(corr2d_multi_in, (2, 2, 2)),
+                                         (corr2d_multi_in_out, (1, 2, 2, 2)),
+                                         (corr2d_multi_in_out_fast, (1, 2, 2, 2))])
+def test_multi_channel_loops_refuse_mixed_or_object_arrays(fn, K_shape):
+    with pytest.raises(TypeError, match='K must be the same kind of array as X: X is '
+                                        'mxnet.numpy.ndarray, K is numpy.ndarray'):
+        fn(np.ones((2, 3, 3)), onp.ones(K_shape))
+    with pytest.raises(TypeError, match='X must hold real numbers .*got dtype object'):
+        fn(onp.ones((2, 3, 3), dtype=object), onp.ones(K_shape))

@@ -14,6 +14,7 @@ import sys
 import tempfile
 
 import pytest
+from mxnet import gluon
 from numpy.testing import assert_allclose
 
 from d2l_ch6.training import checkpoint
@@ -22,6 +23,17 @@ from d2l_ch6.lenet import lenet, lenet_max
 from d2l_ch6.training.reporting import Reporter
 from d2l_ch6.training import train_ch5
 from conftest import assert_same_params, iters, params_of  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def key_file(tmp_path_factory, monkeypatch):
+    """The checkpoints' signing key, outside every checkpoint folder (one per test)."""
+    path = tmp_path_factory.mktemp('key') / 'checkpoint.key'
+    monkeypatch.setenv(checkpoint.KEY_ENV_VAR, str(path))
+    return path
+
+
+REAL_SAVE_PARAMETERS = gluon.Block.save_parameters
 
 
 class StopAt(Reporter):
@@ -173,7 +185,7 @@ def test_damaged_checkpoint_json_is_refused(small, tmp_path, content, message):
      "epoch record field train_loss must be float, got 'x'"),
     (lambda s: s['history']['epochs'].append(s['history']['epochs'][0]),
      'its history has 2 epochs but its position says 1'),
-    (lambda s: s.update(format=1), 'it has format 1, this version reads 2'),
+    (lambda s: s.update(format=2), 'it has format 2, this version reads 3'),
 ])
 def test_incomplete_checkpoint_json_is_refused(small, tmp_path, edit, message):
     train(small, tmp_path, 1)
@@ -211,6 +223,7 @@ def test_a_file_that_mxnet_cannot_load_is_named(small, tmp_path):
     path.write_bytes(b'not parameters')
     state = json.loads((tmp_path / CHECKPOINT_FILE).read_text())
     state['files']['params']['sha256'] = checkpoint._sha256(path)
+    state['signature'] = checkpoint.sign(state)     # written so by this user's own key
     (tmp_path / CHECKPOINT_FILE).write_text(json.dumps(state))
     with pytest.raises(CheckpointError, match=rf'{path.name} cannot be loaded \((MXNet|Value)'
                                               r'Error: .*Error.*\); start anew'):
@@ -398,3 +411,170 @@ def test_command_line_full_disk_leaves_the_earlier_outputs_whole(tmp_path, capsy
     assert 'cannot write' in err and 'history.json: No space left on device' in err
     assert (out / 'history.json').read_bytes() == before['history.json']
     assert json.loads((out / 'history.json').read_text())['epochs']
+
+
+# ------------------------------------------- a checkpoint proves its run
+
+def forge(folder, params_from, test_acc=None):
+    """Put another run's parameters under folder's checkpoint.json, its SHA-256 recomputed."""
+    state = json.loads((folder / CHECKPOINT_FILE).read_text())
+    name = state['files']['params']['name']
+    shutil.copyfile(params_from / name, folder / name)
+    state['files']['params']['sha256'] = checkpoint._sha256(folder / name)
+    if test_acc is not None:
+        state['history']['epochs'][-1]['test_acc'] = test_acc
+    (folder / CHECKPOINT_FILE).write_text(json.dumps(state))
+
+
+def test_another_runs_parameters_with_recomputed_checksums_are_refused(small, tmp_path):
+    """Run B's parameters under run A's checkpoint.json, SHA-256 recomputed: refused, A's files kept."""
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    train(small, a, 1, n=512)
+    train(small, b, 1, n=512, lr=0.3)
+    forge(a, b)
+    with pytest.raises(CheckpointError, match=r'checkpoint.json is not signed by a train_ch5 '
+                                              r'run of this user: its signature does not match'):
+        train(small, a, 2, n=512, resume=True)
+    forge(a, b, test_acc=0.99)                   # and a forged history
+    with pytest.raises(CheckpointError, match='its signature does not match'):
+        load_checkpoint(a)
+
+
+def test_a_checkpoint_signed_with_another_key_is_refused(small, tmp_path, key_file, monkeypatch):
+    train(small, tmp_path, 1, n=512)
+    load_checkpoint(tmp_path)                    # this user's key: accepted
+    monkeypatch.setenv(checkpoint.KEY_ENV_VAR, str(key_file.parent / 'other.key'))
+    with pytest.raises(CheckpointError, match=r'written with another key than .*other.key'):
+        train(small, tmp_path, 2, n=512, resume=True)
+
+
+def test_the_key_is_private_and_never_read_through_a_link(small, tmp_path, key_file):
+    train(small, tmp_path / 'run', 1, n=256)
+    assert key_file.stat().st_mode & 0o777 == 0o600 and len(key_file.read_bytes()) == 32
+    assert not any(p.name == key_file.name for p in (tmp_path / 'run').iterdir())
+    key_file.chmod(0o644)
+    with pytest.raises(CheckpointError, match=r'may be read by other users \(mode 644\): '
+                                              r'make it private'):
+        load_checkpoint(tmp_path / 'run')
+    key_file.chmod(0o600)
+    secret = key_file.read_bytes()
+    key_file.unlink()
+    (tmp_path / 'planted').write_bytes(secret)
+    key_file.symlink_to(tmp_path / 'planted')
+    with pytest.raises(CheckpointError, match=r'cannot read the checkpoint key .*symbolic link '
+                                              r'is refused'):
+        load_checkpoint(tmp_path / 'run')
+
+
+def test_the_lock_never_follows_a_symlink(small, tmp_path):
+    """checkpoint/.lock linking to a file: refused, the file untouched (it was overwritten)."""
+    target = tmp_path / 'precious.txt'
+    target.write_text('keep me')
+    folder = tmp_path / 'ck'
+    folder.mkdir()
+    (folder / checkpoint.LOCK_FILE).symlink_to(target)
+    for resume in (False, True):
+        with pytest.raises(CheckpointError, match=r'\.lock is a symbolic link \(to .*precious'
+                                                  r'.txt.\): a lock file is never opened'):
+            train(small, folder, 1, n=256, resume=resume)
+    assert target.read_text() == 'keep me'
+    assert sorted(os.listdir(folder)) == [checkpoint.LOCK_FILE]
+
+
+def test_the_lock_never_writes_through_a_hard_link(small, tmp_path):
+    target = tmp_path / 'precious.txt'
+    target.write_text('keep me')
+    folder = tmp_path / 'ck'
+    folder.mkdir()
+    os.link(target, folder / checkpoint.LOCK_FILE)
+    with pytest.raises(CheckpointError, match=r'\.lock is a hard link to another file, which '
+                                              r'writing the lock would overwrite'):
+        train(small, folder, 1, n=256)
+    assert target.read_text() == 'keep me'
+
+
+def test_an_empty_checkpoint_dir_is_refused(small, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for folder, kind in (('', ValueError), (' ', ValueError), (3, TypeError)):
+        with pytest.raises(kind, match=r'checkpoint_dir must be None .*(current folder|got int)'):
+            train(small, folder, 1, n=256)
+    assert os.listdir(tmp_path) == []
+
+
+def full_at_epoch(monkeypatch, epoch):
+    """Make Gluon's save_parameters fail as MXNet does on a full disk, from the epoch-th save on."""
+    from mxnet.base import MXNetError
+    real, calls = REAL_SAVE_PARAMETERS, []
+
+    def save_parameters(self, filename, *args, **kwargs):
+        calls.append(filename)
+        if len(calls) >= epoch * 2 - 1:          # each epoch saves params, then best.params
+            pathlib.Path(filename).write_bytes(b'\0' * 100)
+            raise MXNetError('[10:00:00] ../dmlc-core/src/io/local_filesys.cc:38: '
+                             'Check failed: nwrite == size (4096 vs. 100) : '
+                             'FileStream.Write incomplete')
+        return real(self, filename, *args, **kwargs)
+    monkeypatch.setattr(gluon.Block, 'save_parameters', save_parameters)
+
+
+def test_a_full_disk_is_named_and_the_previous_checkpoint_stays_whole(small, tmp_path,
+                                                                      monkeypatch):
+    full_at_epoch(monkeypatch, 2)
+    with pytest.raises(checkpoint.CheckpointSaveError) as error:
+        train(small, tmp_path, 3, n=512)
+    message = str(error.value)
+    assert f'cannot save the checkpoint of epoch 2, batch 0 in {tmp_path}' in message
+    assert 'MXNet could not write it (FileStream.Write incomplete)' in message
+    assert ('the previous checkpoint (epoch 1, batch 0: checkpoint.json and '
+            'epoch-001-batch-00000.params, epoch-001-batch-00000.states) is whole: '
+            'resume=True continues from it') in message
+    assert isinstance(error.value, OSError)
+    assert not any(n.startswith('epoch-002') or n.endswith('.tmp') for n in os.listdir(tmp_path))
+    monkeypatch.setattr(gluon.Block, 'save_parameters', REAL_SAVE_PARAMETERS)   # space again
+    assert len(train(small, tmp_path, 3, n=512, resume=True)) == 3
+
+
+def test_a_full_disk_without_a_previous_checkpoint_says_so(small, tmp_path, monkeypatch):
+    full_at_epoch(monkeypatch, 1)
+    with pytest.raises(checkpoint.CheckpointSaveError,
+                       match=r'epoch 1, batch 0 in .*: .*no checkpoint was there before'):
+        train(small, tmp_path, 1, n=256)
+
+
+def test_a_real_full_disk_is_named(small, tmp_path):
+    """A 640 KiB tmpfs holds a LeNet checkpoint and best.params (247 KB each), not a second checkpoint."""
+    folder = tmp_path / 'small-disk'
+    folder.mkdir()
+    mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=640k', 'tmpfs', str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip('cannot mount a tmpfs here (needs root)')
+    try:
+        with pytest.raises(checkpoint.CheckpointSaveError,
+                           match=r'in .*small-disk: no space left on its disk .*the previous '
+                                 r'checkpoint \(epoch 1, batch 0: .*\) is whole'):
+            train(small, folder, 3, n=256)
+        assert load_checkpoint(folder)[1].epoch == 1
+    finally:
+        subprocess.run(['umount', str(folder)], check=True)
+
+
+def test_command_line_checks_every_flag_before_reading_data(tmp_path, capsys, monkeypatch):
+    from d2l_ch6 import data
+
+    def never(*args, **kwargs):
+        raise AssertionError('the data was read before the flags were checked')
+    monkeypatch.setattr(data, 'load_data_fashion_mnist', never)
+    monkeypatch.setattr(data, 'locate_data_dir', never)
+    out = ['--out', str(tmp_path / 'o')]
+    for flags, message in ((['--seed', '-1'], '--seed must be an integer >= 0 and <= 4294967295, '
+                                              'got -1'),
+                           (['--seed', str(2**32)], f'--seed must be an integer >= 0 and <= '
+                                                    f'4294967295, got {2**32}'),
+                           (['--epochs', '0'], '--epochs must be an integer >= 1, got 0'),
+                           (['--batch-size', '0'], '--batch-size must be an integer >= 1'),
+                           (['--limit', '0'], '--limit must be an integer >= 1, got 0'),
+                           (['--lr', 'nan'], '--lr must be a finite number > 0, got nan'),
+                           (['--checkpoint-dir', ''], '--checkpoint-dir must be a folder path')):
+        assert run_cli(['train'] + flags + out) == 2, flags
+        assert message in capsys.readouterr().err

@@ -553,3 +553,73 @@ def test_conv2d_takes_one_integer_for_a_square_kernel():
     assert Conv2D((1, 2)).weight.shape == (1, 2)
     with pytest.raises(ValueError, match='kernel_size must be an integer >= 1, got 0'):
         Conv2D(0)
+
+
+# --- hostile input: exact integer sums, float16, arrays that cannot mix (issue 29) ---------
+
+def exact_corr2d(X, K):
+    """scipy's 'valid' cross-correlation in int64 (exact), or float64 for floats."""
+    wide = 'int64' if onp.asarray(X).dtype.kind in 'iu' else 'float64'
+    return scipy.signal.correlate2d(onp.asarray(X, wide), onp.asarray(K, wide), mode='valid')
+
+
+@pytest.mark.parametrize('X, K, dtype, expected', [
+    (onp.full((3, 3), 100), [[2]], 'int8', onp.full((3, 3), 200)),            # was -56
+    ([[200, 100], [50, 25]], [[1, 1]], 'uint8', [[300], [75]]),               # was 44, 75
+    (onp.full((2, 3), 2**30), [[4]], 'int32', onp.full((2, 3), 2**32)),       # was 0
+    ([[2**30, 1, 2**30]], [[1, 1]], 'int32', [[2**30 + 1, 2**30 + 1]]),       # not a float32
+    ([[-2**40, 3, -2**40]], [[-3, 1]], 'int64', [[3 * 2**40 + 3, -9 - 2**40]]),
+])
+def test_corr2d_sums_integers_exactly(X, K, dtype, expected):
+    """The book's loop summed in the input's dtype; the exact sums, by hand and by scipy in int64."""
+    Y = corr2d(np.array(X, dtype=dtype), np.array(K, dtype=dtype))
+    assert Y.dtype == onp.int64
+    assert_array_equal(Y.asnumpy(), expected)
+    assert_array_equal(Y.asnumpy(), exact_corr2d(onp.asarray(X, dtype), onp.asarray(K, dtype)))
+
+
+def test_corr2d_on_numpy_integers_and_the_fast_path_agree():
+    X, K = onp.array([[200, 100], [50, 25]], 'uint8'), onp.array([[1, 1]], 'uint8')
+    assert_array_equal(corr2d(X, K).asnumpy(), [[300], [75]])
+    assert_array_equal(corr2d_fast(X, K).asnumpy(), [[300], [75]])
+
+
+def test_corr2d_sums_float16_in_float32():
+    """Two 60000s add to 120000, past float16's largest number (65504): float16 gave inf."""
+    X, K = onp.full((2, 3), 60000, 'float16'), onp.ones((1, 2), 'float16')
+    for fn in (corr2d, corr2d_fast):
+        Y = fn(np.array(X), np.array(K)).asnumpy()
+        assert Y.dtype == onp.float32, fn.__name__
+        assert_allclose(Y, exact_corr2d(X, K), rtol=0, atol=0, err_msg=fn.__name__)
+
+
+def test_corr2d_says_when_even_int64_cannot_hold_the_sums():
+    X = np.array([[2**62, 2**62]], dtype='int64')
+    with pytest.raises(ValueError, match=r'corr2d cannot promise exact sums of these integers: '
+                                         r'max\|X\| \* max\|K\| \* K.size = 9,223,372,036,854,775,808 '
+                                         r'does not fit in int64'):
+        corr2d(X, np.array([[1, 1]], dtype='int64'))
+
+
+@pytest.mark.parametrize('X, K, kind, message', [
+    (onp.ones((3, 3)), np.ones((2, 2)), TypeError,
+     'K must be the same kind of array as X: X is numpy.ndarray, K is mxnet.numpy.ndarray'),
+    (np.ones((3, 3)), onp.ones((2, 2)), TypeError,
+     'K must be the same kind of array as X: X is mxnet.numpy.ndarray, K is numpy.ndarray'),
+    (onp.array([[1, 2], [3, 4]], dtype=object), onp.ones((1, 1)), TypeError,
+     r'X must hold real numbers \(an int or float dtype\), got dtype object of shape \(2, 2\)'),
+    (onp.ones((2, 2)), onp.array([['a']]), TypeError,
+     r'K must hold real numbers \(an int or float dtype\), got dtype <U1'),
+])
+def test_corr2d_refuses_what_it_cannot_sum_with_a_named_error(X, K, kind, message):
+    with pytest.raises(kind, match=message):
+        corr2d(X, K)
+
+
+def test_the_fast_path_refuses_a_size_it_cannot_finish_in_reasonable_time():
+    """32000^2 with a 3x3 kernel: 9.2e9 multiply-adds, minutes in one uninterruptible op (no memory taken)."""
+    X = onp.broadcast_to(onp.zeros((), 'float32'), (32000, 32000))    # a view of one number
+    with pytest.raises(ValueError, match=r'corr2d_fast would compute 31998x31998 outputs with a '
+                                         r'3x3 window, 9,214,848,036 multiply-adds, above its '
+                                         r'limit of 1,000,000,000'):
+        corr2d_fast(X, onp.ones((3, 3), 'float32'))

@@ -243,3 +243,83 @@ def test_comp_conv2d_padding_lets_a_larger_kernel_fit():
     """A 9x9 kernel fits 8x8 padded by 1 on each side (10x10): output 2x2, the formula's."""
     assert comp_conv2d(nn.Conv2D(1, kernel_size=9, padding=1), np.ones((8, 8))).shape == (2, 2)
     assert conv_output_shape(8, 8, 9, 9, 2, 2) == (2, 2)
+
+
+# --- hostile input to comp_conv2d (issue 29) -------------------------------------------------
+
+def layer_built_for(c_i):
+    conv2d = nn.Conv2D(1, kernel_size=3)
+    conv2d.initialize()
+    conv2d(np.ones((1, c_i, 8, 8)))           # the first call fills in c_i
+    return conv2d
+
+
+@pytest.mark.parametrize('make, X, kind, message', [
+    (lambda: nn.Conv2D(1, kernel_size=3), np.ones((8, 8), dtype='float64'), TypeError,
+     r"X must be float32, the dtype of conv2d's parameters, got float64; convert it with "
+     r"X.astype\('float32'\)"),
+    (lambda: nn.Conv2D(1, kernel_size=3), np.ones((8, 8), dtype='int32'), TypeError,
+     r"X must be float32, the dtype of conv2d's parameters, got int32"),
+    (lambda: nn.Conv2D(1, kernel_size=3), onp.ones((8, 8), 'float32'), TypeError,
+     r'X must be an mxnet.numpy.ndarray \(a Gluon layer takes no other\), got numpy.ndarray'),
+    (lambda: layer_built_for(3), np.ones((8, 8)), ValueError,
+     r'conv2d must have one input and one output channel .*in_channels=3 \(the layer was '
+     r'already called on that many channels: pass a fresh one\)'),
+    (lambda: nn.MaxPool2D(2), np.ones((8, 8), dtype='int32'), TypeError,
+     r'X must hold floats for a pooling layer, got int32'),
+    (lambda: nn.Conv2D(1, kernel_size=1000), np.zeros((2000, 2000)), ValueError,
+     r'comp_conv2d would compute 1001x1001 outputs with a 1000x1000 window, '
+     r'1,002,001,000,000 multiply-adds, above its limit of 1,000,000,000'),
+])
+def test_comp_conv2d_names_what_a_gluon_layer_would_fail_on(make, X, kind, message):
+    with pytest.raises(kind, match=message):
+        comp_conv2d(make(), X)
+
+
+def test_comp_conv2d_still_takes_a_layer_built_for_one_channel_and_float_pooling():
+    Y = comp_conv2d(layer_built_for(1), np.ones((8, 8)))
+    assert Y.shape == (6, 6)
+    assert_allclose(comp_conv2d(nn.AvgPool2D(2), np.array(onp.arange(16.).reshape(4, 4),
+                                                          dtype='float64')).asnumpy(),
+                    [[2.5, 4.5], [10.5, 12.5]])     # by hand: the means of the 2x2 blocks
+
+
+# --- explorer_view: bounded settings and a bounded student function (issue 29) ---------------
+# (here beside comp_conv2d, which explorer_view runs; tests/test_explorer.py holds the rest)
+
+def test_explorer_view_refuses_settings_beyond_its_sliders():
+    from d2l_ch6.explorer import explorer_view
+    with pytest.raises(ValueError, match='n must be an integer >= 1 and <= 28, got 1000000'):
+        explorer_view(n=10**6)
+    with pytest.raises(ValueError, match='k must be an integer >= 1 and <= 7, got 3000'):
+        explorer_view(k=3000)
+
+
+def test_explorer_view_stops_a_student_function_that_ignores_sigalrm():
+    """A fn that ignores SIGALRM and never returns: stopped after time_limit, this process untouched."""
+    import signal
+    import time
+    from d2l_ch6.explorer import explorer_view
+
+    def stubborn(X, K):
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        signal.alarm(0)
+        while True:
+            pass
+
+    handler = signal.getsignal(signal.SIGALRM)
+    start = time.monotonic()
+    view = explorer_view(n=4, k=2, fn=stubborn, time_limit=1)
+    assert time.monotonic() - start < 10
+    assert view.message == 'your fn did not finish within 1 s and was stopped.'
+    assert view.ok and view.student is None
+    assert signal.getsignal(signal.SIGALRM) == handler
+    right = explorer_view(n=4, k=2, fn=corr)     # the child's answer still comes back
+    assert right.message == 'your function agrees with Gluon in all 9 cells.'
+
+
+def corr(X, K):
+    """A student's vectorised cross-correlation (numpy, from mxnet arrays)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    X, K = X.asnumpy(), K.asnumpy()
+    return (sliding_window_view(X, K.shape) * K).sum(axis=(-2, -1))

@@ -376,3 +376,32 @@ def test_pool2d_loop_limit_is_on_the_number_of_outputs(monkeypatch):
     assert_array_equal(pool2d(X[:, :3], 2).asnumpy(), [[5, 6], [9, 10]])
     with pytest.raises(ValueError, match='2x3 = 6 outputs, above its limit of 4'):
         pool2d(X, 2)
+
+
+# --- hostile input: float16 means, huge windows and sizes (issue 29) -----------------------
+
+@pytest.mark.parametrize('fn', [pool2d, pool2d_fast])
+def test_average_pooling_of_float16_is_computed_in_float32(fn):
+    """Four 60000s average to 60000; summed in float16 (largest 65504) they gave inf."""
+    X = onp.array([[60000, 48000, 60000], [60000, 40000, 20000]], 'float16')  # all exact
+    Y = fn(np.array(X), (2, 2), 'avg').asnumpy()
+    expected = [[(60000 + 48000 + 60000 + 40000) / 4, (48000 + 60000 + 40000 + 20000) / 4]]
+    assert_allclose(Y, expected, rtol=1e-7)                     # by hand
+    windows = onp.lib.stride_tricks.sliding_window_view(X.astype('float64'), (2, 2))
+    assert_allclose(Y, windows.mean(axis=(-2, -1)), rtol=1e-7)  # numpy in float64
+    assert_allclose(fn(np.array(X), (1, 2), 'max').asnumpy(), [[60000, 60000], [60000, 40000]])
+
+
+@pytest.mark.parametrize('fn', [pool2d, pool2d_fast])
+def test_a_huge_pool_size_is_refused_without_allocating_it(fn):
+    """pool_size=10**6 asked numpy for a 10**6 x 10**6 array (7.28 TiB) in the check itself."""
+    with pytest.raises(ValueError, match='pool_size must be no larger than X in height and '
+                                         'width: pool_size is 1000000x1000000 but X is only 3x3'):
+        fn(np.ones((3, 3)), 10**6)
+
+
+def test_the_fast_path_refuses_a_size_it_cannot_finish_in_reasonable_time():
+    X = onp.broadcast_to(onp.zeros((), 'float32'), (20000, 20000))    # a view of one number
+    with pytest.raises(ValueError, match=r'pool2d_fast would compute 19998x19998 outputs with '
+                                         r'a 3x3 window, 3,599,280,036 multiply-adds'):
+        pool2d_fast(X, 3)

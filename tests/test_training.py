@@ -392,6 +392,34 @@ def test_empty_iterators(small):
         train_ch5(lenet(), [(X, y)], [], 1, 0.9, ctx='cpu', reporter=None)
 
 
+def test_an_empty_generator_is_a_named_error_not_nan(small):
+    """evaluate_accuracy_gpu on an empty generator returned nan; an empty list already raised."""
+    net = lenet()
+    net.initialize(ctx=mx.cpu())
+    with pytest.raises(ValueError, match=r'data_iter must yield at least one \(X, y\) batch to '
+                                         r'measure an accuracy, got none'):
+        evaluate_accuracy_gpu(net, (batch for batch in []))
+    X, y = np.array(small[0][:8]), np.array(small[1][:8])
+    with pytest.raises(ValueError, match='test_iter must yield at least one'):
+        train_ch5(lenet(), [(X, y)], (batch for batch in []), 1, 0.9, ctx='cpu', reporter=None)
+
+
+@pytest.mark.parametrize('batch, what', [
+    (lambda X, y: (X, y, y), r'a tuple of 3 items: \(X, y, y\)\? drop the extra items'),
+    (lambda X, y: [X], 'a list of 1 items'),
+    (lambda X, y: X, 'a ndarray'),
+])
+def test_batches_that_are_not_pairs_are_named(small, batch, what):
+    X, y = np.array(small[0][:8]), np.array(small[1][:8])
+    net = lenet()
+    net.initialize(ctx=mx.cpu())
+    with pytest.raises(ValueError, match=rf'data_iter must yield \(X, y\) pairs, images and '
+                                         rf'labels, got {what}'):
+        evaluate_accuracy_gpu(net, [batch(X, y)])
+    with pytest.raises(ValueError, match=rf'train_iter must yield \(X, y\) pairs.*got {what}'):
+        train_ch5(lenet(), [batch(X, y)], [(X, y)], 1, 0.9, ctx='cpu', reporter=None)
+
+
 def test_labels_that_do_not_match_the_batch(small):
     X, y = np.array(small[0][:8]), np.array(small[1][:8])
     with pytest.raises(ValueError, match=r'train_iter yielded labels y of shape \(8, 1\) for a '
@@ -543,7 +571,7 @@ def test_command_line_tiny_run(tmp_path, capsys):
 
 def test_command_line_errors(tmp_path, capsys):
     assert run_cli(['train', '--epochs', '0', '--limit', '300', '--out', str(tmp_path)]) == 2
-    assert 'num_epochs must be an integer >= 1, got 0' in capsys.readouterr().err
+    assert '--epochs must be an integer >= 1, got 0' in capsys.readouterr().err
     assert run_cli(['train', '--limit', '300', '--lr', '1e38', '--batch-size', '32',
                     '--out', str(tmp_path), '--no-progress', '--epochs', '1']) == 1
     assert 'try a lower one' in capsys.readouterr().err

@@ -13,6 +13,7 @@ checkpoints, Ctrl-C and reporter (``bookkeeping``).
 import functools
 import math
 import numbers
+import os
 
 import mxnet as mx
 import numpy as onp
@@ -162,6 +163,20 @@ def _check_train_args(net, num_epochs, lr, seed, lr_schedule, resume, checkpoint
         _arguments.check_bool(name, value)
     if resume and checkpoint_dir is None:
         raise ValueError('resume=True needs checkpoint_dir, got None')
+    _check_checkpoint_dir(checkpoint_dir)
+
+
+def _check_checkpoint_dir(checkpoint_dir):
+    """Raise unless checkpoint_dir is None or a non-empty folder path ('' would be the current folder)."""
+    if checkpoint_dir is None:
+        return
+    if not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise TypeError(f'checkpoint_dir must be None or a folder path (str or os.PathLike), '
+                        f'got {type(checkpoint_dir).__name__} {shown(checkpoint_dir)}')
+    if not os.fspath(checkpoint_dir).strip():
+        raise ValueError(f'checkpoint_dir must be None (no checkpoints) or a folder path, got '
+                         f'{shown(os.fspath(checkpoint_dir))}: an empty path would write the '
+                         "checkpoints into the current folder; pass '.' to mean it")
 
 
 def _checked_net_ctxs(net, ctx):

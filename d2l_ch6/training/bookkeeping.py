@@ -36,11 +36,14 @@ log = logging.getLogger(__name__)
 
 def evaluate(net, data):
     """Return net's accuracy on device data: right predictions over examples (Book section 6.6.2)."""
-    metric = Accuracy(data)            # right predictions, examples
+    metric, i = Accuracy(data), -1     # right predictions, examples
     with autograd.predict_mode():
         for i, batch in enumerate(data.batches()):
             for X, y in batch.parts:   # one part per device
                 metric.add(i, net(X), X, y)
+    if i < 0:                          # an empty generator: no accuracy, not nan
+        raise ValueError(f'{getattr(data, "name", "data_iter")} must yield at least one '
+                         '(X, y) batch to measure an accuracy, got none')
     return metric.accuracy()
 
 

@@ -8,16 +8,25 @@ the SHA-256 of the two files; it is replaced last, each file atomically, so a
 crash leaves the previous checkpoint or the new one. A resume that differs in
 any of these, or finds a damaged file, is refused with a ``CheckpointError``
 that names the file or the setting. A live run holds a lock on the folder.
+
+The SHA-256s prove the files are the ones checkpoint.json names, not who wrote
+it: anyone may recompute them. So checkpoint.json also carries an HMAC-SHA256
+of all it records, keyed by a secret kept outside the checkpoint folder (a
+0600 key file in the user's state folder, or $D2L_CH6_KEY_FILE): a resume
+accepts only what a train_ch5 run of this user wrote, unedited.
 """
 import dataclasses
 import errno
 import hashlib
+import hmac
 import json
 import logging
 import os
 import pathlib
 import re
+import shutil
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -32,19 +41,26 @@ try:
 except ImportError:          # Windows: no advisory locks; a second run is not refused
     fcntl = None
 
-__all__ = ['CHECKPOINT_FILE', 'CheckpointError', 'RunSpec', 'Position', 'Checkpointer',
-           'run_spec', 'load_checkpoint', 'atomic_write', 'check_output_dir']
+__all__ = ['CHECKPOINT_FILE', 'CheckpointError', 'CheckpointSaveError', 'RunSpec', 'Position',
+           'Checkpointer', 'run_spec', 'load_checkpoint', 'atomic_write', 'check_output_dir',
+           'key_path']
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = 'checkpoint.json'
 LOCK_FILE = '.lock'
 FILE_NAME = r'epoch-\d+-batch-\d+\.(params|states)'   # what save writes; nothing else is deleted
-FORMAT = 2
+FORMAT = 3                    # 3: signed (an HMAC of the user's key)
+KEY_ENV_VAR = 'D2L_CH6_KEY_FILE'
+KEY_BYTES = 32
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be resumed: damaged, incomplete, locked or another run's (the package's addition)."""
+
+
+class CheckpointSaveError(OSError):
+    """A checkpoint that could not be written (a full disk): the previous one is whole (the package's addition)."""
 
 
 # ------------------------------------------------------------------ files
@@ -97,6 +113,69 @@ def _sha256(path):
         for block in iter(lambda: f.read(1 << 20), b''):
             h.update(block)
     return h.hexdigest()
+
+
+# ------------------------------------------------------------ the key
+
+def key_path():
+    """Return the user's checkpoint key file: $D2L_CH6_KEY_FILE, or d2l-ch6/checkpoint.key in the state folder."""
+    if os.environ.get(KEY_ENV_VAR):
+        return pathlib.Path(os.environ[KEY_ENV_VAR]).expanduser()
+    state = os.environ.get('XDG_STATE_HOME') or os.path.join('~', '.local', 'state')
+    return pathlib.Path(state).expanduser() / 'd2l-ch6' / 'checkpoint.key'
+
+
+def _read_key(path):
+    """Return the key in path, refusing a symlink, a file others may read, or a short one."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
+    with os.fdopen(fd, 'rb') as f:
+        mode = os.fstat(f.fileno()).st_mode
+        key = f.read(KEY_BYTES + 1)
+    if os.name == 'posix' and mode & 0o077:
+        raise CheckpointError(f'the checkpoint key {path} may be read by other users (mode '
+                              f'{mode & 0o777:o}): make it private (chmod 600 {path})')
+    if len(key) != KEY_BYTES:
+        raise CheckpointError(f'the checkpoint key {path} holds {len(key)} bytes, not '
+                              f'{KEY_BYTES}: remove it (the checkpoints it signed can then no '
+                              'longer be resumed) and train again')
+    return key
+
+
+def _key():
+    """Return the user's checkpoint key, creating it (0600, never through a symlink) on first use."""
+    path = key_path()
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        raise CheckpointError(f'cannot read the checkpoint key {path}: {e.strerror or e} '
+                              f'(a symbolic link is refused); set ${KEY_ENV_VAR} to another '
+                              'file') from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0),
+                     0o600)
+        with os.fdopen(fd, 'wb') as f:
+            f.write(os.urandom(KEY_BYTES))
+    except FileExistsError:      # another run made it meanwhile
+        pass
+    except OSError as e:
+        raise CheckpointError(f'cannot create the checkpoint key {path}: {e.strerror or e}; '
+                              f'set ${KEY_ENV_VAR} to a file this user may write, outside '
+                              'the checkpoint folder') from None
+    return _read_key(path)
+
+
+def _signed_content(state):
+    """The bytes a checkpoint's signature covers: all it records but the signature and the time."""
+    content = {k: v for k, v in state.items() if k not in ('signature', 'time')}
+    return json.dumps(content, sort_keys=True, separators=(',', ':')).encode()
+
+
+def sign(state):
+    """Return the HMAC-SHA256 of a checkpoint.json's content under the user's key."""
+    return hmac.new(_key(), _signed_content(state), hashlib.sha256).hexdigest()
 
 
 # ------------------------------------------------------------- the run
@@ -190,7 +269,8 @@ class Position:
 
 # -------------------------------------------------------- checkpointer
 
-_SCHEMA = {'format': int, 'run': dict, 'position': dict, 'history': dict, 'files': dict}
+_SCHEMA = {'format': int, 'run': dict, 'position': dict, 'history': dict, 'files': dict,
+           'signature': str}
 
 
 def _checked(path, state):
@@ -200,13 +280,13 @@ def _checked(path, state):
                                'start anew without resume, or with another checkpoint_dir')
     if not isinstance(state, dict):
         raise bad(f'it holds a {type(state).__name__}, not an object')
+    if state.get('format') != FORMAT and isinstance(state.get('format'), int):
+        raise bad(f"it has format {state['format']}, this version reads {FORMAT}")
     for key, kind in _SCHEMA.items():
         if key not in state:
             raise bad(f'it lacks {key!r}')
         if not isinstance(state[key], kind) or isinstance(state[key], bool):
             raise bad(f'{key!r} must be {kind.__name__}, got {shown(state[key]):.60}')
-    if state['format'] != FORMAT:
-        raise bad(f"it has format {state['format']}, this version reads {FORMAT}")
     try:
         run, position = RunSpec(**state['run']), Position(**state['position'])
         from .reporting import History
@@ -227,6 +307,12 @@ def _checked(path, state):
         if not isinstance(f['name'], str) or not re.fullmatch(FILE_NAME, f['name']):
             raise bad(f"a checkpoint file must be named epoch-E-batch-B.params or .states in "
                       f"its folder, got {f['name']!r}")
+    if not hmac.compare_digest(sign(state), state['signature']):
+        raise CheckpointError(
+            f'{path} is not signed by a train_ch5 run of this user: its signature does not '
+            f'match what it records (edited, or written with another key than {key_path()}), '
+            'so its parameters and history cannot be trusted to be this run\'s; start anew '
+            'without resume, or with another checkpoint_dir')
     return run, position, history, state['files']
 
 
@@ -234,7 +320,8 @@ def load_checkpoint(folder):
     """Read and verify the checkpoint in folder: (RunSpec, Position, History, files) (the package's addition).
 
     Raises CheckpointError naming the file when it is missing, not JSON,
-    incomplete, or one of its two files is missing or not the file it wrote.
+    incomplete, not signed with this user's key (edited, or another's), or
+    one of its two files is missing or not the file it wrote.
     """
     folder = pathlib.Path(folder)
     path = folder / CHECKPOINT_FILE
@@ -258,6 +345,27 @@ def load_checkpoint(folder):
     return run, position, history, files
 
 
+def _open_lock(path):
+    """Open the lock file for reading and writing, never through a symbolic link (which it would overwrite)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0), 0o644)
+    except OSError as e:
+        if e.errno == errno.ELOOP or os.path.islink(path):
+            raise CheckpointError(f'{path} is a symbolic link (to {os.readlink(path)!r}): a '
+                                  'lock file is never opened through one, which would overwrite '
+                                  'its target; remove it, or give this run another '
+                                  'checkpoint_dir') from None
+        raise CheckpointError(f'cannot open the lock file {path}: {e.strerror or e}') from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:   # a hard link shares its target's bytes
+        os.close(fd)
+        what = 'a hard link to another file' if stat.S_ISREG(st.st_mode) else \
+            'not a regular file'
+        raise CheckpointError(f'{path} is {what}, which writing the lock would overwrite: '
+                              'remove it, or give this run another checkpoint_dir')
+    return os.fdopen(fd, 'r+')
+
+
 class Checkpointer:
     """Save and verify one run's checkpoints in a folder, which it locks while the run lives.
 
@@ -274,7 +382,7 @@ class Checkpointer:
             return self
         check_output_dir(self.folder, 'checkpoint_dir')
         if fcntl is not None:
-            self._lock = open(self.folder / LOCK_FILE, 'a+')
+            self._lock = _open_lock(self.folder / LOCK_FILE)
             try:
                 fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -344,16 +452,21 @@ class Checkpointer:
         if self.folder is None:
             return
         stem = f'epoch-{position.epoch:03d}-batch-{position.batch:05d}'
-        files = {}
-        for key, write in (('params', net.save_parameters), ('states', trainer.save_states)):
-            path = self.folder / f'{stem}.{key}'
-            atomic_write(path, write)
-            files[key] = {'name': path.name, 'sha256': _sha256(path)}
-        state = {'format': FORMAT, 'run': dataclasses.asdict(self.run),
-                 'position': dataclasses.asdict(position), 'history': history.to_dict(),
-                 'files': files, 'time': time.time()}
-        atomic_write(self.folder / CHECKPOINT_FILE,
-                     lambda tmp: pathlib.Path(tmp).write_text(json.dumps(state, indent=1)))
+        files, before = {}, self._standing()
+        try:
+            for key, write in (('params', net.save_parameters), ('states', trainer.save_states)):
+                path = self.folder / f'{stem}.{key}'
+                _write_file(path, write)
+                files[key] = {'name': path.name, 'sha256': _sha256(path)}
+            state = {'format': FORMAT, 'run': dataclasses.asdict(self.run),
+                     'position': dataclasses.asdict(position), 'history': history.to_dict(),
+                     'files': files, 'time': time.time()}
+            state['signature'] = sign(state)
+            atomic_write(self.folder / CHECKPOINT_FILE,
+                         lambda tmp: pathlib.Path(tmp).write_text(json.dumps(state, indent=1)))
+        except OSError as e:
+            raise self._save_error(e, position, [f['name'] for f in files.values()],
+                                   before) from e
         for old in self._files or ():
             if old not in (f['name'] for f in files.values()):
                 try:
@@ -363,10 +476,78 @@ class Checkpointer:
                         log.warning('could not remove the old checkpoint file %s: %s', old, e)
         self._files = [f['name'] for f in files.values()]
         if history.records and position.batch == 0 and history[-1].test_acc > self.best:
+            try:
+                _write_file(self.folder / 'best.params', net.save_parameters)
+            except OSError as e:
+                raise _save_error(e.errno, f'cannot save best.params in {self.folder}: '
+                                           f'{_why(e)}; the checkpoint of epoch {position.epoch} '
+                                           'is saved and whole (resume=True continues from it), '
+                                           'best.params holds the earlier best') from e
             self.best = history[-1].test_acc
-            atomic_write(self.folder / 'best.params', net.save_parameters)
         log.info('checkpoint: epoch %d, batch %d in %s', position.epoch, position.batch,
                  self.folder)
+
+
+    def _standing(self):
+        """Say which checkpoint the folder holds now (before a save), for an error that keeps it."""
+        try:
+            state = json.loads((self.folder / CHECKPOINT_FILE).read_text())
+            at = state['position']
+            return (f"the previous checkpoint (epoch {at['epoch']}, batch {at['batch']}: "
+                    f"{CHECKPOINT_FILE} and {', '.join(f['name'] for f in state['files'].values())})",
+                    [f['name'] for f in state['files'].values()])
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None, []
+
+    def _save_error(self, error, position, written, before):
+        """A CheckpointSaveError naming the folder, the failure and what stayed whole; drop this save's files."""
+        what, kept = before
+        for name in written:
+            if name not in kept:
+                try:
+                    (self.folder / name).unlink()
+                except OSError:
+                    pass
+        if what is None:
+            whole = 'no checkpoint was there before, so this run has none yet'
+        elif any(name in kept for name in written):
+            whole = f'{what} may be damaged: start anew without resume'
+        else:
+            whole = f'{what} is whole: resume=True continues from it'
+        return _save_error(error.errno, f'cannot save the checkpoint of epoch {position.epoch}, '
+                                        f'batch {position.batch} in {self.folder}: '
+                                        f'{_why(error)}; {whole}')
+
+
+def _save_error(code, message):
+    """A CheckpointSaveError whose text is message alone (OSError's own would add '[Errno N]')."""
+    error = CheckpointSaveError(message)
+    error.errno = code
+    return error
+
+
+def _why(error):
+    """Say why a write failed, with the free space of a full disk."""
+    why = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
+        why = f'no space left on its disk ({why})'
+    return why
+
+
+def _write_file(path, write):
+    """atomic_write(path, write), MXNet's failure to write (a full disk) raised as an OSError naming path."""
+    from mxnet.base import MXNetError
+
+    def write_checked(tmp):
+        try:
+            write(tmp)
+        except MXNetError as e:      # MXNet says 'FileStream.Write incomplete', not ENOSPC
+            free = shutil.disk_usage(path.parent).free
+            code = errno.ENOSPC if free < (1 << 20) else errno.EIO
+            why = reason(e).rsplit(': ', 1)[-1]   # MXNet's words, without the C++ check
+            raise OSError(code, f'MXNet could not write it ({why}); '
+                                f'{free:,} bytes free on its disk') from None
+    atomic_write(path, write_checked)
 
 
 class StopNow(KeyboardInterrupt):

@@ -60,6 +60,21 @@ def add_train_parser(subparsers):
     return p
 
 
+def _check_args(args, lr):
+    """Raise ValueError naming the first bad flag, before any data is read (the load takes seconds)."""
+    from .._arguments import check_int, check_real
+    for flag, value, minimum, maximum in (('--epochs', args.epochs, 1, None),
+                                          ('--batch-size', args.batch_size, 1, None),
+                                          ('--limit', args.limit, 1, None),
+                                          ('--seed', args.seed, 0, 2**32 - 1)):
+        if value is not None:
+            check_int(flag, value, minimum, maximum)
+    check_real('--lr', lr, 0, inclusive=False)
+    if args.checkpoint_dir is not None and not args.checkpoint_dir.strip():
+        raise ValueError("--checkpoint-dir must be a folder path, got '': leave it out for "
+                         "OUT/checkpoint, or pass '.' for the current folder")
+
+
 def _load(args):
     from .. import data
     if args.mnist_dir is not None:
@@ -67,8 +82,6 @@ def _load(args):
     else:
         train_iter, test_iter = data.load_data_fashion_mnist(args.batch_size, root=args.root)
     if args.limit is not None:
-        if args.limit < 1:
-            raise ValueError(f'--limit must be a positive number of images, got {args.limit}')
         n, n_test = args.limit, max(1, args.limit // 6)
         train_iter = data.DataIter(train_iter.X[:n], train_iter.y[:n], args.batch_size,
                                    shuffle=True)
@@ -111,7 +124,8 @@ def run_train(args):
     lr_schedule = MODEL_LR_SCHEDULE[args.model] if args.lr_schedule == 'model' \
         else None if args.lr_schedule == 'none' else args.lr_schedule
     checkpoint_dir = args.checkpoint_dir or pathlib.Path(args.out) / 'checkpoint'
-    try:   # outputs checked before any training
+    try:   # flags and outputs checked before any data is read
+        _check_args(args, lr)
         out = check_output_dir(args.out, '--out')
         checkpoint_dir = check_output_dir(checkpoint_dir, '--checkpoint-dir')
         if args.mnist_dir is None:

@@ -219,9 +219,19 @@ class _IterData(DeviceData):
 
     def batches(self, start=0):
         """Yield the Batches of an epoch from batch number start."""
-        for i, (X, y) in enumerate(self.it):
+        for i, batch in enumerate(self.it):
             if i >= start:
-                yield self._split(X, y)
+                yield self._split(*self._pair(batch))
+
+    def _pair(self, batch):
+        """Return batch as (X, y); raise naming what came when it is not a pair."""
+        if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+            what = (f'a {type(batch).__name__} of {len(batch)} items'
+                    if isinstance(batch, (tuple, list)) else f'a {type(batch).__name__}')
+            raise ValueError(f'{self.name} must yield (X, y) pairs, images and labels, got {what}'
+                             + (': (X, y, y)? drop the extra items' if
+                                isinstance(batch, (tuple, list)) and len(batch) > 2 else ''))
+        return batch
 
     def _split(self, X, y):
         if not (hasattr(X, 'shape') and hasattr(y, 'shape')):
