@@ -170,7 +170,9 @@ def test_no_spoilers_keeps_expected_values_out():
     rec['cases'][0]['expected'] = 'array(2, 2): [[19, 25], [37, 43]]'
     s = score_student(a, 's', [graded('s.py', rec)])
     text = '\n'.join(feedback_lines(a, s.functions[0]))
-    assert '19, 25' not in text and 'withheld' in text and 'the kernel is flipped' in text
+    # the case's expected value is replaced by corr2d's return contract, in words
+    assert '19, 25' not in text and 'expected a 2-D array Y of shape' in text
+    assert 'the kernel is flipped' in text
     shown = '\n'.join(feedback_lines(Assignment.select(['corr2d']), s.functions[0]))
     assert '19, 25' in shown
 
