@@ -33,6 +33,7 @@ from typing import Any, Callable
 import numpy as onp
 
 from .calls import (RemoteError, _np, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
+                    comp_conv2d_weights,
                     conv1x1_layer, decode, encode, lenet_weights, make_net, observe, rand)
 from .compare import compare
 from .hints import (H_AXIS, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_PADDING, H_PER_SIDE, H_SQUARE,
@@ -215,11 +216,12 @@ def _conv2d(T):
 
 
 def _judge_comp_conv2d(value, args, kwargs):
-    """(shape, equals the layer's own output): the layer's weights came back with the output."""
+    """(shape, equals the layer's output): Y against the weights the grader gave the layer."""
     kernel_size, padding, strides, n = args
-    Y, weight, bias = value['Y'], value['weight'], value['bias']
+    Y = value['Y']
+    weight, bias = comp_conv2d_weights(kernel_size)
     X = _n(rand(31, *n, low='uniform'))[None, None]
-    direct = ref_conv_batch(X, weight, _pair(padding), _pair(strides))[0, 0] + float(_n(bias).ravel()[0])
+    direct = ref_conv_batch(X, weight, _pair(padding), _pair(strides))[0, 0] + float(bias[0])
     same = (tuple(Y.shape) == direct.shape
             and bool(onp.allclose(_n(Y), direct, rtol=1e-5, atol=1e-6)))
     return (tuple(Y.shape), same), None, None
@@ -423,8 +425,11 @@ def _diag_maps(X, K):
 
 
 def _judge_autograd_error(value, args, kwargs):
-    """(is a RuntimeError, about in-place operations) for the exception the function returned."""
-    is_error = isinstance(value, RemoteError)
+    """(a RuntimeError MXNet raised, about in-place operations) for the exception the function returned.
+
+    One the student's own code made (raised there, or never raised) is not autograd's.
+    """
+    is_error = isinstance(value, RemoteError) and value.raised == 'library'
     return ((is_error and value.is_a('RuntimeError'),
              is_error and 'Inplace operations' in value.message), None, None)
 
@@ -492,8 +497,15 @@ def _ref_compose(K1, K2):
 
 
 def _judge_compare_1x1(value, args, kwargs):
+    """(difference below 1e-6, identical exactly when the difference is 0); with a NaN in X,
+    (the difference is NaN, not identical): a constant answer cannot pass both cases."""
     diff, identical = value
-    return (bool(float(diff) < 1e-6), bool(identical) == (float(diff) == 0.0)), None, None
+    if type(identical) is not bool or type(diff) not in (int, float):
+        raise TypeError(f'expected (a float, a bool), got ({type(diff).__name__}, '
+                        f'{type(identical).__name__})')
+    if onp.isnan(_n(args[0])).any():
+        return (bool(math.isnan(diff)), identical is False), None, None
+    return (bool(float(diff) < 1e-6), identical == (float(diff) == 0.0)), None, None
 
 
 def _judge_avg_conv(value, args, kwargs):
@@ -755,7 +767,11 @@ def _exercises_6_4(T):
         Case(title='Section 6.4.3\'s X and K: (difference below 1e-6, identical exactly when the '
                    'difference is 0)',
              inputs=(Rand(160, (3, 3, 3), 'uniform'), Rand(161, (2, 3, 1, 1), 'uniform')),
-             expected=(True, True), kind='book', judge=_with_want((True, True), _judge_compare_1x1))])
+             expected=(True, True), kind='book', judge=_with_want((True, True), _judge_compare_1x1)),
+        Case(title='a NaN in X: (the difference is NaN, not identical)',
+             inputs=(Arr([[[1.0, float('nan')], [0.5, 2.0]], [[0.25, 1.0], [3.0, -1.0]]]),
+                     Rand(162, (2, 2, 1, 1), 'uniform')),
+             expected=(True, True), kind='edge', judge=_with_want((True, True), _judge_compare_1x1))])
     MATMUL = [((1, 1, 5, 5), (1, 1, 3, 3), 0, 1, 'edge'), ((2, 3, 6, 7), (4, 3, 3, 2), 1, 1, 'random'),
               ((2, 2, 8, 8), (3, 2, 3, 3), (1, 2), (2, 3), 'random'),
               ((2, 4, 7, 5), (2, 4, 1, 1), 0, 2, 'edge'), ((1, 2, 4, 4), (2, 2, 5, 5), 1, 1, 'edge')]
