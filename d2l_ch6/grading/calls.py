@@ -263,7 +263,15 @@ def _activations(fn, args, kwargs):
     return tuple(fn(net, X, **kwargs))
 
 
-CALLS = {None: _plain, 'conv2d_params': _conv2d_params, 'conv2d_block': _conv2d_block,
+def _compare_1x1(fn, args, kwargs):
+    """fn on X, K and on X with a NaN in its first element (where the right answer is (nan, False))."""
+    X, K = args
+    X_nan = X.copy()
+    X_nan[0, 0, 0] = float('nan')
+    return fn(X, K, **kwargs), fn(X_nan, K, **kwargs)
+
+
+CALLS = {None: _plain, 'compare_1x1': _compare_1x1, 'conv2d_params': _conv2d_params, 'conv2d_block': _conv2d_block,
          'comp_conv2d': _comp_conv2d, 'layer_shapes': _layer_shapes, 'param_count': _param_count,
          'lenet_forward': _lenet_forward, 'accuracy': _accuracy, 'grad': _grad_wrt_second,
          'conv1x1': _conv1x1, 'avg_pool_as_conv': _avg_pool_as_conv, 'activations': _activations}
