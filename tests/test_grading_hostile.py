@@ -363,7 +363,7 @@ def test_the_books_listings_pass(book_namespace, name):
 
 # --- issue 26: the answers out of reach, one file never costs another its grade ---------------
 
-HONEST = ('b_neighbour.py', 'check_result.py', 'with space/bob/hw.py')
+HONEST = ('0_threads_neighbour.py', 'check_result.py', 'with space/bob/hw.py')
 NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'references_from_disk.py',
                      'copy_wrapped_code.py', 'siblings.py', 'gc_forge.py',
                      'constant_compare_1x1.py', 'returned_autograd_error.py', 'zero_weights.py',
@@ -376,7 +376,7 @@ def test_the_hostile_set_is_every_file_of_tests_hostile(graded):
 
 
 def test_honest_files_pass_beside_the_hostile_ones(graded):
-    """b_neighbour.py runs beside a_thread_hog.py (255 threads): its own user, its own limit."""
+    """0_threads_neighbour.py starts threads while 0_thread_hog.py holds 255: its own user, its own limit."""
     for name in HONEST:
         assert graded[name].passed, (name, graded[name])
 
@@ -495,3 +495,34 @@ def test_sigterm_and_sighup_end_every_child_and_its_folder(tmp_path, signum):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and signal.Signals(signum).name in err, err
     assert not list(tmp_path.glob('d2l-ch6-*')) and ours() == []
+
+
+def test_the_reports_are_written_together_or_not_at_all(tmp_path):
+    """A full disk while the JSON is written: the CSV is not renamed either, both keep the last
+    whole copy (same files), no temporary file stays, and the next file's write tries again."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root to mount a small tmpfs')
+    import argparse
+    from d2l_ch6.grading.cli import FileResult, _Reports
+    disk = tmp_path / 'disk'
+    disk.mkdir()
+    if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(disk)]).returncode:
+        pytest.skip('cannot mount a tmpfs here')
+    try:
+        args = argparse.Namespace(report=str(disk / 'grades.csv'), json=str(disk / 'grades.json'),
+                                  html=None, format=None, results=None, expect=None)
+        reports = _Reports(args, 'test')
+        reports.add(FileResult('a.py', 'crashed', 1.0, 'short'))
+        reports.add(FileResult('b.py', 'crashed', 1.0, 'x' * 50000))  # the JSON no longer fits
+        assert reports.error is not None and reports.written == 1
+        rows = list(csv.DictReader((disk / 'grades.csv').open()))
+        import json
+        files = json.loads((disk / 'grades.json').read_text())['files']
+        assert [r['file'] for r in rows] == [f['path'] for f in files] == ['a.py']
+        assert sorted(p.name for p in disk.iterdir()) == ['grades.csv', 'grades.json']
+        reports.done.pop()  # room again: the next write is whole
+        reports.add(FileResult('c.py', 'crashed', 1.0, 'short'))
+        assert reports.error is None and reports.written == 2
+        assert [r['file'] for r in csv.DictReader((disk / 'grades.csv').open())] == ['a.py', 'c.py']
+    finally:
+        subprocess.run(['umount', str(disk)])

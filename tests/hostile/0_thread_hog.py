@@ -1,4 +1,4 @@
-# Hold as many threads as the process limit allows, for 20 s, while a neighbour is graded.
+# Hold as many threads as the process limit allows, for 20 s, while 0_threads_neighbour.py runs.
 import threading
 import time
 
