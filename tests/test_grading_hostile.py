@@ -421,7 +421,8 @@ def test_damaged_messages_are_one_files_crash(graded):
      'unknown shape'),
     (b'{"nonce": "n", "status": "graded", "functions": {"corr2d": [{"value": 1, "error": {}}]}}',
      'unknown shape'),
-    (b'{"nonce": "n", "s": "' + b'[' * 1000 + b'"}', 'unknown shape')])  # brackets in a string: text
+    (b'{"nonce": "n", "s": "' + b'[' * 1000 + b'"}', 'unknown shape'),  # brackets in a string: text
+    (b'"' + b'\\"' * 10 ** 6, 'not JSON')])  # an unterminated string of escapes: read in linear time
 def test_the_parent_reads_any_bytes_without_raising_anything_else(data, why):
     from d2l_ch6.grading.parent import _parse_results
     with pytest.raises(ValueError, match=why):

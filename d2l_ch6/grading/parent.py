@@ -14,15 +14,12 @@ import dataclasses
 import json
 import os
 import pathlib
-import re
 import secrets
 import signal
 import subprocess
 import tempfile
 import threading
 import time
-
-import numpy as onp
 
 __all__ = ['FileResult', 'grade_file', 'grade_files', 'expand', 'stop_all', 'Stopped',
            'DEFAULT_TIMEOUT', 'MAX_OUTPUT', 'MAX_SUBMISSION', 'SUFFIXES']
@@ -106,15 +103,17 @@ class _Reader:
         os.close(self.fd)
 
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-
-
-def nesting(data):
-    """How deep the brackets of JSON text go (strings skipped), without recursing."""
-    skeleton = onp.frombuffer(_STRING.sub(b'""', bytes(data)), dtype=onp.uint8)
-    step = (onp.isin(skeleton, (ord('['), ord('{'))).astype(onp.int64)
-            - onp.isin(skeleton, (ord(']'), ord('}'))))
-    return int(onp.cumsum(step).max()) if step.size else 0
+def nesting(value, limit=MAX_NESTING):
+    """How deep lists and dicts nest in a decoded JSON value (counted up to limit + 1, no recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _plain_error(error):
@@ -145,12 +144,15 @@ def _parse_results(data, nonce, too_long=False):
         text = bytes(data).decode('utf-8')
     except UnicodeDecodeError:
         raise ValueError('not JSON (not UTF-8)') from None
-    if nesting(data) > MAX_NESTING:
-        raise ValueError(f'not JSON the worker writes (nested more than {MAX_NESTING} deep)')
+    too_deep = ValueError(f'not what the worker writes (nested more than {MAX_NESTING} deep)')
     try:
         msg = json.loads(text)
-    except (ValueError, RecursionError) as e:
+    except RecursionError:
+        raise too_deep from None
+    except ValueError as e:
         raise ValueError(f'not JSON ({type(e).__name__})') from None
+    if nesting(msg) > MAX_NESTING:
+        raise too_deep
     if not isinstance(msg, dict) or msg.get('nonce') != nonce:
         raise ValueError('not from the grader (no nonce)')
     status = msg.get('status')

@@ -1,6 +1,10 @@
-# A student's own check() in the file: inside the grader it returns an empty result, not a str.
-from mxnet import np
+# An honest file that calls the package: its own check() returns an empty result inside the grader
+# (not a str: .failures works), and a statement calling a withheld package answer is skipped.
+import d2l_ch6
 from d2l_ch6 import check
+from mxnet import np
+
+print(d2l_ch6.corr2d(np.ones((3, 3)), np.ones((2, 2))))  # withheld while grading: skipped
 
 
 def corr2d(X, K):
