@@ -527,3 +527,51 @@ def test_the_reports_are_written_together_or_not_at_all(tmp_path):
         assert [r['file'] for r in csv.DictReader((disk / 'grades.csv').open())] == ['a.py', 'c.py']
     finally:
         subprocess.run(['umount', str(disk)])
+
+
+def test_the_student_runtime_withholds_every_graded_name_and_its_siblings(tmp_path):
+    """Every name of the registry's views, and every function or class of the modules holding
+    answers (corr2d_fast, corr2d_matmul, min_pool2d, get_model, ...) but the few kept, is a stub
+    that raises Withheld in the runtime; the cases, references, hints and verdict are not on its disk."""
+    import importlib
+    import inspect
+    import json
+    from d2l_ch6.grading import runtime
+    from d2l_ch6.grading.cases import ALIASES, TARGETS
+    names = set(TARGETS) - {'net'} | set(ALIASES)
+    for module in runtime.ANSWER_MODULES:
+        mod = importlib.import_module('d2l_ch6.' + module[:-3].replace('/__init__', '').replace('/', '.'))
+        names |= {n for n, v in vars(mod).items() if (inspect.isfunction(v) or inspect.isclass(v))
+                  and getattr(v, '__module__', '') == mod.__name__ and not runtime._is_kept(n)}
+    folder = runtime.build(tmp_path)
+    assert sorted(p.name for p in (folder / 'grading').iterdir()) == ['__init__.py', 'calls.py',
+                                                                    'worker.py']
+    text = ''.join(p.read_text() for p in folder.rglob('*.py'))
+    assert 'def ref_corr2d' not in text and 'einsum' not in text and 'sliding_window' not in text
+    probe_code = '''
+import inspect, json, sys
+sys.path.insert(0, sys.argv[1])
+import d2l_ch6
+import d2l_ch6.training.bookkeeping, d2l_ch6.training.model, d2l_ch6.training.channel_pad
+out = {}
+for name in json.loads(sys.argv[2]):
+    obj = None
+    for m in [m for k, m in list(sys.modules.items()) if k.startswith('d2l_ch6')]:
+        obj = getattr(m, name, None)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            break
+    def stub(fn):
+        return inspect.isfunction(fn) and fn.__code__.co_names == ('_D2L_Withheld',)
+    if inspect.isclass(obj):
+        methods = [v for v in vars(obj).values() if inspect.isfunction(v)]
+        out[name] = 'stub' if methods and all(stub(m) for m in methods) else 'implementation'
+    else:
+        out[name] = 'stub' if stub(obj) else 'implementation'
+print(json.dumps(out))
+'''
+    done = subprocess.run([sys.executable, '-I', '-c', probe_code, str(tmp_path),
+                           json.dumps(sorted(names))], capture_output=True, text=True, cwd=tmp_path,
+                          env=dict(os.environ, D2L_CH6_GRADING_CHILD='1'))
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert len(got) >= 100 and {n for n, what in got.items() if what != 'stub'} == set(), got
