@@ -575,3 +575,12 @@ print(json.dumps(out))
     assert done.returncode == 0, done.stderr[-2000:]
     got = json.loads(done.stdout.splitlines()[-1])
     assert len(got) >= 100 and {n for n, what in got.items() if what != 'stub'} == set(), got
+
+
+def test_the_confinement_script_passes_shellcheck_and_ships_with_the_package():
+    if shutil.which('shellcheck') is None:
+        pytest.skip('shellcheck is not installed')
+    done = subprocess.run(['shellcheck', str(sandbox_module.CONFINE)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    setup = (HOSTILE.parents[1] / 'setup.cfg').read_text()
+    assert 'd2l_ch6.grading = confine.sh' in setup
