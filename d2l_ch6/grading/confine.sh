@@ -47,6 +47,10 @@ for d in bin sbin lib lib32 lib64 libx32 usr etc; do
         read_only "/$d" "$root/$d"
     fi
 done
+# its own /tmp first: a folder bound below (the interpreter, the package) may live under /tmp
+mkdir -p "$root/tmp" "$root/var" "$root/job"
+mount -t tmpfs -o mode=1777,size=$TMP_SIZE,nr_inodes=100k tmpfs "$root/tmp"
+ln -s ../tmp "$root/var/tmp"
 while [ "$1" != "--" ]; do
     read_only "$1" "$root$1"
     shift
@@ -65,9 +69,6 @@ if [ -d "$root/dev/mqueue" ]; then
     mount -t tmpfs -o mode=755,size=1k tmpfs "$root/dev/mqueue"
 fi
 mount -t proc proc "$root/proc"
-mkdir -p "$root/tmp" "$root/var" "$root/job"
-mount -t tmpfs -o mode=1777,size=$TMP_SIZE,nr_inodes=100k tmpfs "$root/tmp"
-ln -s ../tmp "$root/var/tmp"
 mount -t tmpfs -o mode=700,size=$JOB_SIZE,nr_inodes=100k tmpfs "$root/job"
 mkdir -p "$root/job/work" "$root/job/home"
 cp "$submission" "$root/job/work/"
