@@ -363,7 +363,7 @@ def test_the_books_listings_pass(book_namespace, name):
 
 # --- issue 26: the answers out of reach, one file never costs another its grade ---------------
 
-HONEST = ('0_threads_neighbour.py', 'check_result.py', 'with space/bob/hw.py')
+HONEST = ('0_threads_neighbour.py', 'check_result.py', 'with space/bob/hw.py', 'withheld_cell.ipynb')
 NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'references_from_disk.py',
                      'copy_wrapped_code.py', 'siblings.py', 'gc_forge.py',
                      'constant_compare_1x1.py', 'returned_autograd_error.py', 'zero_weights.py',
@@ -371,8 +371,8 @@ NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'reference
 
 
 def test_the_hostile_set_is_every_file_of_tests_hostile(graded):
-    files = {p.relative_to(HOSTILE).as_posix() for p in HOSTILE.rglob('*.py')}
-    assert files <= set(graded) and len(files) == 22
+    files = {p.relative_to(HOSTILE).as_posix() for p in HOSTILE.rglob('*.*')} - {'README.md'}
+    assert files <= set(graded) and len(files) == 23
 
 
 def test_honest_files_pass_beside_the_hostile_ones(graded):
