@@ -1,22 +1,33 @@
 """The grader against hostile and honest submissions, written as students would write them.
 
-Each cheat, damage and loss of issue 19 is a file here; the old grader
-(results file in the child's cwd, verdict in the student's process, the
-package's answers accepted) gave them a PASS or lost the class's report.
-The book's own listings, typed in as printed (``shared/book/chapter6.md``),
-pass every required case.
+Each cheat, damage and loss of issue 19 is a file here (``CHEATS``), and each
+of issue 26 a file in ``tests/hostile/`` (a teacher can grade them by hand:
+``d2l-ch6 check tests/hostile/``); all are graded in one run. The old
+graders gave them a PASS, cost other files their grades or lost the class's
+report. The book's own listings, typed in as printed
+(``shared/book/chapter6.md``), pass every required case.
 """
 import csv
+import os
 import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
 
 from d2l_ch6 import check
 from d2l_ch6.grading.cli import grade_files, neutral, safe
 from d2l_ch6.grading.sandbox import probe
+from d2l_ch6.grading import sandbox as sandbox_module
 from grading_sources import BOOK_LISTINGS, RIGHT_CORR2D, workers
 
 BOOK = pathlib.Path(__file__).resolve().parents[1] / '..' / 'shared' / 'book' / 'chapter6.md'
+HOSTILE = pathlib.Path(__file__).resolve().parent / 'hostile'
+CONFINED = pytest.mark.skipif(not probe()['namespaces'], reason='no root and namespaces here')
 
 RIGHT = RIGHT_CORR2D[0]
 POOL2D = 'from mxnet import np\n' + BOOK_LISTINGS['pool2d']
@@ -185,8 +196,19 @@ def hostile(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def graded(hostile):
+def listener():
+    """A TCP port listening on this machine: the network cheat must not reach it."""
+    server = socket.socket()
+    server.bind(('127.0.0.1', 0))
+    server.listen()
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.fixture(scope='module')
+def graded(hostile, listener):
     pathlib.Path('/tmp/d2l_ch6_daemon_was_here').unlink(missing_ok=True)
+    shutil.copytree(HOSTILE, hostile, dirs_exist_ok=True)
     results = grade_files([hostile], timeout=60, jobs=2)
     return {pathlib.Path(r.path).relative_to(hostile).as_posix(): r for r in results}
 
@@ -236,18 +258,34 @@ def test_forged_results_are_not_results(graded):
 
 
 
-@pytest.mark.skipif(not probe()['pid namespace'], reason='no PID namespace on this machine')
+def ours():
+    """The grading workers alive on this machine that run as a user of this grader's children
+    (other processes on the machine may be grading at the same time)."""
+    found = []
+    for pid in workers():
+        try:
+            uid = int(pathlib.Path(f'/proc/{pid}/status').read_text().split('Uid:')[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        if sandbox_module.UID_BASE <= uid < sandbox_module.UID_BASE + 1000:
+            found.append(pid)
+    return found
+
+
+@CONFINED
 def test_daemons_end_with_the_file(graded):
     """daemon.py leaves a setsid grandchild sleeping 30 s; it ended with its file."""
     assert graded['daemon.py'].ran
-    assert workers() == []
+    assert ours() == []
     assert not pathlib.Path('/tmp/d2l_ch6_daemon_was_here').exists()
 
 
-@pytest.mark.skipif(not probe()['no network'], reason='no network namespace on this machine')
-def test_no_network(graded):
+@CONFINED
+def test_no_network(graded, listener):
+    """network.py connects to every listening port it sees: none, in its own network namespace."""
+    message = graded['network.py'].message
     assert graded['network.py'].status == 'crashed'
-    assert 'OSError' in graded['network.py'].message or 'Error' in graded['network.py'].message
+    assert 'no connection' in message and 'connected to port' not in message, message
 
 
 def test_every_path_gets_a_row(graded):
@@ -321,3 +359,228 @@ def test_the_books_listings_pass(book_namespace, name):
     assert result.failures == []
     if name in ('corr2d', 'pool2d'):  # the book does not check its input: advice, not failure
         assert len(result.advice) == 1 and 'bad input' in result.advice[0][1]
+
+
+# --- issue 26: the answers out of reach, one file never costs another its grade ---------------
+
+HONEST = ('0_threads_neighbour.py', 'check_result.py', 'with space/bob/hw.py', 'withheld_cell.ipynb')
+NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'references_from_disk.py',
+                     'copy_wrapped_code.py', 'siblings.py', 'gc_forge.py',
+                     'constant_compare_1x1.py', 'returned_autograd_error.py', 'zero_weights.py',
+                     'bool_for_int.py', 'with space/alice/snoop.py']
+
+
+def test_the_hostile_set_is_every_file_of_tests_hostile(graded):
+    files = {p.relative_to(HOSTILE).as_posix() for p in HOSTILE.rglob('*.*')} - {'README.md'}
+    assert files <= set(graded) and len(files) == 23
+
+
+def test_honest_files_pass_beside_the_hostile_ones(graded):
+    """0_threads_neighbour.py starts threads while 0_thread_hog.py holds 255: its own user, its own limit."""
+    for name in HONEST:
+        assert graded[name].passed, (name, graded[name])
+
+
+@pytest.mark.parametrize('name', NO_IMPLEMENTATION)
+def test_no_function_passes_without_an_implementation(graded, name):
+    passed = [c['name'] for c in graded[name].results if c['passed']]
+    assert passed == [], (name, graded[name])
+
+
+def test_the_cheats_find_nothing_to_compute_with(graded):
+    """No grader module to import, no reference on disk, only stubs of the package's answers."""
+    for name in ('meta_path_references.py', 'meta_path_cases.py'):
+        assert graded[name].status == 'crashed', graded[name]
+        assert 'ImportError' in graded[name].message or 'ModuleNotFound' in graded[name].message
+    assert graded['references_from_disk.py'].message == 'defines none of the checked functions'
+    for name in ('copy_wrapped_code.py', 'siblings.py'):
+        hints = {x['hint'] for c in graded[name].results for x in c['cases']}
+        assert any("uses d2l_ch6's own answer" in h for h in hints), graded[name]
+
+
+def test_answers_that_do_no_work_fail(graded):
+    for name, function in (('constant_compare_1x1.py', 'compare_1x1'),
+                           ('returned_autograd_error.py', 'conv2d_autograd_error'),
+                           ('zero_weights.py', 'comp_conv2d'), ('bool_for_int.py', 'receptive_field')):
+        assert [c['name'] for c in graded[name].results] == [function], graded[name]
+    field = graded['bool_for_int.py'].results[0]['cases']
+    assert [x['status'] for x in field] == ['pass', 'pass', 'pass', 'fail']  # True is not 1
+
+
+def test_damaged_messages_are_one_files_crash(graded):
+    for name, why in (('nested_results.py', 'nested more than 64 deep'),
+                      ('deep_value.py', 'nested more than 64 deep'),
+                      ('wrong_shape.py', "unknown shape for 'corr2d'")):
+        assert graded[name].status == 'crashed' and why in graded[name].message, graded[name]
+
+
+@pytest.mark.parametrize('data, why', [
+    (b'[' * 100000 + b']' * 100000, 'nested more than 64 deep'),
+    (b'{"nonce": "n", "status": "graded", "functions": {"corr2d": [{"error": "x"}]}}', 'unknown shape'),
+    (b'{"nonce": "n", "status": "graded", "functions": {"corr2d": [{"value": 1, "seconds": "x"}]}}',
+     'unknown shape'),
+    (b'{"nonce": "n", "status": "graded", "functions": {"corr2d": [{"value": 1, "error": {}}]}}',
+     'unknown shape'),
+    (b'{"nonce": "n", "s": "' + b'[' * 1000 + b'"}', 'unknown shape'),  # brackets in a string: text
+    (b'"' + b'\\"' * 10 ** 6, 'not JSON')])  # an unterminated string of escapes: read in linear time
+def test_the_parent_reads_any_bytes_without_raising_anything_else(data, why):
+    from d2l_ch6.grading.parent import _parse_results
+    with pytest.raises(ValueError, match=why):
+        _parse_results(data, 'n')
+
+
+@CONFINED
+def test_a_child_writes_only_its_own_bounded_tmpfs(graded):
+    """fill_disk.py writes until every place is full: 256 + 128 + 64 MiB at most, none of it ours."""
+    message = graded['fill_disk.py'].message
+    written = int(message.split('wrote ')[1].split(' MiB')[0])
+    assert 0 < written <= 256 + 128 + 64, message
+
+
+@CONFINED
+def test_no_writable_place_is_shared(graded):
+    assert graded['read_shared.py'].ran, graded['read_shared.py']
+    for place in ('/run/lock', '/var/lock', '/tmp', '/var/tmp', '/dev/shm'):
+        assert not os.path.exists(os.path.join(place, 'd2l_ch6_planted')), place
+
+
+@CONFINED
+def test_a_regrade_of_one_file_hides_its_neighbours(hostile, graded):
+    """Graded alone, alice/snoop.py still finds no hw.py: not bob's, not anyone's."""
+    (result,) = grade_files([hostile / 'with space' / 'alice' / 'snoop.py'], timeout=60)
+    assert result.ran and 'read a neighbour' not in result.message, result
+
+
+def test_links_and_oversized_files_get_a_row(tmp_path):
+    """A linked student folder is a row; a 1 GiB sparse .py is refused by its size, not copied."""
+    (tmp_path / 'class').mkdir()
+    (tmp_path / 'elsewhere').mkdir()
+    (tmp_path / 'class' / 'carol').symlink_to(tmp_path / 'elsewhere')
+    with open(tmp_path / 'class' / 'huge.py', 'wb') as f:
+        f.truncate(2 ** 30)
+    start = time.perf_counter()
+    results = {pathlib.Path(r.path).name: r for r in grade_files([tmp_path / 'class'], timeout=60)}
+    assert time.perf_counter() - start < 10
+    assert results['carol'].status == 'unreadable' and 'link' in results['carol'].message
+    assert results['huge.py'].status == 'unreadable' and 'too large' in results['huge.py'].message
+
+
+def test_without_the_confinement_untrusted_files_are_refused(tmp_path, monkeypatch, capsys):
+    """Not root, or no namespaces: refused with what is missing, unless --trusted."""
+    from d2l_ch6.__main__ import main
+    (tmp_path / 'a.py').write_text('x = 1\n')
+    for lacking, words in ((dict(root=False), 'root'), (dict(namespaces=False), 'namespaces')):
+        found = dict(probe(), **lacking)
+        monkeypatch.setattr(sandbox_module, 'probe', lambda found=found: found)
+        assert main(['check', str(tmp_path / 'a.py')]) == 2
+        err = capsys.readouterr().err
+        assert f'missing {words}' in err and 'CAP_SYS_ADMIN' in err and '--trusted' in err
+        with pytest.raises(PermissionError, match='--trusted'):
+            grade_files([tmp_path / 'a.py'])
+    assert main(['check', str(tmp_path / 'a.py'), '--trusted']) == 1  # graded: defines nothing
+    assert 'TRUSTED, not confined' in capsys.readouterr().out
+
+
+@CONFINED
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_end_every_child_and_its_folder(tmp_path, signum):
+    (tmp_path / 'hang.py').write_text('import time\nwhile True:\n    time.sleep(1)\n')
+    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(HOSTILE.parents[1]))
+    proc = subprocess.Popen([sys.executable, '-m', 'd2l_ch6', 'check', str(tmp_path / 'hang.py')],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(tmp_path.glob('d2l-ch6-check-*/job/root')):
+        time.sleep(0.2)
+    time.sleep(1)
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and signal.Signals(signum).name in err, err
+    assert not list(tmp_path.glob('d2l-ch6-*')) and ours() == []
+
+
+def test_the_reports_are_written_together_or_not_at_all(tmp_path):
+    """A full disk while the JSON is written: the CSV is not renamed either, both keep the last
+    whole copy (same files), no temporary file stays, and the next file's write tries again."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root to mount a small tmpfs')
+    import argparse
+    from d2l_ch6.grading.cli import FileResult, _Reports
+    disk = tmp_path / 'disk'
+    disk.mkdir()
+    if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', str(disk)]).returncode:
+        pytest.skip('cannot mount a tmpfs here')
+    try:
+        args = argparse.Namespace(report=str(disk / 'grades.csv'), json=str(disk / 'grades.json'),
+                                  html=None, format=None, results=None, expect=None)
+        reports = _Reports(args, 'test')
+        reports.add(FileResult('a.py', 'crashed', 1.0, 'short'))
+        reports.add(FileResult('b.py', 'crashed', 1.0, 'x' * 50000))  # the JSON no longer fits
+        assert reports.error is not None and reports.written == 1
+        rows = list(csv.DictReader((disk / 'grades.csv').open()))
+        import json
+        files = json.loads((disk / 'grades.json').read_text())['files']
+        assert [r['file'] for r in rows] == [f['path'] for f in files] == ['a.py']
+        assert sorted(p.name for p in disk.iterdir()) == ['grades.csv', 'grades.json']
+        reports.done.pop()  # room again: the next write is whole
+        reports.add(FileResult('c.py', 'crashed', 1.0, 'short'))
+        assert reports.error is None and reports.written == 2
+        assert [r['file'] for r in csv.DictReader((disk / 'grades.csv').open())] == ['a.py', 'c.py']
+    finally:
+        subprocess.run(['umount', str(disk)])
+
+
+def test_the_student_runtime_withholds_every_graded_name_and_its_siblings(tmp_path):
+    """Every name of the registry's views, and every function or class of the modules holding
+    answers (corr2d_fast, corr2d_matmul, min_pool2d, get_model, ...) but the few kept, is a stub
+    that raises Withheld in the runtime; the cases, references, hints and verdict are not on its disk."""
+    import importlib
+    import inspect
+    import json
+    from d2l_ch6.grading import runtime
+    from d2l_ch6.grading.cases import ALIASES, TARGETS
+    names = set(TARGETS) - {'net'} | set(ALIASES)
+    for module in runtime.ANSWER_MODULES:
+        mod = importlib.import_module('d2l_ch6.' + module[:-3].replace('/__init__', '').replace('/', '.'))
+        names |= {n for n, v in vars(mod).items() if (inspect.isfunction(v) or inspect.isclass(v))
+                  and getattr(v, '__module__', '') == mod.__name__ and not runtime._is_kept(n)}
+    folder = runtime.build(tmp_path)
+    assert sorted(p.name for p in (folder / 'grading').iterdir()) == ['__init__.py', 'calls.py',
+                                                                    'worker.py']
+    text = ''.join(p.read_text() for p in folder.rglob('*.py'))
+    assert 'def ref_corr2d' not in text and 'einsum' not in text and 'sliding_window' not in text
+    probe_code = '''
+import inspect, json, sys
+sys.path.insert(0, sys.argv[1])
+import d2l_ch6
+import d2l_ch6.training.bookkeeping, d2l_ch6.training.model, d2l_ch6.training.channel_pad
+out = {}
+for name in json.loads(sys.argv[2]):
+    obj = None
+    for m in [m for k, m in list(sys.modules.items()) if k.startswith('d2l_ch6')]:
+        obj = getattr(m, name, None)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            break
+    def stub(fn):
+        return inspect.isfunction(fn) and fn.__code__.co_names == ('_D2L_Withheld',)
+    if inspect.isclass(obj):
+        methods = [v for v in vars(obj).values() if inspect.isfunction(v)]
+        out[name] = 'stub' if methods and all(stub(m) for m in methods) else 'implementation'
+    else:
+        out[name] = 'stub' if stub(obj) else 'implementation'
+print(json.dumps(out))
+'''
+    done = subprocess.run([sys.executable, '-I', '-c', probe_code, str(tmp_path),
+                           json.dumps(sorted(names))], capture_output=True, text=True, cwd=tmp_path,
+                          env=dict(os.environ, D2L_CH6_GRADING_CHILD='1'))
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert len(got) >= 100 and {n for n, what in got.items() if what != 'stub'} == set(), got
+
+
+def test_the_confinement_script_passes_shellcheck_and_ships_with_the_package():
+    if shutil.which('shellcheck') is None:
+        pytest.skip('shellcheck is not installed')
+    done = subprocess.run(['shellcheck', str(sandbox_module.CONFINE)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
+    setup = (HOSTILE.parents[1] / 'setup.cfg').read_text()
+    assert 'd2l_ch6.grading = confine.sh' in setup

@@ -1,13 +1,14 @@
 """What runs where the student's code runs: building inputs, calling, and plain data (the package's addition).
 
 This module holds no expected value and no comparison. The grader's child
-process imports it (never ``cases`` or ``verdict``): it rebuilds each case's
-inputs from plain data, calls the student's function the way the case says
-(``CALLS``), and sends back what came out as plain data (``encode``): arrays
-as float64 / int64 / bool with their shape and original dtype, Python
-scalars, strings, tuples, lists, dicts with string keys, an exception's type
-and message. Anything else is sent as its type's name only, and fails.
-The verdict is computed from that data by the parent (``verdict.judge``).
+process imports it (the student runtime holds no cases or verdict): it
+rebuilds each case's inputs from plain data, calls the student's function
+the way the case says (``CALLS``), and sends back what came out as plain
+data (``encode``): arrays as float64 / int64 / bool with their shape and
+original dtype, Python scalars, strings, tuples, lists, dicts with string
+keys, an exception's type, message and where it was raised. Anything else
+is sent as its type's name only, and fails. The parent judges that data
+(``verdict.judge_function``).
 """
 import math
 import os
@@ -20,12 +21,21 @@ import types
 import numpy as onp
 
 __all__ = ['encode', 'decode', 'Foreign', 'RemoteError', 'CALLS', 'observe', 'describe_error',
-           'arr', 'rand', 'as_numpy', 'make_net', 'OWN_ANSWER']
+           'arr', 'rand', 'as_numpy', 'make_net', 'OWN_ANSWER', 'Withheld']
 
 MAX_ELEMENTS = 2_000_000   # array elements sent back for one value
 MAX_DEPTH = 12
 MAX_TEXT = 2000
 OWN_ANSWER = "d2l_ch6's own answer is not available while grading"
+
+
+class Withheld(RuntimeError):
+    """Raised by the student runtime's stub of a graded function (or a sibling computing the same)."""
+
+    def __init__(self, name):
+        super().__init__(f'd2l_ch6.{name} is withheld while a teacher grades this file: '
+                         f'{OWN_ANSWER}; write it in your own file')
+        self.name = name
 
 
 # --- inputs ------------------------------------------------------------------------
@@ -114,12 +124,23 @@ def conv1x1_layer(seed, c_i, c_o):
     return conv, rand(seed, 2, c_i, 5, 6)
 
 
+def comp_conv2d_weights(kernel_size):
+    """The seeded (weight, bias) of a comp_conv2d case's layer: (1, 1, k_h, k_w) and (1,)."""
+    k_h, k_w = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    rng = onp.random.default_rng(5)
+    return (rng.uniform(-1, 1, size=(1, 1, k_h, k_w)).astype('float32'),
+            onp.array([0.375], dtype='float32'))
+
+
 def comp_conv2d_layer(kernel_size, padding, strides, n):
-    """The seeded layer and input of a comp_conv2d case."""
-    from mxnet import random as mx_random
+    """The layer and input of a comp_conv2d case: initialised, with the seeded weights set."""
     from mxnet.gluon import nn
-    mx_random.seed(5)
-    conv2d = nn.Conv2D(1, kernel_size=kernel_size, padding=padding, strides=strides)
+    conv2d = nn.Conv2D(1, kernel_size=kernel_size, padding=padding, strides=strides,
+                       in_channels=1)
+    conv2d.initialize()
+    weight, bias = comp_conv2d_weights(kernel_size)
+    conv2d.weight.set_data(arr(weight))
+    conv2d.bias.set_data(arr(bias))
     return conv2d, rand(31, *n, low='uniform')
 
 
@@ -220,9 +241,20 @@ def _avg_pool_as_conv(fn, args, kwargs):
     return layer(rand(seed, *shape))
 
 
+def _book_lenet():
+    """The book's LeNet as section 6.6 prints it (the net conv_activations is given)."""
+    from mxnet.gluon import nn
+    net = nn.Sequential()
+    net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
+            nn.AvgPool2D(pool_size=2, strides=2),
+            nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
+            nn.AvgPool2D(pool_size=2, strides=2),
+            nn.Dense(120, activation='sigmoid'), nn.Dense(84, activation='sigmoid'), nn.Dense(10))
+    return net
+
+
 def _activations(fn, args, kwargs):
-    from ..lenet import lenet
-    net = make_net(lenet)
+    net = make_net(_book_lenet())
     X = rand(101, 2, 1, 28, 28, low='uniform')
     net(X)
     params = list(net.collect_params().values())
@@ -231,7 +263,15 @@ def _activations(fn, args, kwargs):
     return tuple(fn(net, X, **kwargs))
 
 
-CALLS = {None: _plain, 'conv2d_params': _conv2d_params, 'conv2d_block': _conv2d_block,
+def _compare_1x1(fn, args, kwargs):
+    """fn on X, K and on X with a NaN in its first element (where the right answer is (nan, False))."""
+    X, K = args
+    X_nan = X.copy()
+    X_nan[0, 0, 0] = float('nan')
+    return fn(X, K, **kwargs), fn(X_nan, K, **kwargs)
+
+
+CALLS = {None: _plain, 'compare_1x1': _compare_1x1, 'conv2d_params': _conv2d_params, 'conv2d_block': _conv2d_block,
          'comp_conv2d': _comp_conv2d, 'layer_shapes': _layer_shapes, 'param_count': _param_count,
          'lenet_forward': _lenet_forward, 'accuracy': _accuracy, 'grad': _grad_wrt_second,
          'conv1x1': _conv1x1, 'avg_pool_as_conv': _avg_pool_as_conv, 'activations': _activations}
@@ -252,9 +292,10 @@ class Foreign:
 class RemoteError(Exception):
     """An exception raised by the student's code, as type name, class hierarchy, message and line."""
 
-    def __init__(self, type_name, mro=(), message='', where=''):
+    def __init__(self, type_name, mro=(), message='', where='', raised='never'):
         super().__init__(message)
         self.type_name, self.mro, self.message, self.where = type_name, tuple(mro), message, where
+        self.raised = raised  # 'library', 'student' or 'never' (returned, not raised)
 
     def is_a(self, *names):
         return any(n in self.mro for n in names)
@@ -271,11 +312,23 @@ def _text(value):
     return text[:MAX_TEXT]
 
 
+def raised_by(error):
+    """Who raised error: 'library' (MXNet, numpy, Python), 'student' (their code) or 'never'."""
+    try:
+        frames = traceback.extract_tb(error.__traceback__)
+    except BaseException:
+        return 'never'
+    if not frames:
+        return 'never'
+    return 'student' if _is_student_frame(frames[-1].filename) else 'library'
+
+
 def _exception(e):
     names = []
     for klass in type(e).__mro__:
         names.append(klass.__name__)
-    return {'__exception__': {'type': type(e).__name__, 'mro': names, 'message': _text(e)}}
+    return {'__exception__': {'type': type(e).__name__, 'mro': names, 'message': _text(e),
+                              'raised': raised_by(e)}}
 
 
 def encode(value, depth=0):
@@ -368,7 +421,9 @@ def decode(data):
         mro = body.get('mro', [])
         if type(mro) is not list or not all(type(n) is str for n in mro):
             raise ValueError('a damaged exception')
-        return RemoteError(str(body.get('type', '?'))[:100], mro, str(body.get('message', '')))
+        raised = body.get('raised')
+        return RemoteError(str(body.get('type', '?'))[:100], mro, str(body.get('message', '')),
+                           raised=raised if raised in ('library', 'student') else 'never')
     if key == '__object__' and type(body) is str:
         return Foreign(body[:100], str(data.get('why', ''))[:200])
     raise ValueError(f'not plain data: {key!r}')
@@ -482,8 +537,9 @@ def observe(fn, call, args, kwargs, limit=None):
     except KeyboardInterrupt:
         raise
     except BaseException as e:  # the student's error (or a time limit), reported as data
+        message = OWN_ANSWER if isinstance(e, Withheld) else error_message(e)
         return {'error': {'type': type(e).__name__, 'mro': [k.__name__ for k in type(e).__mro__],
-                          'message': error_message(e), 'where': where(e)}}
+                          'message': message, 'where': where(e)}}
 
 
 def error_from(data):

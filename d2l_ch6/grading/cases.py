@@ -22,7 +22,7 @@ call (``calls.CALLS``) and its plain arguments.
 ``tests/test_*.py`` run these cases on the package's own answers (and check
 the references against scipy where they can); ``d2l_ch6.grading`` runs the
 same cases on a student's code. The registry never enters the grader's
-child (``worker.BLOCKED``).
+child (the student runtime, ``runtime``, holds no copy of it).
 """
 import dataclasses
 import functools
@@ -33,6 +33,7 @@ from typing import Any, Callable
 import numpy as onp
 
 from .calls import (RemoteError, _np, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
+                    comp_conv2d_weights,
                     conv1x1_layer, decode, encode, lenet_weights, make_net, observe, rand)
 from .compare import compare
 from .contracts import Returns
@@ -101,8 +102,22 @@ class Case:
         return bool(self.raises) and not self.required
 
     def want(self, args):
-        """Return the expected value for these arguments."""
-        return self.expected(*args) if callable(self.expected) else self.expected
+        """Return the expected value for these arguments and the case's keyword arguments."""
+        if not callable(self.expected):
+            return self.expected
+        return self.expected(*args, **_taken(self.expected, self.kwargs))
+
+
+def _taken(fn, kwargs):
+    """The keyword arguments fn takes (all of them when it has **kwargs)."""
+    if not kwargs:
+        return {}
+    import inspect
+    params = inspect.signature(fn).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return dict(kwargs)
+    return {k: v for k, v in kwargs.items()
+            if k in params and params[k].kind is not inspect.Parameter.POSITIONAL_ONLY}
 
 
 def settle(case, args, observation):
@@ -224,11 +239,12 @@ def _conv2d(T):
 
 
 def _judge_comp_conv2d(value, args, kwargs):
-    """(shape, equals the layer's own output): the layer's weights came back with the output."""
+    """(shape, equals the layer's output): Y against the weights the grader gave the layer."""
     kernel_size, padding, strides, n = args
-    Y, weight, bias = value['Y'], value['weight'], value['bias']
+    Y = value['Y']
+    weight, bias = comp_conv2d_weights(kernel_size)
     X = _n(rand(31, *n, low='uniform'))[None, None]
-    direct = ref_conv_batch(X, weight, _pair(padding), _pair(strides))[0, 0] + float(_n(bias).ravel()[0])
+    direct = ref_conv_batch(X, weight, _pair(padding), _pair(strides))[0, 0] + float(bias[0])
     same = (tuple(Y.shape) == direct.shape
             and bool(onp.allclose(_n(Y), direct, rtol=1e-5, atol=1e-6)))
     return (tuple(Y.shape), same), None, None
@@ -451,8 +467,11 @@ def _diag_maps(X, K):
 
 
 def _judge_autograd_error(value, args, kwargs):
-    """(is a RuntimeError, about in-place operations) for the exception the function returned."""
-    is_error = isinstance(value, RemoteError)
+    """(a RuntimeError MXNet raised, about in-place operations) for the exception the function returned.
+
+    One the student's own code made (raised there, or never raised) is not autograd's.
+    """
+    is_error = isinstance(value, RemoteError) and value.raised == 'library'
     return ((is_error and value.is_a('RuntimeError'),
              is_error and 'Inplace operations' in value.message), None, None)
 
@@ -563,8 +582,15 @@ def _ref_compose(K1, K2):
 
 
 def _judge_compare_1x1(value, args, kwargs):
-    diff, identical = value
-    return (bool(float(diff) < 1e-6), bool(identical) == (float(diff) == 0.0)), None, None
+    """(difference below 1e-6 and identical exactly when it is 0, on X; the difference NaN and
+    not identical, on X with a NaN): no constant answer is right for both (``calls.CALLS``)."""
+    (diff, identical), (nan_diff, nan_identical) = value
+    for d, same in ((diff, identical), (nan_diff, nan_identical)):
+        if type(same) is not bool or type(d) not in (int, float):
+            raise TypeError(f'expected (a float, a bool), got ({type(d).__name__}, '
+                            f'{type(same).__name__})')
+    plain = float(diff) < 1e-6 and identical == (float(diff) == 0.0)
+    return (bool(plain), bool(math.isnan(nan_diff) and nan_identical is False)), None, None
 
 
 def _judge_avg_conv(value, args, kwargs):
@@ -938,7 +964,8 @@ def _exercises_6_4(T):
         Case(title='Section 6.4.3\'s X and K: (difference below 1e-6, identical exactly when the '
                    'difference is 0)',
              inputs=(Rand(160, (3, 3, 3), 'uniform'), Rand(161, (2, 3, 1, 1), 'uniform')),
-             expected=(True, True), kind='book', judge=_with_want((True, True), _judge_compare_1x1))])
+             expected=(True, True), kind='book', call='compare_1x1',
+             judge=_with_want((True, True), _judge_compare_1x1))])
     MATMUL = [((1, 1, 5, 5), (1, 1, 3, 3), 0, 1, 'edge'), ((2, 3, 6, 7), (4, 3, 3, 2), 1, 1, 'random'),
               ((2, 2, 8, 8), (3, 2, 3, 3), (1, 2), (2, 3), 'random'),
               ((2, 4, 7, 5), (2, 4, 1, 1), 0, 2, 'edge'), ((1, 2, 4, 4), (2, 2, 5, 5), 1, 1, 'edge')]

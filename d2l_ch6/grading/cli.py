@@ -1,13 +1,14 @@
-"""`d2l-ch6 check`: grade students' notebooks and scripts, one subprocess each (the package's addition).
+"""`d2l-ch6 check`: grade students' notebooks and scripts, one confined process each (the package's addition).
 
-Each file runs in its own process under a wall-clock limit: a notebook in a
-fresh kernel (``d2l_ch6.publishing.runner.run_notebook``) with a last cell added that
-grades its globals, a script imported as a module and its globals graded. A
+This module parses the command line, prints each file as it finishes and
+writes the reports; the grading itself is ``parent`` (one child per file,
+confined by ``sandbox``, its results judged in the teacher's process). A
 file that crashes, hangs or prints without end is recorded as such and the
 next file runs. Nothing is fetched from the network.
 
 Exit status: 0 when every function of every file passes, 1 when any fails
-(or a file defines nothing to check), 2 when a file cannot run.
+(or a file defines nothing to check), 2 when a file cannot run or the
+grading cannot start, 130 when stopped (Ctrl-C, SIGTERM, SIGHUP).
 """
 import argparse
 import csv
@@ -15,324 +16,14 @@ import dataclasses
 import json
 import os
 import pathlib
-import secrets
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 
-__all__ = ['FileResult', 'grade_file', 'grade_files', 'add_check_parser', 'run_check_command']
+from .parent import (DEFAULT_TIMEOUT, MAX_OUTPUT, SUFFIXES, FileResult, Stopped,  # noqa: F401
+                     _parse_results, check_timeout, expand, grade_file, grade_files, stop_all)
 
-DEFAULT_TIMEOUT = 300       # seconds for one file, kernel start and every check included
-MAX_OUTPUT = 20 * 2 ** 20   # bytes of output after which a file is stopped as printing forever
-SUFFIXES = ('.py', '.ipynb')
-
-
-@dataclasses.dataclass
-class FileResult:
-    """One file's grading: status 'graded', 'crashed', 'timeout', 'prints forever' or 'unreadable'."""
-    path: str
-    status: str
-    seconds: float = 0.0
-    message: str = ''
-    results: list = dataclasses.field(default_factory=list)  # CheckResult.to_dict() each
-
-    @property
-    def ran(self):
-        return self.status == 'graded'
-
-    @property
-    def passed(self):
-        return self.ran and bool(self.results) and all(r['passed'] for r in self.results)
-
-
-class _Tail:
-    """Read a pipe to the end, keeping only its last bytes and counting all of them."""
-
-    def __init__(self, pipe, keep=4096):
-        self.pipe, self.keep, self.count, self.data = pipe, keep, 0, b''
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        while True:
-            chunk = self.pipe.read1(65536) if hasattr(self.pipe, 'read1') else self.pipe.read(65536)
-            if not chunk:
-                break
-            self.count += len(chunk)
-            self.data = (self.data + chunk)[-self.keep:]
-
-    def text(self):
-        return self.data.decode('utf-8', 'replace')
-
-
-def _kill_group(proc):
-    """Stop the child and everything it started (its process group; its PID namespace, if any)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.kill()
-    except OSError:
-        pass
-    proc.wait()
-
-
-_JOB = None
-
-
-def _job():
-    """Every case's inputs as plain data, for the child (built once; expected values stay here)."""
-    global _JOB
-    if _JOB is None:
-        from .calls import encode
-        from .cases import CASES
-        from .cases import TARGETS
-        _JOB = {t: [{'call': c.call, 'args': encode(c.inputs()), 'kwargs': encode(c.kwargs)}
-                    for c in CASES[t]] for t in TARGETS}
-    return _JOB
-
-
-_BOOT = ('import sys; p = sys.argv[2]; sys.path[:] = [p] + [q for q in sys.path if q not in '
-         "('', '.', p)]; from d2l_ch6.grading.worker import main; sys.exit(main(int(sys.argv[1])))")
-
-
-class _Reader:
-    """Read the results pipe to the end (at most limit bytes) in a thread."""
-
-    def __init__(self, fd, limit=64 * 2 ** 20):
-        self.fd, self.limit, self.data, self.too_long = fd, limit, bytearray(), False
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        while True:
-            try:
-                chunk = os.read(self.fd, 1 << 20)
-            except OSError:
-                break
-            if not chunk:
-                break
-            if len(self.data) + len(chunk) > self.limit:
-                self.too_long = True
-                continue
-            self.data += chunk
-        os.close(self.fd)
-
-
-def _parse_results(data, nonce, too_long=False):
-    """The child's message, checked: {'status': ..., 'functions'|'message': ...}, or a ValueError."""
-    if too_long:
-        raise ValueError('more than 64 MB of results')
-    try:
-        msg = json.loads(bytes(data).decode('utf-8'))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ValueError(f'not JSON ({type(e).__name__})')
-    if not isinstance(msg, dict) or msg.get('nonce') != nonce:
-        raise ValueError('not from the grader (no nonce)')
-    status = msg.get('status')
-    if status == 'crashed':
-        return status, str(msg.get('message', ''))[:500], {}
-    functions = msg.get('functions')
-    if status != 'graded' or not isinstance(functions, dict):
-        raise ValueError('unknown shape')
-    from .cases import TARGETS
-    job = _job()
-    for name, obs in functions.items():
-        if name not in TARGETS or not isinstance(obs, list) or len(obs) > len(job[name]) or not all(
-                o is None or isinstance(o, dict) for o in obs):
-            raise ValueError(f'unknown shape for {name!r}'[:80])
-    return status, '', functions
-
-
-def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=None,
-               case_limit=20.0, budget=60.0):
-    """Grade one notebook or script in a confined child; return a FileResult (never raises for its faults)."""
-    from mxnet import npx
-    from .sandbox import Sandbox
-    from .verdict import judge_function
-    npx.set_np()  # per thread: the references build Gluon layers, as the package's modules do
-    sandbox = sandbox or Sandbox()
-    path = pathlib.Path(path)
-    if path.is_symlink():
-        return FileResult(str(path), 'unreadable', message='a link: not followed (copy the file in)')
-    if not path.is_file() or path.suffix.lower() not in SUFFIXES:
-        why = ('not found' if not os.path.lexists(path) else 'a dangling link'
-               if not path.exists() else f'not a {" or ".join(SUFFIXES)} file')
-        return FileResult(str(path), 'unreadable', message=why)
-    start = time.perf_counter()
-    nonce = secrets.token_hex(16)
-    with tempfile.TemporaryDirectory(prefix='d2l-ch6-check-') as tmp:
-        os.chmod(tmp, 0o700)
-        work = pathlib.Path(tmp) / 'work'
-        work.mkdir()
-        name = 'submission' + path.suffix.lower()
-        try:
-            shutil.copyfile(path, work / name)
-        except OSError as e:
-            return FileResult(str(path), 'unreadable', message=f'cannot be read: {e.strerror}')
-        read_fd, write_fd = os.pipe()
-        argv = [sys.executable, '-I', '-c', _BOOT, str(write_fd),
-                str(pathlib.Path(__file__).resolve().parents[2])]
-        argv, env, cwd, preexec = sandbox.command(tmp, argv, int(timeout) + 10)
-        job = json.dumps({'nonce': nonce, 'file': name, 'targets': _job(),
-                          'case_limit': min(case_limit, timeout), 'budget': budget}).encode()
-        with _LIVE_LOCK:
-            if _STOPPING.is_set():
-                os.close(write_fd)
-                os.close(read_fd)
-                return FileResult(str(path), 'not graded', message='stopped (Ctrl-C)')
-            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, cwd=cwd, env=env,
-                                    pass_fds=(write_fd,), start_new_session=True,
-                                    preexec_fn=preexec)
-            _LIVE.add(proc)
-        os.close(write_fd)
-        reader = _Reader(read_fd)
-        tail = _Tail(proc.stdout)
-        threading.Thread(target=_feed, args=(proc.stdin, job), daemon=True).start()
-        status = None
-        try:
-            while proc.poll() is None:
-                elapsed = time.perf_counter() - start
-                if tail.count > max_output:
-                    status = 'prints forever'
-                elif elapsed > timeout:
-                    status = 'prints forever' if tail.count > max_output // 20 else 'timeout'
-                if status:
-                    break
-                time.sleep(0.05)
-        finally:
-            _kill_group(proc)  # whatever it left running goes with it (daemons too, in a PID namespace)
-            with _LIVE_LOCK:
-                _LIVE.discard(proc)
-        if _STOPPING.is_set():
-            return FileResult(str(path), 'not graded', time.perf_counter() - start,
-                              'stopped (Ctrl-C)')
-        tail.thread.join(timeout=5)
-        reader.thread.join(timeout=5)
-        seconds = time.perf_counter() - start
-        if status == 'timeout':
-            return FileResult(str(path), status, seconds,
-                              f'still running after {timeout:.0f} s: stopped (an endless loop?)')
-        if status:
-            return FileResult(str(path), status, seconds,
-                              f'printed {tail.count / 2 ** 20:.1f} MB of output: stopped')
-        try:
-            kind, message, functions = _parse_results(reader.data, nonce, reader.too_long)
-        except ValueError as e:
-            lines = [ln for ln in tail.text().splitlines() if ln.strip()]
-            last = lines[-1] if lines else f'exited with status {proc.returncode}'
-            return FileResult(str(path), 'crashed', seconds,
-                              (f'no results ({e}); last output: {last}')[:500])
-        if kind == 'crashed':
-            return FileResult(str(path), 'crashed', seconds, message.replace(name, path.name))
-    results = [judge_function(t, functions[t]).to_dict() for t in _job() if t in functions]
-    for c in results:  # the student knows their file by its own name, not the copy's
-        for x in c['cases']:
-            x['got'] = x['got'].replace(f', {name}', f', {path.name}')
-    message = '' if results else 'defines none of the checked functions'
-    return FileResult(str(path), 'graded', seconds, message, results)
-
-
-def _feed(pipe, data):
-    try:
-        pipe.write(data)
-        pipe.close()
-    except OSError:
-        pass
-
-
-def expand(paths):
-    """Return (files to grade, messages): each path, or the notebooks and scripts under a folder.
-
-    Folders are walked (per-student folders too), suffixes in any case; a
-    dangling link or a folder named like a script is a row that says so.
-    """
-    files = []
-    for p in map(pathlib.Path, paths):
-        if p.is_dir():
-            for root, dirs, names in os.walk(p):
-                dirs.sort()
-                for n in sorted(names + [d for d in dirs if d.lower().endswith(SUFFIXES)]):
-                    q = pathlib.Path(root) / n
-                    if n.lower().endswith(SUFFIXES) or os.path.islink(q):
-                        files.append(q)
-                dirs[:] = [d for d in dirs if not d.startswith('.')
-                           and not d.lower().endswith(SUFFIXES)]
-        else:
-            files.append(p)
-    return files
-
-
-_LIVE, _LIVE_LOCK, _STOPPING = set(), threading.Lock(), threading.Event()
-
-
-def stop_all():
-    """End every running child (Ctrl-C): no student code outlives the command."""
-    _STOPPING.set()
-    with _LIVE_LOCK:
-        procs = list(_LIVE)
-    for proc in procs:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def check_timeout(timeout):
-    """Raise unless timeout is a positive, finite number of seconds (the package's one such check)."""
-    from .._arguments import check_seconds
-    return check_seconds('timeout', timeout)
-
-
-def grade_files(paths, timeout=DEFAULT_TIMEOUT, on_result=None, jobs=1, case_limit=20.0):
-    """Grade every file, jobs at a time; a failing file never stops the others.
-
-    Returns the FileResults in the order of the files; on_result sees each
-    as it finishes. Ctrl-C ends every child and raises KeyboardInterrupt
-    after the finished results went to on_result.
-    """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-    from .sandbox import Sandbox
-    check_timeout(timeout)
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f'jobs must be a whole number of at least 1, got {jobs!r}')
-    _STOPPING.clear()
-    files = expand(paths)
-    sandbox = Sandbox(hide=_folders_of(paths))
-    results = [None] * len(files)
-    pool, futures = ThreadPoolExecutor(max_workers=jobs), {}
-    try:
-        futures = {pool.submit(grade_file, f, timeout, sandbox=sandbox, case_limit=case_limit,
-                               budget=3 * case_limit): i
-                   for i, f in enumerate(files)}
-        for future in as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
-            if on_result:
-                on_result(result)
-    except BaseException:
-        stop_all()
-        for future in futures:
-            future.cancel()
-        pool.shutdown(wait=True)
-        raise
-    pool.shutdown()
-    return results
-
-
-def _folders_of(paths):
-    """The folders holding the submissions: hidden from every child."""
-    folders = set()
-    for p in map(pathlib.Path, paths):
-        p = p.resolve()
-        folders.add(str(p if p.is_dir() else p.parent))
-    return sorted(folders)
+__all__ = ['FileResult', 'grade_file', 'grade_files', 'expand', 'add_check_parser',
+           'run_check_command']
 
 
 def exit_code(results):
@@ -432,6 +123,9 @@ def add_check_parser(subparsers):
                    help='write one row per student (a file, or a folder of files) with score, '
                    'maximum and percentage under the same points as the platforms; needs '
                    '--expect, --section, --exercise or --config (default: none)')
+    p.add_argument('--trusted', action='store_true',
+                   help='grade even where the students\' code cannot be confined (not root, no '
+                   'namespaces): only for files you trust')
     p.set_defaults(func=run_check_command)
 
 
@@ -483,7 +177,7 @@ class _Reports:
     """The report files, rewritten whole (atomically) after every finished file."""
 
     def __init__(self, args, header):
-        self.args, self.header, self.done, self.error = args, header, [], None
+        self.args, self.header, self.done, self.error, self.written = args, header, [], None, 0
         self.expect = [n.strip() for n in (getattr(args, 'expect', None) or '').split(',')
                        if n.strip()]
 
@@ -492,27 +186,60 @@ class _Reports:
         self.done.sort(key=lambda r: r.path)
         self.write()
 
+    def texts(self):
+        """[(path, text)] of every report asked for, from the same results."""
+        out = []
+        if self.args.report:
+            out.append((self.args.report, csv_text(self.done)))
+        if self.args.json:
+            out.append((self.args.json, json.dumps(
+                {'isolation': self.header, 'files': [dataclasses.asdict(r) for r in self.done]},
+                indent=1)))
+        assignment = getattr(self.args, 'assignment', None)
+        if getattr(self.args, 'html', None):
+            from .reports import html_report
+            out.append((self.args.html, html_report(self.done, self.header, assignment=assignment,
+                                                    paths=self.args.files)))
+        if getattr(self.args, 'format', None):
+            from . import reports
+            make = reports.gradescope if self.args.format == 'gradescope' else reports.prairielearn
+            out.append((self.args.results or 'results.json',
+                        json.dumps(make(self.done, self.header, self.expect, assignment), indent=1)))
+        return out
+
     def write(self):
+        """Rewrite every report, all or none: on a failure the previous copies stay, agreeing."""
         try:
-            if self.args.report:
-                atomic_write(self.args.report, csv_text(self.done))
-            if self.args.json:
-                atomic_write(self.args.json, json.dumps(
-                    {'isolation': self.header, 'files': [dataclasses.asdict(r) for r in self.done]},
-                    indent=1))
-            assignment = getattr(self.args, 'assignment', None)
-            if getattr(self.args, 'html', None):
-                from .reports import html_report
-                atomic_write(self.args.html, html_report(self.done, self.header, assignment=assignment,
-                                                         paths=self.args.files))
-            if getattr(self.args, 'format', None):
-                from . import reports
-                make = reports.gradescope if self.args.format == 'gradescope' else reports.prairielearn
-                atomic_write(self.args.results or 'results.json',
-                             json.dumps(make(self.done, self.header, self.expect, assignment), indent=1))
+            write_together(self.texts())
+            self.error, self.written = None, len(self.done)
         except OSError as e:
+            if self.error is None:
+                print(f'd2l-ch6 check: cannot write the reports ({e.strerror}); grading goes on, '
+                      f'and they are written again after the next file', file=sys.stderr)
             self.error = e
-            raise
+
+
+def write_together(items):
+    """Write each (path, text) to a temporary file beside it, then rename them all: all or none."""
+    temps = []
+    try:
+        for path, text in items:
+            path = pathlib.Path(path)
+            fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=str(path.parent or '.'))
+            temps.append((tmp, path))
+            with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in temps:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
 
 
 def run_check_command(args):
@@ -549,7 +276,11 @@ def run_check_command(args):
     except ValueError as e:
         print(f'd2l-ch6 check: {e}', file=sys.stderr)
         return 2
-    header = Sandbox().in_force()
+    sandbox = Sandbox(trusted=getattr(args, 'trusted', False))
+    if sandbox.refusal():
+        print(f'd2l-ch6 check: {sandbox.refusal()}', file=sys.stderr)
+        return 2
+    header = sandbox.in_force()
     print(f'isolation: {header}', flush=True)
     reports = _Reports(args, header)
 
@@ -559,20 +290,22 @@ def run_check_command(args):
 
     jobs = args.jobs or os.cpu_count() or 1
     try:
-        results = grade_files(args.files, args.timeout, on_result=finished, jobs=jobs)
-    except KeyboardInterrupt:
-        print(f'\nd2l-ch6 check: stopped by Ctrl-C; every student process ended; '
-              f'{len(reports.done)} graded file(s) are in the reports', file=sys.stderr)
+        results = grade_files(args.files, args.timeout, on_result=finished, jobs=jobs,
+                              sandbox=sandbox)
+    except KeyboardInterrupt as e:
+        how = f'{e}' if isinstance(e, Stopped) else 'Ctrl-C'
+        print(f'\nd2l-ch6 check: stopped by {how}; every student process ended; '
+              f'{reports.written} graded file(s) are in the reports', file=sys.stderr)
         return 130
-    except OSError as e:
-        print(f'\nd2l-ch6 check: cannot write the reports ({e.strerror}): the previous copy '
-              f'holds {len(reports.done) - 1} file(s)', file=sys.stderr)
-        return 2
     except ValueError as e:
         print(f'd2l-ch6 check: {e}', file=sys.stderr)
         return 2
     if not results:
         print('d2l-ch6 check: no .py or .ipynb file found', file=sys.stderr)
+        return 2
+    if reports.error is not None:
+        print(f'\nd2l-ch6 check: cannot write the reports ({reports.error.strerror}): the last '
+              f'whole copy holds {reports.written} of {len(results)} file(s)', file=sys.stderr)
         return 2
     code = exit_code(results)
     if getattr(args, 'gradebook', None):

@@ -53,12 +53,18 @@ def compare(got, expected, rtol, atol, path=''):
             same = tuple(onp.asarray(got).tolist()) == tuple(expected)
         except (TypeError, ValueError):
             same = False
+    elif _is_bool(got) != _is_bool(expected):  # True == 1 in Python; a bool is not a count
+        same = False
     else:
         try:
             same = bool(got == expected)
         except (TypeError, ValueError):
             same = False
     return None if same else f'{path or "value"}: expected {expected!r}, got {_short(got)}'
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, onp.bool_))
 
 
 def _maxdiff(got, expected):

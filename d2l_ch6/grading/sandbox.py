@@ -1,178 +1,175 @@
-"""How the grader's child is confined on this machine (the package's addition).
+"""How the grader's child is confined (the package's addition).
 
-Each submission runs in a fresh, empty folder holding a copy of that file
-only, with a temporary HOME and IPYTHONDIR, Python's isolated mode (``-I``,
-the package's folder put first on the path by the grader), and limits on
-address space, CPU seconds, file size and processes. Where the system
-allows, more (``probe()`` finds out which, and the report's header says):
+The child's command line is the whole launcher, one path for every child:
 
-- ``pid namespace``: ``unshare --pid --fork --kill-child --mount-proc``: the
-  child is process 1 of its own namespace, so ending it ends every process it
-  started, ``setsid`` daemons included, and /proc shows none of the grader's;
-- ``no network``: ``unshare --net``, a network namespace with no interface
-  but a down loopback;
-- ``unprivileged user``: as root, the child runs as ``nobody`` (setpriv);
-  ``/root`` is replaced by an empty folder in its own mount namespace (the
-  interpreter and package are bound back in when they live there), ``/tmp``,
-  ``/var/tmp`` and ``/dev/shm`` are its own (no file passes from one
-  submission to the next), and the folders holding the submissions are hidden.
+    prlimit --as --fsize --nproc --cpu --
+      unshare --mount --pid --fork --kill-child --mount-proc --net --ipc --
+        sh confine.sh UID JOB SUBMISSION PACKAGE RUNTIME KEEP... --
+          python -I -c BOOT ...
 
-What is left to a container for high-stakes exams: the package's own files
-(and so the cases' source) stay readable to the child, the machine's other
-files are readable as to any unprivileged user, and CPU time and memory are
-limited per process, not per class.
+- ``prlimit``: address space, file size, processes and CPU seconds, set before
+  anything of the child runs (no Python runs between fork and exec);
+- ``unshare``: the child is process 1 of its own PID namespace (ending it ends
+  every process it started, daemons included; /proc shows none of the
+  grader's), with no network (a namespace with a down loopback only) and its
+  own System V IPC and message queues;
+- ``confine.sh`` (shipped beside this module): a new root holding only the
+  system's programs and libraries, the interpreter and the student runtime
+  (``runtime``: the package with every answer withheld) seen where the
+  package is, all read-only, and three size-limited tmpfs of the child's own
+  (its working folder and home, /tmp, /dev/shm); then it runs as UID, an
+  unprivileged user of its own (one per concurrent job, so the process limit
+  is its own), with no capabilities.
+
+So no submission folder, teacher's file, other copy of the package or
+writable place of the machine is in the child's reach, wherever they are.
+This needs root and namespaces (``probe``); where they are missing, the
+grader refuses untrusted files unless the teacher passes ``--trusted``
+(``Sandbox.refusal``). Trusted, the child runs under the same limits in a
+fresh folder with the runtime first on its path, and nothing else.
 """
 import functools
 import os
 import pathlib
-import resource
 import shutil
+import site
 import subprocess
 import sys
 
-__all__ = ['Sandbox', 'probe']
+__all__ = ['Sandbox', 'probe', 'missing', 'LIMITS', 'UID_BASE']
 
-UNPRIVILEGED = 'nobody'
-LIMITS = {'address space': (resource.RLIMIT_AS, 16 * 2 ** 30),
-          'file size': (resource.RLIMIT_FSIZE, 64 * 2 ** 20),
-          'processes': (resource.RLIMIT_NPROC, 512)}
+UID_BASE = 1_690_000_000   # the children's users: ids no account uses, UID_BASE + slot
+LIMITS = {'address space': ('--as', 16 * 2 ** 30), 'file size': ('--fsize', 64 * 2 ** 20),
+          'processes': ('--nproc', 256)}
+TOOLS = ('unshare', 'setpriv', 'prlimit', 'chroot', 'mount')
+CONFINE = pathlib.Path(__file__).with_name('confine.sh')
+SYSTEM = ('/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32')
+NAMESPACES = ['--mount', '--pid', '--fork', '--kill-child', '--mount-proc', '--net', '--ipc']
+BOOT = ('import sys; p = sys.argv[2]; sys.path[:] = [p] + [q for q in sys.path if q not in '
+        "('', '.', p)]; from d2l_ch6.grading.worker import main; sys.exit(main(int(sys.argv[1])))")
 
 
 def _run(argv, timeout=20):
     try:
-        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout).returncode == 0
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=timeout).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
 
 @functools.lru_cache(maxsize=None)
 def probe():
-    """Which measures work here: {'pid namespace', 'no network', 'unprivileged user', ...: bool}."""
-    unshare, setpriv = shutil.which('unshare'), shutil.which('setpriv')
-    root = os.geteuid() == 0
-    ns = ['--pid', '--fork', '--kill-child', '--mount-proc']
-    found = {'pid namespace': False, 'no network': False, 'unprivileged user': False}
-    if unshare:
-        base = [unshare] + ([] if root else ['--user', '--map-root-user'])
-        found['pid namespace'] = _run(base + ns + ['true'])
-        found['no network'] = found['pid namespace'] and _run(base + ns + ['--net', 'true'])
-    if root and setpriv and found['pid namespace']:
-        import pwd
-        try:
-            pwd.getpwnam(UNPRIVILEGED)
-            found['unprivileged user'] = True
-        except KeyError:
-            pass
+    """What this machine allows: {'root': bool, 'namespaces': bool, tool: bool for each of TOOLS}."""
+    found = {tool: shutil.which(tool) is not None for tool in TOOLS}
+    found['root'] = os.geteuid() == 0
+    found['namespaces'] = (found['root'] and found['unshare']
+                           and _run([shutil.which('unshare')] + NAMESPACES + ['true']))
     return found
 
 
-def _set_limits(cpu_seconds):
-    def apply():
-        for name, (which, value) in LIMITS.items():
-            try:
-                resource.setrlimit(which, (value, value))
-            except (ValueError, OSError):
-                pass
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-    return apply
+def missing(found=None):
+    """What the full confinement lacks here, in words ([] when it is all in force)."""
+    found = probe() if found is None else found
+    lacks = []
+    if not found['root']:
+        lacks.append('root (the child runs as a user of its own, in a root of its own)')
+    elif not found['namespaces']:
+        lacks.append('namespaces (unshare --mount --pid --net --ipc failed: a container '
+                     'without CAP_SYS_ADMIN?)')
+    tools = [t for t in TOOLS if not found[t]]
+    if tools:
+        lacks.append(f'the util-linux programs {", ".join(tools)}')
+    return lacks
 
 
-_MOUNTS = r'''
-set -e
-job="$1"; shift
-n=0
-for p in $D2L_BIND; do mkdir -p "$job/stage/$n"; mount --bind "$p" "$job/stage/$n"; n=$((n+1)); done
-mkdir -p "$job/stage/work"; mount --bind "$job/work" "$job/stage/work"
-mount -t tmpfs -o mode=755,size=64m tmpfs /root
-mkdir -p /root/.stage
-n=0
-for p in $D2L_BIND; do mkdir -p "/root/.stage/$n"; mount --move "$job/stage/$n" "/root/.stage/$n"; n=$((n+1)); done
-mkdir -p /root/.stage/work; mount --move "$job/stage/work" /root/.stage/work
-for t in /tmp /var/tmp /dev/shm; do
-    [ -d "$t" ] && mount -t tmpfs -o mode=1777,size=256m tmpfs "$t"
-done
-n=0
-for p in $D2L_BIND; do mkdir -p "$p"; mount --move "/root/.stage/$n" "$p"; n=$((n+1)); done
-for h in $D2L_HIDE; do mount -t tmpfs -o mode=755,size=1m tmpfs "$h" 2>/dev/null || true; done
-mkdir -p /root/work /root/home
-mount --move /root/.stage/work /root/work
-rmdir /root/.stage/* /root/.stage 2>/dev/null || true
-chown "$D2L_UID:$D2L_GID" /root/home
-cd /root/work
-exec setpriv --reuid="$D2L_UID" --regid="$D2L_GID" --clear-groups --inh-caps=-all -- \
-    env -u D2L_BIND -u D2L_HIDE -u D2L_UID -u D2L_GID HOME=/root/home IPYTHONDIR=/root/home/.ipython \
-    JUPYTER_RUNTIME_DIR=/root/home/.jupyter MPLCONFIGDIR=/root/home/.mpl TMPDIR=/tmp "$@"
-'''
+def _outermost(paths):
+    paths = sorted(set(paths))
+    return [p for p in paths if not any(q != p and p.startswith(q.rstrip('/') + '/') for q in paths)]
 
 
 class Sandbox:
-    """Build the command and environment that run the worker for one submission."""
+    """Build the command that runs the worker for one submission, confined."""
 
-    def __init__(self, hide=()):
-        self.found = probe()
-        self.hide = [str(pathlib.Path(h).resolve()) for h in hide]
+    def __init__(self, trusted=False, found=None):
+        self.found = probe() if found is None else found
+        self.lacks = missing(self.found)
+        self.trusted = trusted
+
+    @property
+    def confined(self):
+        return not self.lacks
+
+    def refusal(self):
+        """Why untrusted files cannot be graded here (None when they can): what is missing, how to get it."""
+        if self.confined or self.trusted:
+            return None
+        return ('cannot confine the students\' code here: missing ' + '; '.join(self.lacks)
+                + '. Run the grader as root (sudo d2l-ch6 check ...), or in a container with '
+                'CAP_SYS_ADMIN (docker run --cap-add SYS_ADMIN, or --privileged) and util-linux; '
+                'or pass --trusted to grade files you trust with no confinement but the limits')
 
     def in_force(self):
         """The measures in force, as one line for the report's header."""
-        parts = ['fresh folder with a copy of the file only', 'temporary HOME and IPYTHONDIR',
-                 'python -I', 'limits: ' + ', '.join(list(LIMITS) + ['CPU seconds'])]
-        parts += [name for name, ok in self.found.items() if ok]
-        missing = [name for name, ok in self.found.items() if not ok]
-        text = '; '.join(parts)
-        return text + (f' (not available here: {", ".join(missing)})' if missing else '')
+        limits = 'limits: ' + ', '.join(list(LIMITS) + ['CPU seconds'])
+        if self.confined:
+            return ('a root of its own (the system read-only, the student runtime: no answer, '
+                    'case or reference), a user of its own per job, its own size-limited '
+                    'working folder, /tmp and /dev/shm; pid namespace; no network; own IPC; '
+                    + limits)
+        return ('TRUSTED, not confined (missing: ' + '; '.join(self.lacks) + '): a fresh folder '
+                'with a copy of the file, the student runtime first on the path'
+                + ('; ' + limits if self.found['prlimit'] else '; no limits (no prlimit)'))
 
-    def _needed(self):
-        """Paths the child needs: the interpreter, the venv, the package."""
-        package_parent = pathlib.Path(__file__).resolve().parents[2]
-        paths = {pathlib.Path(sys.prefix).resolve(), pathlib.Path(sys.base_prefix).resolve(),
-                 pathlib.Path(sys.executable).resolve().parent.parent, package_parent}
-        return sorted(str(p) for p in paths)
+    def keep(self):
+        """The folders the child reads besides the system's: the interpreter and its libraries."""
+        paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                 str(pathlib.Path(sys.executable).resolve().parent.parent),
+                 *site.getsitepackages()}
+        data = os.environ.get('D2L_CH6_DATA')
+        if data and os.path.isdir(data):
+            paths.add(data)
+        paths = {str(pathlib.Path(p).resolve()) for p in paths if os.path.isdir(p)}
+        return [p for p in _outermost(paths)
+                if not any(p == s or p.startswith(s + '/') for s in SYSTEM)]
 
-    def _needed_under_root(self):
-        """The needed paths that the empty /root, /tmp, /var/tmp and /dev/shm would hide (bound back in)."""
-        hidden = ('/root', '/tmp', '/var/tmp', '/dev/shm')
-        paths = [p for p in self._needed() if any(p == h or p.startswith(h + '/') for h in hidden)]
-        return [p for p in paths if not any(q != p and p.startswith(q + '/') for q in paths)]
-
-    def command(self, job_dir, python_argv, cpu_seconds):
-        """Return (argv, env, cwd, preexec) for running python_argv confined; job_dir holds work/."""
-        job_dir = pathlib.Path(job_dir)
+    def _env(self):
         env = {'PATH': '/usr/bin:/bin', 'LANG': 'C.UTF-8', 'PYTHONUNBUFFERED': '1',
-               'MPLBACKEND': 'Agg', 'PYTHONDONTWRITEBYTECODE': '1',
-               'D2L_CH6_GRADING_CHILD': '1'}
+               'MPLBACKEND': 'Agg', 'PYTHONDONTWRITEBYTECODE': '1', 'D2L_CH6_GRADING_CHILD': '1'}
         for key in ('OMP_NUM_THREADS', 'MXNET_CPU_WORKER_NTHREADS', 'MXNET_CPU_TEMP_COPY',
                     'MXNET_EXEC_BULK_EXEC_TRAIN', 'D2L_CH6_ENV_DEFAULTS', 'D2L_CH6_DATA'):
             if key in os.environ:
                 env[key] = os.environ[key]
-        preexec = _set_limits(cpu_seconds)
-        f = self.found
-        if not f['pid namespace']:
-            home = job_dir / 'work' / '.home'
-            home.mkdir(exist_ok=True)
-            env.update(HOME=str(home), IPYTHONDIR=str(home / '.ipython'),
-                       JUPYTER_RUNTIME_DIR=str(home / '.jupyter'), MPLCONFIGDIR=str(home / '.mpl'))
-            return python_argv, env, str(job_dir / 'work'), preexec
-        unshare = [shutil.which('unshare')] + ([] if os.geteuid() == 0 else
-                                               ['--user', '--map-root-user'])
-        unshare += ['--pid', '--fork', '--kill-child', '--mount-proc']
-        if f['no network']:
-            unshare.append('--net')
-        if f['unprivileged user']:
-            import pwd
-            user = pwd.getpwnam(UNPRIVILEGED)
-            os.chown(job_dir / 'work', user.pw_uid, user.pw_gid)
-            for p in (job_dir / 'work').iterdir():
-                os.chown(p, user.pw_uid, user.pw_gid)
-            keep = self._needed() + [str(job_dir.resolve())]
-            hide = [h for h in self.hide if h != '/' and ' ' not in h and not any(
-                n == h or n.startswith(h + '/') for n in keep)]
-            env.update(D2L_BIND=' '.join(self._needed_under_root()), D2L_HIDE=' '.join(hide),
-                       D2L_UID=str(user.pw_uid), D2L_GID=str(user.pw_gid))
-            argv = unshare + ['/bin/sh', '-c', _MOUNTS, 'sh', str(job_dir)] + python_argv
-            return argv, env, str(job_dir), preexec
-        home = job_dir / 'work' / '.home'
-        home.mkdir(exist_ok=True)
-        env.update(HOME=str(home), IPYTHONDIR=str(home / '.ipython'),
+        return env
+
+    def _limits(self, cpu_seconds):
+        if not self.found['prlimit']:
+            return []
+        return ([shutil.which('prlimit')] + [f'{flag}={value}' for flag, value in LIMITS.values()]
+                + [f'--cpu={cpu_seconds}:{cpu_seconds + 5}', '--'])
+
+    def command(self, job, submission, runtime, slot, results_fd, cpu_seconds):
+        """Return (argv, env, cwd) running the worker on job/submission; results go to results_fd.
+
+        job: the job's folder (root's, empty but for the submission's copy);
+        runtime: the student runtime's d2l_ch6 folder; slot: the job's number
+        among those running at once (its user is UID_BASE + slot).
+        """
+        if self.refusal():
+            raise PermissionError(self.refusal())
+        job, submission = pathlib.Path(job), pathlib.Path(submission)
+        env = self._env()
+        package = pathlib.Path(__file__).resolve().parents[1]
+        if self.confined:
+            python = [sys.executable, '-I', '-c', BOOT, str(results_fd), str(package.parent)]
+            (job / 'root').mkdir()
+            argv = (self._limits(cpu_seconds) + [shutil.which('unshare')] + NAMESPACES + ['--']
+                    + ['/bin/sh', str(CONFINE), str(UID_BASE + slot), str(job), str(submission),
+                       str(package), str(runtime)] + self.keep() + ['--'] + python)
+            return argv, env, str(job)
+        work, home = job / 'work', job / 'work' / '.home'
+        home.mkdir(parents=True)
+        shutil.copyfile(submission, work / submission.name)
+        env.update(HOME=str(home), IPYTHONDIR=str(home / '.ipython'), TMPDIR=str(work),
                    JUPYTER_RUNTIME_DIR=str(home / '.jupyter'), MPLCONFIGDIR=str(home / '.mpl'))
-        return unshare + python_argv, env, str(job_dir / 'work'), preexec
+        python = [sys.executable, '-I', '-c', BOOT, str(results_fd), str(pathlib.Path(runtime).parent)]
+        return self._limits(cpu_seconds) + python, env, str(work)

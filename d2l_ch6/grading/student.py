@@ -81,42 +81,66 @@ def key_source(name):
     return textwrap.dedent(inspect.getsource(_package_object(name))).rstrip() + '\n'
 
 
+def _free_names(source):
+    """The names source reads but does not bind itself (arguments, assignments, definitions)."""
+    tree = ast.parse(source)
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+             and isinstance(n.ctx, (ast.Store, ast.Del))}
+    bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
+              for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
+    bound |= {n.name for n in ast.walk(tree)
+              if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
+    return [n.id for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound]
+
+
+def _withheld_in_grader(value):
+    """True for a package function or class the grader's child does not have (runtime.py stubs it)."""
+    from .runtime import ANSWER_MODULES, _is_kept
+    module = getattr(value, '__module__', '') or ''
+    if not module.startswith('d2l_ch6.') or not (inspect.isfunction(value) or inspect.isclass(value)):
+        return False
+    stem = module[len('d2l_ch6.'):].replace('.', '/')
+    files = {f'{stem}.py', f'{stem}/__init__.py'}
+    return bool(files & set(ANSWER_MODULES)) and not _is_kept(value.__name__)
+
+
 def key_prelude(names):
     """Return the key's import cell: the names its answers use that the notebook does not define.
 
     The package's answers call its argument checks (``checked``,
-    ``check_int``...) and helpers (``onp``, ``corr2d_fast``); each is
-    imported from the module the answer comes from. The graded names
-    themselves are the key's own.
+    ``check_int``...) and helpers (``onp``, ``corr2d_fast``). A helper the
+    grader withholds from a student's file (a sibling answer such as
+    ``corr2d_fast``) is written out in full, so the key runs under the
+    grader as a student's own code would; everything else is imported from
+    the module the answer comes from. The graded names themselves are the
+    key's own.
     """
     import builtins
-    lines = {}
-    for name in names:
-        obj = _package_object(name)
-        module = inspect.getmodule(obj)
-        tree = ast.parse(key_source(name))
-        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-                 and isinstance(n.ctx, (ast.Store, ast.Del))}
-        bound |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments)
-                  for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
-        bound |= {n.name for n in ast.walk(tree)
-                  if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
-        for n in ast.walk(tree):
-            if (not isinstance(n, ast.Name) or not isinstance(n.ctx, ast.Load) or n.id in bound
-                    or n.id in names or hasattr(builtins, n.id) or n.id not in vars(module)):
+    imports, helpers = {}, {}
+    todo = [(key_source(name), inspect.getmodule(_package_object(name))) for name in names]
+    while todo:
+        source, module = todo.pop()
+        for name in _free_names(source):
+            if (name in names or name in helpers or name in imports or hasattr(builtins, name)
+                    or name not in vars(module)):
                 continue
-            value = vars(module)[n.id]
-            if inspect.ismodule(value):
+            value = vars(module)[name]
+            if _withheld_in_grader(value):
+                helpers[name] = textwrap.dedent(inspect.getsource(value)).rstrip() + '\n'
+                todo.append((helpers[name], inspect.getmodule(value)))
+            elif inspect.ismodule(value):
                 full = value.__name__
-                lines[n.id] = (f'import {full}' if full == n.id else
-                               f'from {full.rpartition(".")[0]} import {n.id}'
-                               if full.rpartition('.')[2] == n.id else f'import {full} as {n.id}')
+                imports[name] = (f'import {full}' if full == name else
+                                 f'from {full.rpartition(".")[0]} import {name}'
+                                 if full.rpartition('.')[2] == name else f'import {full} as {name}')
             else:
                 origin = getattr(value, '__module__', None) or module.__name__
-                source = origin if hasattr(sys.modules.get(origin), n.id) else module.__name__
-                lines[n.id] = f'from {source} import {n.id}'
+                where = origin if hasattr(sys.modules.get(origin), name) else module.__name__
+                imports[name] = f'from {where} import {name}'
     return ('# the teacher\'s key: what the package\'s answers below use besides the book\'s imports\n'
-            + '\n'.join(sorted(set(lines.values()))))
+            + '\n'.join(sorted(set(imports.values())))
+            + ''.join('\n\n\n' + helpers[n].rstrip() for n in sorted(helpers)))
 
 
 def contract_text(name, indent=''):

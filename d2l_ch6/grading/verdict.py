@@ -11,8 +11,8 @@ cases are those of ``d2l_ch6.grading.cases``, the same that test the package's o
 answers. A failing case says what was expected, what came and, where the
 output matches a known wrong variant (a flipped kernel, an output one row
 short, padding counted per side...), a hint. An exception in the student's
-code becomes a failing case that shows the student's own line. Slow code
-runs small cases first, under a time budget.
+code becomes a failing case that shows the student's own line. The cases
+run in the registry's order, under a time budget.
 """
 import dataclasses
 import html
@@ -314,9 +314,9 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     returning one, for the LeNet ``net``). name: the book name, when fn's own
     name differs. exercise: '6.x.y' for an exercise answer (``name`` picks
     among an exercise's functions; default the first). budget: seconds for
-    all cases, smallest first; case_limit: seconds for one case. spoilers:
-    False to show what each case expects in words (the return contract),
-    never its expected value. While it runs, the package's own
+    all cases, in the registry's order; case_limit: seconds for one case.
+    spoilers: False to show what each case expects in words (the return
+    contract), never its expected value. While it runs, the package's own
     implementation of that function raises, so a function that only calls
     it is told so.
     """
