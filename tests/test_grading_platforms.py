@@ -400,3 +400,23 @@ def test_an_installed_package_repacks_its_own_wheel(bundles, tmp_path):
         info = [n for n in b.namelist() if '.dist-info/' in n]
         assert {n.rsplit('/', 1)[1] for n in info} >= {'METADATA', 'WHEEL', 'RECORD'}
         assert 'Name: d2l-ch6' in b.read(next(n for n in info if n.endswith('METADATA'))).decode()
+
+
+@pytest.mark.parametrize('lacking', [dict(namespaces=False), dict(root=False)])
+def test_a_platform_container_that_cannot_confine_grades_and_says_so(tmp_path, monkeypatch, lacking):
+    """No namespaces or no root in the platform's container: the file is still graded, with the
+    limits only, and the results' output says the platform's container is the only confinement."""
+    from d2l_ch6.grading import sandbox as sandbox_module
+    from d2l_ch6.grading.gradebook import Assignment
+    from d2l_ch6.grading.platforms.run import grade_submission
+    found = dict(sandbox_module.probe(), **lacking)
+    monkeypatch.setattr(sandbox_module, 'probe', lambda found=found: found)
+    submission = tmp_path / 'submission'
+    submission.mkdir()
+    (submission / 'hw.py').write_text(RIGHT_CORR2D[0])
+    data = grade_submission('gradescope', Assignment.select(['corr2d']), submission)
+    valid_gradescope(data)
+    assert data['score'] == 1.0, data
+    last = data['output'].splitlines()[-1]
+    assert "isolation: the platform's container of this submission only" in last, last
+    assert 'TRUSTED, not confined' in last, last
