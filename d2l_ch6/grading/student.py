@@ -105,6 +105,19 @@ def _withheld_in_grader(value):
     return bool(files & set(ANSWER_MODULES)) and not _is_kept(value.__name__)
 
 
+def _reads_withheld(value, seen=frozenset()):
+    """True for a package function or class the grader keeps whose source reads, itself or
+    through another kept one, a withheld one (``_check_evaluate_args`` wraps net in the
+    withheld ``call``): imported under the grader, it would call a stub."""
+    module = getattr(value, '__module__', '') or ''
+    if (not module.startswith('d2l_ch6.') or value in seen
+            or not (inspect.isfunction(value) or inspect.isclass(value))):
+        return False
+    names = vars(inspect.getmodule(value))
+    used = [names[n] for n in _free_names(textwrap.dedent(inspect.getsource(value))) if n in names]
+    return any(_withheld_in_grader(v) or _reads_withheld(v, seen | {value}) for v in used)
+
+
 def key_prelude(names):
     """Return the key's import cell: the names its answers use that the notebook does not define.
 
@@ -112,10 +125,22 @@ def key_prelude(names):
     ``check_int``...) and helpers (``onp``, ``corr2d_fast``). A helper the
     grader withholds from a student's file (a sibling answer such as
     ``corr2d_fast``) is written out in full, so the key runs under the
-    grader as a student's own code would; everything else is imported from
+    grader as a student's own code would, and so is a helper the grader
+    keeps that reads a withheld one (``_check_evaluate_args``, which wraps
+    net in ``call``); everything else is imported from
     the module the answer comes from. The graded names themselves are the
-    key's own.
+    key's own, and so are the helpers written out: the notebook's own
+    imports of them are cut (``student_notebook``), or a later import
+    cell would put the package's, withheld under the grader, back over them.
     """
+    imports, helpers = _key_parts(names)
+    return ('# the teacher\'s key: what the package\'s answers below use besides the book\'s imports\n'
+            + '\n'.join(sorted(set(imports.values())))
+            + ''.join('\n\n\n' + helpers[n].rstrip() for n in _definition_order(helpers)))
+
+
+def _key_parts(names):
+    """({name: its import line}, {name: its source written out}) of what names' answers use."""
     import builtins
     imports, helpers = {}, {}
     todo = [(key_source(name), inspect.getmodule(_package_object(name))) for name in names]
@@ -126,7 +151,7 @@ def key_prelude(names):
                     or name not in vars(module)):
                 continue
             value = vars(module)[name]
-            if _withheld_in_grader(value):
+            if _withheld_in_grader(value) or _reads_withheld(value):
                 helpers[name] = textwrap.dedent(inspect.getsource(value)).rstrip() + '\n'
                 todo.append((helpers[name], inspect.getmodule(value)))
             elif inspect.ismodule(value):
@@ -138,9 +163,54 @@ def key_prelude(names):
                 origin = getattr(value, '__module__', None) or module.__name__
                 where = origin if hasattr(sys.modules.get(origin), name) else module.__name__
                 imports[name] = f'from {where} import {name}'
-    return ('# the teacher\'s key: what the package\'s answers below use besides the book\'s imports\n'
-            + '\n'.join(sorted(set(imports.values())))
-            + ''.join('\n\n\n' + helpers[n].rstrip() for n in sorted(helpers)))
+    return imports, helpers
+
+
+def _needed_to_define(source):
+    """The free names a definition reads when it runs (a class's bases and body, decorators,
+    defaults, annotations), not those its functions read only when called."""
+    node = ast.parse(source).body[0]
+    if isinstance(node, ast.ClassDef):
+        parts = node.bases + [k.value for k in node.keywords] + node.decorator_list + [
+            s for s in node.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        parts += [d for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for d in _evaluated_at_def(s)]
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        parts = _evaluated_at_def(node)
+    else:
+        parts = [node]
+    return {n.id for part in parts for n in ast.walk(part)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _evaluated_at_def(node):
+    """The expressions Python evaluates when it runs a def: decorators, defaults, annotations."""
+    args = node.args
+    return (node.decorator_list + args.defaults + [d for d in args.kw_defaults if d]
+            + [a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs
+               + [args.vararg, args.kwarg] if a and a.annotation]
+            + ([node.returns] if node.returns else []))
+
+
+def _definition_order(helpers):
+    """The helpers' names in an order that defines each after what its definition reads
+    (a base class before its subclasses), alphabetical otherwise."""
+    needs = {n: _needed_to_define(src) & set(helpers) - {n} for n, src in helpers.items()}
+    order, done = [], set()
+
+    def visit(name, path):
+        if name in done:
+            return
+        if name in path:
+            raise ValueError(f'the key\'s helpers {sorted(path)} need each other to be defined')
+        for other in sorted(needs[name]):
+            visit(other, path | {name})
+        done.add(name)
+        order.append(name)
+
+    for name in sorted(helpers):
+        visit(name, frozenset())
+    return order
 
 
 def contract_text(name, indent=''):
@@ -337,6 +407,10 @@ def student_notebook(nb, section, with_answers=False):
         placed[name] = at
     if not with_answers:
         _import_only_what_the_book_cells_need(cells)
+    else:  # the helpers the key writes out are its own: no import puts the package's back
+        written = set(_key_parts(list(placed))[1])
+        for cell in cells:
+            _cut_d2l_imports(cell, lambda alias: (alias.asname or alias.name) not in written)
     setup = new_code_cell(SETUP, metadata={'tags': ['d2l-ch6-setup']})
     cells.insert(first_code + 1, setup)
     if with_answers:  # the key's answers run on the package's helpers
@@ -368,24 +442,29 @@ def _import_only_what_the_book_cells_need(cells):
     stub_at = {c.metadata['d2l_ch6']['stub']: i for i, c in enumerate(cells)
                if STUB_TAG in c.metadata.get('tags', [])}
     for at, cell in enumerate(cells):
-        if cell.cell_type != 'code' or STUB_TAG in cell.metadata.get('tags', []) or 'd2l_ch6' not in cell.source:
+        _cut_d2l_imports(cell, lambda a, at=at: any(
+            _uses(c, a.asname or a.name) for i, c in enumerate(cells)
+            if i != at and i < stub_at.get(a.asname or a.name, len(cells))
+            and CHECK_TAG not in c.metadata.get('tags', [])))
+
+
+def _cut_d2l_imports(cell, keep):
+    """Cut from cell's `from d2l_ch6... import` lines each name keep(alias) refuses (in place)."""
+    if cell.cell_type != 'code' or STUB_TAG in cell.metadata.get('tags', []) or 'd2l_ch6' not in cell.source:
+        return
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:  # IPython syntax: not an import cell
+        return
+    lines = cell.source.splitlines()
+    for node in reversed(tree.body):
+        if not (isinstance(node, ast.ImportFrom) and (node.module or '').startswith('d2l_ch6')):
             continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:  # IPython syntax: not an import cell
+        kept = [a for a in node.names if keep(a)]
+        if len(kept) == len(node.names):
             continue
-        lines = cell.source.splitlines()
-        for node in reversed(tree.body):
-            if not (isinstance(node, ast.ImportFrom) and (node.module or '').startswith('d2l_ch6')):
-                continue
-            keep = [a for a in node.names if any(
-                _uses(c, a.asname or a.name) for i, c in enumerate(cells)
-                if i != at and i < stub_at.get(a.asname or a.name, len(cells))
-                and CHECK_TAG not in c.metadata.get('tags', []))]
-            if len(keep) == len(node.names):
-                continue
-            lines[node.lineno - 1:node.end_lineno] = _import_lines(node.module, keep)
-        cell.source = '\n'.join(lines).strip('\n')
+        lines[node.lineno - 1:node.end_lineno] = _import_lines(node.module, kept)
+    cell.source = '\n'.join(lines).strip('\n')
 
 
 def _import_lines(module, aliases):
