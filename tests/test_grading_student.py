@@ -111,7 +111,8 @@ def test_student_imports_bring_only_what_the_book_cells_use(written, path):
     import ast
     key = nbformat.read(teachers / path.name, as_version=4)
     (prelude,) = [c.source for c in key.cells if 'd2l-ch6-key' in c.metadata.get('tags', [])]
-    written = {n.name for n in ast.parse(prelude).body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    written = {n.name for n in ast.parse(prelude).body
+               if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     chapter = set(_imported(nbformat.read(path, as_version=4)))
     assert chapter - written <= set(_imported(key))
     assert not written & set(_imported(key)), written & set(_imported(key))

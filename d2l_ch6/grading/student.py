@@ -106,9 +106,11 @@ def _withheld_in_grader(value):
 
 
 def _reads_withheld(value, seen=frozenset()):
-    """True for a package function or class the grader keeps whose source reads, itself or
-    through another kept one, a withheld one (``_check_evaluate_args`` wraps net in the
-    withheld ``call``): imported under the grader, it would call a stub."""
+    """True for a kept package function or class that reads a withheld one, maybe through others.
+
+    ``_check_evaluate_args`` wraps net in the withheld ``call``: imported
+    under the grader, it would call a stub.
+    """
     module = getattr(value, '__module__', '') or ''
     if (not module.startswith('d2l_ch6.') or value in seen
             or not (inspect.isfunction(value) or inspect.isclass(value))):
@@ -140,7 +142,7 @@ def key_prelude(names):
 
 
 def _key_parts(names):
-    """({name: its import line}, {name: its source written out}) of what names' answers use."""
+    """Return ({name: its import line}, {name: its source written out}) for names' answers."""
     import builtins
     imports, helpers = {}, {}
     todo = [(key_source(name), inspect.getmodule(_package_object(name))) for name in names]
@@ -167,8 +169,11 @@ def _key_parts(names):
 
 
 def _needed_to_define(source):
-    """The free names a definition reads when it runs (a class's bases and body, decorators,
-    defaults, annotations), not those its functions read only when called."""
+    """Return the free names a definition reads as it runs, not those read only when called.
+
+    A class's bases, keywords, decorators and body; a function's
+    decorators, defaults and annotations.
+    """
     node = ast.parse(source).body[0]
     if isinstance(node, ast.ClassDef):
         parts = node.bases + [k.value for k in node.keywords] + node.decorator_list + [
@@ -184,7 +189,7 @@ def _needed_to_define(source):
 
 
 def _evaluated_at_def(node):
-    """The expressions Python evaluates when it runs a def: decorators, defaults, annotations."""
+    """Return what Python evaluates as it runs a def: decorators, defaults, annotations."""
     args = node.args
     return (node.decorator_list + args.defaults + [d for d in args.kw_defaults if d]
             + [a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs
@@ -193,8 +198,10 @@ def _evaluated_at_def(node):
 
 
 def _definition_order(helpers):
-    """The helpers' names in an order that defines each after what its definition reads
-    (a base class before its subclasses), alphabetical otherwise."""
+    """Return the helpers' names, each after those its definition reads (a base class first).
+
+    Alphabetical otherwise; a cycle raises ValueError naming the helpers.
+    """
     needs = {n: _needed_to_define(src) & set(helpers) - {n} for n, src in helpers.items()}
     order, done = [], set()
 
