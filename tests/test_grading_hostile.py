@@ -584,3 +584,18 @@ def test_the_confinement_script_passes_shellcheck_and_ships_with_the_package():
     assert done.returncode == 0, done.stdout
     setup = (HOSTILE.parents[1] / 'setup.cfg').read_text()
     assert 'd2l_ch6.grading = confine.sh' in setup
+
+
+def test_two_graders_at_once_never_share_a_childs_user(tmp_path):
+    """A slot (the child's user, UID_BASE + slot) is held machine-wide: a second grader process
+    gets another one while the first holds its slot, and the first slot is free once released."""
+    from d2l_ch6.grading import parent
+    other = ('from d2l_ch6.grading.parent import _slot\n'
+             'with _slot() as n:\n    print(n)\n')
+    run = lambda: int(subprocess.run([sys.executable, '-c', other], capture_output=True,
+                                      text=True, check=True, timeout=120).stdout)
+    with parent._slot() as mine:
+        with parent._slot() as second:      # a second job of this grader
+            assert second != mine
+            assert run() not in (mine, second)
+    assert run() <= min(mine, second)        # released: free again (a lower one may have been freed too)

@@ -11,11 +11,13 @@ a time, each child with a user of its own (``slot``); Ctrl-C, SIGTERM and
 SIGHUP end every child and remove its folder.
 """
 import dataclasses
+import fcntl
 import json
 import os
 import pathlib
 import secrets
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -197,21 +199,46 @@ def _judge(functions, name, path):
 # --- one file ---------------------------------------------------------------------------
 
 _LIVE, _LIVE_LOCK, _STOPPING = set(), threading.Lock(), threading.Event()
-_SLOTS, _SLOTS_LOCK = set(), threading.Lock()
+MAX_SLOTS = 4096   # files graded at once on one machine, all graders together
+
+
+def _slot_folder():
+    """The folder of the slots' lock files: this user's own, never a link (the children never see it)."""
+    base = pathlib.Path('/run') if os.access('/run', os.W_OK) else pathlib.Path(tempfile.gettempdir())
+    folder = base / f'd2l-ch6-slots-{os.geteuid()}'
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+        raise PermissionError(f'{folder} is not a private folder of this user: remove it')
+    return folder
 
 
 class _slot:
-    """The lowest job number not in use: the child's user is sandbox.UID_BASE + slot."""
+    """The lowest job number no grader on this machine uses now: the child's user is UID_BASE + slot.
+
+    Each slot is held by an exclusive lock on its own file, so two graders
+    running at once (two teachers, two terminals) never give two children
+    the same user, whose process limit they would share.
+    """
 
     def __enter__(self):
-        with _SLOTS_LOCK:
-            self.n = next(n for n in range(len(_SLOTS) + 1) if n not in _SLOTS)
-            _SLOTS.add(self.n)
-        return self.n
+        folder = _slot_folder()
+        for n in range(MAX_SLOTS):
+            fd = os.open(folder / f'{n}.lock', os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.n, self.fd = n, fd
+            return n
+        raise RuntimeError(f'all {MAX_SLOTS} grading slots of this machine are in use')
 
     def __exit__(self, *exc):
-        with _SLOTS_LOCK:
-            _SLOTS.discard(self.n)
+        os.close(self.fd)  # releases the lock
         return False
 
 
