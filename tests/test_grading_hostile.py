@@ -28,6 +28,10 @@ from grading_sources import BOOK_LISTINGS, RIGHT_CORR2D, workers
 BOOK = pathlib.Path(__file__).resolve().parents[1] / '..' / 'shared' / 'book' / 'chapter6.md'
 HOSTILE = pathlib.Path(__file__).resolve().parent / 'hostile'
 CONFINED = pytest.mark.skipif(not probe()['namespaces'], reason='no root and namespaces here')
+# The hostile set graded in one run (about 50 files, minutes): the whole suite's, not the quick
+# suite's, which runs on every other Python too (the parts that differ by Python, the student
+# runtime's stubs and the parent's reading, have quick tests of their own below).
+SLOW = pytest.mark.slow
 
 RIGHT = RIGHT_CORR2D[0]
 POOL2D = 'from mxnet import np\n' + BOOK_LISTINGS['pool2d']
@@ -217,6 +221,7 @@ def _passed_functions(result):
     return [c['name'] for c in result.results if c['passed']]
 
 
+@SLOW
 def test_the_honest_submissions_pass(graded):
     for name in ('a_right.py', 'z_after_shadow.py', 'UPPER.PY', 'alice/hw.py', 'rebound.ipynb',
                  'zz_later.ipynb'):
@@ -229,27 +234,32 @@ def test_the_honest_submissions_pass(graded):
                                   'references.py', 'registry.py',
                                   'always_equal.py', 'daemon.py', 'network.py', 'd2l_ch6.py',
                                   'overwrite.py', 'transformer.ipynb'])
+@SLOW
 def test_no_cheat_passes(graded, name):
     assert not graded[name].passed, graded[name]
 
 
+@SLOW
 def test_no_submission_touches_another(hostile, graded):
     assert (hostile / 'a_right.py').read_text() == RIGHT
     assert (hostile / 'z_after_shadow.py').read_text() == RIGHT
     assert (hostile / 'alice' / 'hw.py').read_text() == RIGHT
 
 
+@SLOW
 def test_the_package_answer_is_named(graded):
     for name in ('wrap_package.py', 'partial_package.py', 'lambda_package.py'):
         hints = {x['hint'] for c in graded[name].results for x in c['cases']}
         assert any("uses d2l_ch6's own answer" in h for h in hints), graded[name]
 
 
+@SLOW
 def test_plain_data_only(graded):
     cases = graded['always_equal.py'].results[0]['cases']
     assert all(x['status'] == 'fail' and 'returned a Yes' in x['got'] for x in cases)
 
 
+@SLOW
 def test_forged_results_are_not_results(graded):
     assert graded['forge_results.py'].status == 'crashed'
     assert 'no results' in graded['forge_results.py'].message
@@ -272,6 +282,7 @@ def ours():
     return found
 
 
+@SLOW
 @CONFINED
 def test_daemons_end_with_the_file(graded):
     """daemon.py leaves a setsid grandchild sleeping 30 s; it ended with its file."""
@@ -280,6 +291,7 @@ def test_daemons_end_with_the_file(graded):
     assert not pathlib.Path('/tmp/d2l_ch6_daemon_was_here').exists()
 
 
+@SLOW
 @CONFINED
 def test_no_network(graded, listener):
     """network.py connects to every listening port it sees: none, in its own network namespace."""
@@ -288,6 +300,7 @@ def test_no_network(graded, listener):
     assert 'no connection' in message and 'connected to port' not in message, message
 
 
+@SLOW
 def test_every_path_gets_a_row(graded):
     assert graded['passwd.py'].status == 'unreadable' and 'link' in graded['passwd.py'].message
     assert 'root:' not in graded['passwd.py'].message
@@ -295,6 +308,7 @@ def test_every_path_gets_a_row(graded):
     assert graded['folder.py'].status == 'unreadable'
 
 
+@SLOW
 def test_names_and_cells_cannot_fake_lines_or_formulas(graded, tmp_path):
     fake = next(r for n, r in graded.items() if n.startswith('fake'))
     from d2l_ch6.grading.cli import csv_text, format_file
@@ -370,23 +384,27 @@ NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'reference
                      'bool_for_int.py', 'with space/alice/snoop.py']
 
 
+@SLOW
 def test_the_hostile_set_is_every_file_of_tests_hostile(graded):
     files = {p.relative_to(HOSTILE).as_posix() for p in HOSTILE.rglob('*.*')} - {'README.md'}
     assert files <= set(graded) and len(files) == 23
 
 
+@SLOW
 def test_honest_files_pass_beside_the_hostile_ones(graded):
     """0_threads_neighbour.py starts threads while 0_thread_hog.py holds 255: its own user, its own limit."""
     for name in HONEST:
         assert graded[name].passed, (name, graded[name])
 
 
+@SLOW
 @pytest.mark.parametrize('name', NO_IMPLEMENTATION)
 def test_no_function_passes_without_an_implementation(graded, name):
     passed = [c['name'] for c in graded[name].results if c['passed']]
     assert passed == [], (name, graded[name])
 
 
+@SLOW
 def test_the_cheats_find_nothing_to_compute_with(graded):
     """No grader module to import, no reference on disk, only stubs of the package's answers."""
     for name in ('meta_path_references.py', 'meta_path_cases.py'):
@@ -398,6 +416,7 @@ def test_the_cheats_find_nothing_to_compute_with(graded):
         assert any("uses d2l_ch6's own answer" in h for h in hints), graded[name]
 
 
+@SLOW
 def test_answers_that_do_no_work_fail(graded):
     for name, function in (('constant_compare_1x1.py', 'compare_1x1'),
                            ('returned_autograd_error.py', 'conv2d_autograd_error'),
@@ -407,6 +426,7 @@ def test_answers_that_do_no_work_fail(graded):
     assert [x['status'] for x in field] == ['pass', 'pass', 'pass', 'fail']  # True is not 1
 
 
+@SLOW
 def test_damaged_messages_are_one_files_crash(graded):
     for name, why in (('nested_results.py', 'nested more than 64 deep'),
                       ('deep_value.py', 'nested more than 64 deep'),
@@ -429,6 +449,7 @@ def test_the_parent_reads_any_bytes_without_raising_anything_else(data, why):
         _parse_results(data, 'n')
 
 
+@SLOW
 @CONFINED
 def test_a_child_writes_only_its_own_bounded_tmpfs(graded):
     """fill_disk.py writes until every place is full: 256 + 128 + 64 MiB at most, none of it ours."""
@@ -437,6 +458,7 @@ def test_a_child_writes_only_its_own_bounded_tmpfs(graded):
     assert 0 < written <= 256 + 128 + 64, message
 
 
+@SLOW
 @CONFINED
 def test_no_writable_place_is_shared(graded):
     assert graded['read_shared.py'].ran, graded['read_shared.py']
@@ -444,6 +466,7 @@ def test_no_writable_place_is_shared(graded):
         assert not os.path.exists(os.path.join(place, 'd2l_ch6_planted')), place
 
 
+@SLOW
 @CONFINED
 def test_a_regrade_of_one_file_hides_its_neighbours(hostile, graded):
     """Graded alone, alice/snoop.py still finds no hw.py: not bob's, not anyone's."""

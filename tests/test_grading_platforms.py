@@ -219,6 +219,7 @@ def gradescope_class(bundles, tmp_path_factory):
     return _run_class(bundles, tmp_path_factory.mktemp('gradescope'), CLASS)
 
 
+@pytest.mark.slow   # a class through run_autograder: once, in the whole suite
 @pytest.mark.parametrize('name', list(CLASS))
 def test_run_autograder_always_writes_valid_results(gradescope_class, name):
     _check_class_member(CLASS, name, *gradescope_class[name])
