@@ -55,7 +55,9 @@ class Child:
         Raises ChildEnded when the child's pipe closes first, ValueError for a line that is
         not JSON.
         """
-        while (end := self.buffer.find(b'\n')) < 0:
+        seen = 0  # the bytes already searched for the line's end
+        while (end := self.buffer.find(b'\n', seen)) < 0:
+            seen = len(self.buffer)
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.fd], [], [], left)[0]:
                 raise TimeoutError
