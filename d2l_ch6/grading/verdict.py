@@ -391,8 +391,8 @@ def _stopped(type_name, message):
 def _lost(error, limit):
     """The observation of a case whose child was killed at its limit, ended, or sent no JSON."""
     if isinstance(error, TimeoutError):
-        return _stopped('CaseTimeout', f'stopped after {limit:.0f} s (its process ignored the '
-                        'time limit and was killed)')
+        return _stopped('CaseTimeout', f'stopped after {limit:.0f} s (its process did not stop at '
+                        'the time limit and was killed)')
     if isinstance(error, ChildEnded):
         return _stopped('ProcessEnded', 'the process running the case ended without an answer '
                         '(os._exit, a crash or a signal)')
