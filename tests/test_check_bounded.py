@@ -168,3 +168,23 @@ def test_a_slow_loop_is_stopped_by_its_own_limit_in_the_child(monkeypatch):
     here = check(corr2d_slow_loop, name='corr2d', budget=1.0, case_limit=0.3)
     assert [(r.status, r.got, r.hint) for r in forked.results[:3]] == [
         (r.status, r.got, r.hint) for r in here.results[:3]]
+
+
+def test_check_from_a_thread_is_bounded_too():
+    """Off the main thread SIGALRM cannot stop a loop at all; the child is killed all the same."""
+    import threading
+
+    def corr2d(X, K):
+        spin()
+    out = {}
+
+    def run():
+        t0 = time.perf_counter()
+        out['result'] = check(corr2d, budget=2, case_limit=0.5)
+        out['seconds'] = time.perf_counter() - t0
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(RUN_ON + 10)
+    assert out['seconds'] < 5, f'check took {out["seconds"]:.1f} s for a budget of 2 s'
+    assert [r.status for r in out['result'].results][-1] == 'skipped'
+    assert out['result'].failures[0].got.startswith('CaseTimeout: stopped after')
