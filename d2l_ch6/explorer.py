@@ -27,13 +27,8 @@ matplotlib figure, the fallback where widget callbacks cannot run
 """
 import dataclasses
 import html
-import io
 import logging
-import os
-import select
-import signal
 import time
-import warnings
 
 import ipywidgets as widgets
 import numpy as onp
@@ -42,6 +37,7 @@ from mxnet.gluon import nn
 from mxnet.util import use_np
 
 from ._arguments import check_int, check_seconds
+from ._bounded import FORKS, Child, ChildEnded
 from .convolutions import pad_zeros
 from .padding_stride import comp_conv2d, conv_output_shape
 
@@ -223,55 +219,37 @@ STUDENT_SECONDS = 10.0   # explorer_view's default time_limit for a student's fu
 def _bounded_call(call, seconds):
     """Return (call()'s value as a float64 array, None) or (None, why not), killing it after seconds.
 
-    Where os.fork exists, call runs in a forked child, so a function that
-    loops forever or ignores SIGALRM is stopped with SIGKILL; only a .npy
-    array or an error's text comes back (never a pickle). Elsewhere it runs here.
+    Where os.fork exists, call runs in a forked child (``_bounded.Child``), so a
+    function that loops forever, ignores SIGALRM or starts processes is stopped
+    with SIGKILL, with all it started; only the array's numbers or an error's
+    text come back, as JSON (never a pickle). Elsewhere it runs here.
     """
-    if not hasattr(os, 'fork'):
+    if not FORKS:
         return _as_host(call()), None
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():   # Python 3.12+ warns about forking a threaded process
-        warnings.simplefilter('ignore', DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:                      # the child: run, send the answer, exit without cleanup
-        code = 0
+
+    def work(send):
         try:
-            os.close(read_end)
-            try:
-                buffer = io.BytesIO()
-                onp.save(buffer, _as_host(call()), allow_pickle=False)
-                answer = b'A' + buffer.getvalue()
-            except BaseException as e:  # the student's code: its error is the answer
-                answer = b'E' + f'{type(e).__name__}: {e}'.encode('utf-8', 'replace')
-            with os.fdopen(write_end, 'wb') as f:
-                f.write(answer)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    chunks, deadline = [], time.monotonic() + seconds
-    with os.fdopen(read_end, 'rb', buffering=0) as f:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([f], [], [], left)[0]:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return None, f'did not finish within {seconds:g} s and was stopped'
-            chunk = f.read(1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    os.waitpid(pid, 0)
-    answer = b''.join(chunks)
-    if answer[:1] == b'A':
-        try:
-            return onp.load(io.BytesIO(answer[1:]), allow_pickle=False), None
-        except ValueError as e:
-            return None, f'returned something that is not an array of numbers ({e})'
-    if answer[:1] == b'E':
-        return None, 'raised ' + answer[1:].decode('utf-8', 'replace')
-    return None, 'ended its process without an answer'
+            A = _as_host(call())
+            answer = {'shape': list(A.shape), 'data': A.ravel().tolist()}
+        except BaseException as e:  # the student's code: its error is the answer
+            answer = {'error': f'{type(e).__name__}: {e}'}
+        send(answer)
+
+    child = Child(work)
+    try:
+        answer = child.receive(time.monotonic() + seconds)
+    except TimeoutError:
+        return None, f'did not finish within {seconds:g} s and was stopped'
+    except (ChildEnded, ValueError):
+        return None, 'ended its process without an answer'
+    finally:
+        child.close()
+    if type(answer) is dict and type(answer.get('error')) is str:
+        return None, 'raised ' + answer['error']
+    try:
+        return onp.array(answer['data'], dtype=onp.float64).reshape(answer['shape']), None
+    except (ValueError, TypeError, KeyError) as e:
+        return None, f'returned something that is not an array of numbers ({e})'
 
 
 def _run_student(st, X, K, fn, pool_fn, seconds=STUDENT_SECONDS):

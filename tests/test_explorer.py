@@ -6,7 +6,10 @@ loop over padded, dilated windows.
 """
 import itertools
 import json
+import os
 import re
+import signal
+import time
 
 import numpy as onp
 import pytest
@@ -699,3 +702,44 @@ def test_site_description_without_data(monkeypatch):
     described = explorer.site_description()
     assert described['images'] is None
     assert described['imageError'] == 'no folder holds the Fashion-MNIST files'
+
+
+@pytest.mark.skipif(not (hasattr(os, 'fork') and os.path.isdir('/proc')),
+                    reason='the child and its processes: os.fork and /proc')
+def test_processes_a_student_function_starts_end_with_its_child(tmp_path):
+    """A fn that leaves a detached process sleeping on: it is killed with the fn's child."""
+    pids = tmp_path / 'grandchild'
+
+    def fn(X, K):
+        middle = os.fork()
+        if middle == 0:  # start the grandchild in its own session, record it, leave
+            os.setsid()
+            grandchild = os.fork()
+            if grandchild == 0:
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)
+                time.sleep(20)
+                os._exit(0)
+            pids.write_text(str(grandchild))
+            os._exit(0)
+        os.waitpid(middle, 0)
+        while True:  # and this one never returns
+            pass
+
+    grandchild = None
+    try:
+        view = explorer_view(n=4, k=2, fn=fn, time_limit=1)
+        grandchild = int(pids.read_text())
+        assert view.message == 'your fn did not finish within 1 s and was stopped.'
+        time.sleep(0.1)  # SIGKILL is delivered, not awaited
+        try:
+            with open(f'/proc/{grandchild}/stat') as f:
+                state = f.read().rsplit(')', 1)[1].split()[0]
+        except FileNotFoundError:  # it ended and was reaped
+            state = 'gone'
+        assert state in ('Z', 'X', 'gone'), f'the grandchild is still running (state {state})'
+    finally:
+        if grandchild is not None:  # a broken defence leaves it sleeping: end it here
+            try:
+                os.kill(grandchild, signal.SIGKILL)
+            except OSError:
+                pass

@@ -48,9 +48,11 @@ def check(fn, name=None, exercise=None, budget=60.0, case_limit=20.0, spoilers=T
     one, for the LeNet ``net``). name: the book name, when fn's own name
     differs. exercise: '6.x.y' for an exercise answer. budget: seconds for all
     cases; case_limit: seconds for one case. spoilers: False to see what
-    each case expects in words, never its expected value. Inside the
-    teacher's grader it runs nothing and returns an empty result saying so
-    (the grader runs the cases itself, outside your code).
+    each case expects in words, never its expected value. The cases run in
+    a separate process, stopped at the time limits whatever your function
+    does (where os.fork exists). Inside the teacher's grader it runs
+    nothing and returns an empty result saying so (the grader runs the
+    cases itself, outside your code).
     """
     if os.environ.get(CHILD_ENV) == '1':
         return NotRun(name or getattr(fn, '__name__', type(fn).__name__), exercise)

@@ -3,7 +3,10 @@
 The grader's child process and a student's own ``check(fn)`` both call the
 student's code through ``calls.observe``, which returns plain data only; this
 module compares that data with the cases' expected values and names the
-mistake. ``check(fn)`` runs both halves in the student's own process.
+mistake. ``check(fn)`` runs the calls in a forked child of the student's
+process, killed with every process it started when a case's limit or the
+budget is past (so a function that ignores SIGALRM is stopped too), and
+judges here; without os.fork, both halves run in the student's process.
 
 ``check(corr2d)`` takes the book name from the function (``name=`` to
 override); ``check(fn, exercise='6.5.5')`` grades an exercise answer. The
@@ -23,6 +26,7 @@ import time
 import numpy as onp
 
 from .._arguments import check_seconds
+from .._bounded import FORKS, Child, ChildEnded
 from .calls import OWN_ANSWER, Foreign, decode, describe_error, observe, withheld, withheld_names
 from .cases import (ALIASES, BOOK_TARGETS, CASES, EXERCISES, REGISTRY, TARGETS, _JudgeFailed,  # noqa: F401
                     exercise_of, settle)
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
 CASE_LIMIT = 20.0       # seconds for one case
+GRACE = 0.5             # seconds a case's child may answer after its limit before it is killed
 USED_WRONG = 'something else: the grader could not use it as that'  # a value the call's use of broke
 
 
@@ -318,7 +323,8 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     spoilers: False to show what each case expects in words (the return
     contract), never its expected value. While it runs, the package's own
     implementation of that function raises, so a function that only calls
-    it is told so.
+    it is told so. The calls run in a forked child killed at the limits
+    (where os.fork exists): fn's side effects stay there.
     """
     if fn is None or not (callable(fn) or _is_net(fn)):
         raise TypeError(f'fn must be a function, class or network, got {type(fn).__name__}')
@@ -328,22 +334,110 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
         name = 'net'
     target, number = _target(fn, name, exercise)
     own = _is_package_object(fn)  # the package checking itself: nothing to withhold
-    results, start, note = [], time.perf_counter(), ''
-    for case in CASES[target]:
-        left = budget - (time.perf_counter() - start)
-        if left <= 0:
+    results, note = [], ''
+    observe_cases = _observe_forked if FORKS else _observe_here
+    for case, args, observation, seconds in observe_cases(fn, target, own, budget, case_limit):
+        if observation is None:
             results.append(CaseResult(case.title, case.kind, 'skipped', '(not run)',
                                       '(not run)', f'time budget of {budget:.0f} s spent: '
                                       + H_TIMEOUT))
             note = f'time budget of {budget:.0f} s spent'
+            continue
+        results.append(judge_case(target, case, args, observation, seconds, spoilers))
+    return CheckResult(target, number, _endless_loops(results), note)
+
+
+# --- running the cases: in a child killed at the limit, or here where there is no fork -----------
+
+def _observe_here(fn, target, own, budget, case_limit):
+    """Yield (case, args, observation, seconds) per case, None past the budget; in this process.
+
+    The time limits are SIGALRM's: a function that ignores it runs on.
+    """
+    start = time.perf_counter()
+    for case in CASES[target]:
+        left = budget - (time.perf_counter() - start)
+        if left <= 0:
+            yield case, None, None, 0.0
             continue
         t0 = time.perf_counter()
         args = case.inputs()
         with withheld([] if own else withheld_names(target)):
             observation = observe(fn, case.call, args, case.kwargs, min(case_limit, left))
         observation = json.loads(json.dumps(observation))  # exactly what crosses from a child
-        results.append(judge_case(target, case, args, observation, time.perf_counter() - t0, spoilers))
-    return CheckResult(target, number, _endless_loops(results), note)
+        yield case, args, observation, time.perf_counter() - t0
+
+
+def _observe_cases(send, fn, target, own, first, start, budget, case_limit):
+    """The child's side: observe the cases from index first on and send each as plain data."""
+    for case in CASES[target][first:]:
+        left = budget - (time.perf_counter() - start)  # the parent's clock: the same start
+        if left <= 0:
+            send(['spent'])
+            return
+        t0 = time.perf_counter()
+        args = case.inputs()
+        with withheld([] if own else withheld_names(target)):
+            observation = observe(fn, case.call, args, case.kwargs, min(case_limit, left))
+        send(['observed', observation, time.perf_counter() - t0])
+
+
+def _stopped(type_name, message):
+    """The observation of a case whose child process was killed or ended without an answer."""
+    return {'error': {'type': type_name, 'mro': [type_name, 'BaseException', 'object'],
+                      'message': message, 'where': ''}}
+
+
+def _lost(error, limit):
+    """The observation of a case whose child was killed at its limit, ended, or sent no JSON."""
+    if isinstance(error, TimeoutError):
+        return _stopped('CaseTimeout', f'stopped after {limit:.0f} s (its process did not stop at '
+                        'the time limit and was killed)')
+    if isinstance(error, ChildEnded):
+        return _stopped('ProcessEnded', 'the process running the case ended without an answer '
+                        '(os._exit, a crash or a signal)')
+    return _stopped('ValueError', f'the case\'s answer could not be read ({error})')
+
+
+def _observe_forked(fn, target, own, budget, case_limit):
+    """Yield (case, args, observation, seconds) per case, None past the budget; in forked children.
+
+    A child runs the cases in order under the same SIGALRM limits as here; one
+    that has not answered GRACE seconds after its case's limit (or the budget)
+    is killed with every process it started, that case is a CaseTimeout, and a
+    new child runs the next cases. Only plain data comes back.
+    """
+    cases, start, child, spent = CASES[target], time.perf_counter(), None, False
+    try:
+        for i, case in enumerate(cases):
+            t0 = time.perf_counter()
+            left = budget - (t0 - start)
+            if left <= 0 or spent:
+                yield case, None, None, 0.0
+                continue
+            limit = min(case_limit, left)
+            if child is None:
+                child = Child(lambda send, i=i: _observe_cases(send, fn, target, own, i, start,
+                                                               budget, case_limit))
+            try:
+                message = child.receive(time.monotonic() + limit + GRACE)
+            except (TimeoutError, ChildEnded, ValueError) as e:
+                observation = _lost(e, limit)
+                child.close()
+                child = None
+                yield case, case.inputs(), observation, time.perf_counter() - t0
+                continue
+            if message == ['spent']:
+                spent = True  # by the child's clock, which started the case before this one read it
+                yield case, None, None, 0.0
+                continue
+            if not (type(message) is list and len(message) == 3 and message[0] == 'observed'
+                    and type(message[1]) is dict and type(message[2]) is float):
+                message = ['observed', _lost(ValueError('not an observation'), limit), 0.0]
+            yield case, case.inputs(), message[1], message[2]
+    finally:
+        if child is not None:
+            child.close()
 
 
 def judge_function(target, observations, seconds=None, spoilers=True):
