@@ -103,3 +103,13 @@ def test_plot_seeds():
     with pytest.raises(ValueError, match='got none for c'):
         notebook_helpers.plot_seeds(runs, ['c'])
     plt.close('all')
+
+
+def test_the_grading_benchmarks_class_is_fifteen_files_that_run_to_their_end(tmp_path):
+    """bench_grading.py times the grader on 15 files, none of which costs a timeout on purpose."""
+    import bench_grading
+    folder, names = bench_grading.make_fifteen(tmp_path)
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob('*') if p.is_file())
+    assert files == sorted(names) and len(names) == 15
+    assert not [n for n in names if 'hang' in n or 'forever' in n or 'link' in n]
+    assert {n.rsplit('.', 1)[1].lower() for n in names} >= {'py'}
