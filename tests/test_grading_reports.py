@@ -74,15 +74,16 @@ def test_an_error_every_case_repeats_is_one_line_and_the_import_hint(tmp_path, c
 def test_messages_repeated_to_the_letter_are_folded():
     """Same status, expected and got: one line with a count; a fail never folds into an error."""
     from d2l_ch6.grading.reports import function_lines
+    from d2l_ch6.grading.verdict import CaseResult, CheckResult
 
     def case(title, status, got, hint='', expected='E'):
-        return {'case': title, 'status': status, 'expected': expected, 'got': got, 'hint': hint}
-    lines = function_lines({'cases': [
+        return CaseResult(title, 'book', status, expected, got, hint)
+    lines = function_lines(CheckResult('corr2d', None, [
         case('z', 'fail', 'KeyError: 1'),
         case('a', 'error', 'KeyError: 1', 'h'), case('b', 'error', 'KeyError: 2', 'h'),
         case('c', 'fail', 'array 1'), case('d', 'fail', 'array 1'), case('e', 'pass', 'ok'),
         case('c2', 'fail', 'array 1', expected='F'),
-        case('f', 'error', 'KeyError: 1', 'h'), case('g', 'advice', 'x', 'raise')]})
+        case('f', 'error', 'KeyError: 1', 'h'), case('g', 'advice', 'x', 'raise')]))
     assert lines == ['z: expected E; got KeyError: 1',
                      'a: expected E; got KeyError: 1 (the same error in 1 more case)',
                      'b: expected E; got KeyError: 2',
@@ -98,7 +99,7 @@ def test_pool_cost_of_the_wrong_kind_is_one_line_in_words():
 
     def pool_cost(c, h, w, p_h, p_w, pad_h=0, pad_w=0, s_h=1, s_w=1, mode='max'):
         return [0, 0, 0]
-    lines = function_lines(check(pool_cost).to_dict())
+    lines = function_lines(check(pool_cost))
     assert lines == ["pool_cost(2, 4, 5, 2, 2, 0, 0, 1, 1), mode='max': expected a dict with keys "
                      "'compare', 'add', 'div'; got a list of 3 ints (the same in 11 more cases)"]
 
@@ -109,7 +110,7 @@ def test_no_spoilers_states_the_contract_not_the_value():
 
     def receptive_field(num_layers, k):
         return num_layers * k
-    result = check(receptive_field).to_dict()
+    result = check(receptive_field)
     shown = '\n'.join(function_lines(result))
     assert 'expected 7;' in shown and 'wrong value' in shown
     hidden = '\n'.join(function_lines(result, spoilers=False))

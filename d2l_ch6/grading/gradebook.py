@@ -22,18 +22,12 @@ import math
 import os
 import pathlib
 
-__all__ = ['VISIBILITIES', 'Task', 'Assignment', 'function_record', 'group_students',
+__all__ = ['VISIBILITIES', 'Task', 'Assignment', 'group_students',
            'FunctionScore', 'StudentScore', 'score_student', 'score_class', 'gradebook_csv',
            'add_assignment_arguments', 'assignment_from_args']
 
 VISIBILITIES = ('visible', 'after_due_date', 'after_published', 'hidden')
 DEFAULT_TIMEOUT = 120.0   # seconds for one submitted file on a platform
-
-
-
-def function_record(c):
-    """Return one graded function's result as a dict (name, exercise, passed, cases), from a dict or a CheckResult."""
-    return c if isinstance(c, dict) else c.to_dict()
 
 
 @dataclasses.dataclass
@@ -253,7 +247,7 @@ class FunctionScore:
     n_passed: int
     n_required: int
     defined_in: list
-    record: dict = None   # the counted result (the best one), None when no file defines it
+    record: object = None   # the counted verdict.CheckResult (the best one), None when no file defines it
 
     @property
     def title(self):
@@ -286,11 +280,11 @@ def _required_passing(name, record):
     from .cases import CASES
     cases = CASES[name]
     required = [i for i, c in enumerate(cases) if not c.advice]
-    got = record['cases'] if record else []
+    got = record.results if record is not None else []
     if len(got) == len(cases):   # one result per case, in the registry's order
-        status = {i: got[i]['status'] for i in required}
+        status = {i: got[i].status for i in required}
     else:                        # matched by title when a record is shorter or longer
-        by_title = {x['case']: x['status'] for x in got}
+        by_title = {x.case: x.status for x in got}
         status = {i: by_title.get(cases[i].title) for i in required}
     return sum(s == 'pass' for s in status.values()), len(required)
 
@@ -301,8 +295,8 @@ def score_student(assignment, student, results):
     for r in results:
         if r.status != 'graded':
             continue
-        for c in map(function_record, r.results):
-            found[c['name']].append((r.path, c))
+        for c in r.results:
+            found[c.name].append((r.path, c))
     functions = []
     for task in assignment.tasks:
         from .cases import exercise_of
