@@ -104,6 +104,21 @@ def test_pool_cost_of_the_wrong_kind_is_one_line_in_words():
                      "'compare', 'add', 'div'; got a list of 3 ints (the same in 11 more cases)"]
 
 
+def test_pool_cost_that_ignores_the_mode_is_told_so():
+    """Counting comparisons whatever the mode: every avg case fails with the mode hint, and only those."""
+    from d2l_ch6.grading.hints import H_MODE
+    from d2l_ch6.grading.verdict import check
+
+    def pool_cost(c, h, w, p_h, p_w, pad_h=0, pad_w=0, s_h=1, s_w=1, mode='max'):
+        h_o, w_o = (h + 2 * pad_h - p_h) // s_h + 1, (w + 2 * pad_w - p_w) // s_w + 1
+        return {'compare': c * h_o * w_o * (p_h * p_w - 1), 'add': 0, 'div': 0}
+    result = check(pool_cost)
+    hinted = [r.case for r in result.results if r.hint == H_MODE]
+    assert [r.case for r in result.results if r.passed] == [
+        r.case for r in result.results if "mode='max'" in r.case]
+    assert hinted == [r.case for r in result.results if "mode='avg'" in r.case] and len(hinted) == 6
+
+
 def test_no_spoilers_states_the_contract_not_the_value():
     from d2l_ch6.grading.reports import function_lines
     from d2l_ch6.grading.verdict import check

@@ -18,6 +18,7 @@ import pathlib
 import sys
 import tempfile
 
+from .gradebook import neutral
 from .parent import (DEFAULT_TIMEOUT, MAX_OUTPUT, SUFFIXES, FileResult, Stopped,  # noqa: F401
                      _parse_results, check_timeout, expand, grade_file, grade_files, stop_all)
 
@@ -61,13 +62,6 @@ def report_rows(results):
 def safe(text):
     """A file name or message printable on one console line: control characters escaped."""
     return ''.join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
-
-
-def neutral(cell):
-    """A CSV cell a spreadsheet shows as text: a leading = + - @ (or tab, CR) gets a quote."""
-    if isinstance(cell, str) and cell[:1] in ('=', '+', '-', '@', '\t', '\r'):
-        return "'" + cell
-    return cell
 
 
 def format_file(result):

@@ -22,65 +22,20 @@ each), counted once however many files define it.
 import collections
 import html
 
+from .gradebook import Assignment, StudentScore, function_lines, group_students, score_student
+
 __all__ = ['html_report', 'gradescope', 'prairielearn', 'function_lines']
-
-
-def function_lines(c, spoilers=True):
-    """One function's detail lines (c a CheckResult): each failing case, each hint once, then the advice.
-
-    A case whose message (what was expected, what came) repeats another's to
-    the letter (a missing import, a stub, a value of the wrong kind) is one
-    line with the count of cases it stands for; each hint is one line with
-    the count of cases it explains. spoilers: False to state what a case
-    expects in words (the function's return contract), never its value.
-    """
-    failing = [x for x in c.required if not x.passed]
-    contract = _contract(c.name) if not spoilers else None
-
-    def expected(x):
-        if contract is None or x.expected.startswith('raises ') or x.status == 'skipped':
-            return x.expected
-        return contract
-
-    def key(x):  # an error is the same whatever the case expected
-        return (x.status, '' if x.status == 'error' else expected(x), x.got)
-
-    messages = collections.Counter(key(x) for x in failing)
-    lines, shown = [], set()
-    for x in failing:
-        if key(x) in shown:
-            continue
-        shown.add(key(x))
-        more = messages[key(x)] - 1
-        same = 'the same error' if x.status == 'error' else 'the same'
-        lines.append(f"{x.case}: expected {expected(x)}; got {x.got}"
-                     + (f" ({same} in {more} more case{'s' if more > 1 else ''})" if more else ''))
-    hints = collections.Counter(x.hint for x in failing if x.hint)
-    for hint, n in hints.items():
-        lines.append(f"hint ({n} case{'s' if n > 1 else ''}): {hint}")
-    for case, advice in c.advice:
-        lines.append(f"advice ({case}): {advice}")
-    return lines
 
 
 def _assignment(results, expect=(), assignment=None):
     """The Assignment to score with: the one given, else the names expected, else those defined."""
-    from .gradebook import Assignment
     if assignment is not None:
         return assignment
     names = list(expect) or list(dict.fromkeys(c.name for r in results for c in r.results))
     return Assignment.select(names) if names else None
 
 
-def _contract(name):
-    """What the graded function name returns, in words; a generic phrase for an unknown name."""
-    from .cases import ALIASES, REGISTRY
-    graded = REGISTRY.get(ALIASES.get(name, name))
-    return graded.returns.text if graded is not None else 'the right value (not shown)'
-
-
 def _student(results, assignment):
-    from .gradebook import StudentScore, score_student
     if assignment is None:
         return StudentScore('submission', [r.path for r in results], [],
                             [f'{r.path}: {r.status}' + (f' ({r.message})' if r.message else '')
@@ -130,7 +85,6 @@ table.grid a{color:inherit} pre{white-space:pre-wrap;overflow-wrap:anywhere;marg
 
 def _class_scores(results, assignment=None, paths=None):
     """(assignment, [(student, FileResults, StudentScore)]): the class grouped into students."""
-    from .gradebook import Assignment, group_students, score_student
     if assignment is None:
         names = list(dict.fromkeys(c.name for r in results for c in r.results))
         assignment = Assignment.select(names) if names else None
