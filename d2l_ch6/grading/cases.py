@@ -58,6 +58,7 @@ EXACT = dict(rtol=0, atol=1e-6)  # small integers and halves, exact in float32
 KERNEL = dict(rtol=1e-6, atol=1e-3)  # a float32 kernel (1/6 is inexact) on samples up to ~10^3
 
 KINDS = ('book', 'edge', 'random', 'bad input')
+PROVIDES = ('function', 'class', 'network')  # what a student gives for a graded name
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -212,7 +213,7 @@ def _corr2d(T):
 
 def _conv2d(T):
     W = onp.random.default_rng(21).normal(size=(2, 3))
-    T.add('Conv2D',
+    T.add('Conv2D', provides='class',
           returns=Returns('an nn.Block whose forward(x) returns corr2d(x, weight) + bias', 'class',
                           note="its parameters: 'weight' of shape kernel_size, 'bias' of shape (1,)"),
           cases=[
@@ -984,7 +985,7 @@ def _exercises_6_6(T):
     """Register exercises 6.6.x: their functions' cases and hints."""
     T.add('lenet_max',
           returns=Returns("the book's LeNet with max pooling: a Gluon network, not yet initialized", 'network'),
-          exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS)
+          exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS, provides='network')
     T.add('conv_activations',
           returns=Returns('a list of num_layers arrays, one per convolution, each (n, c, h, w)', 'list',
                           note="each one the output of that convolution's activation"),
@@ -1006,6 +1007,10 @@ class Graded:
     student may give it (the package builds the book's ``net`` as ``lenet``).
     returns: its return contract (``contracts.Returns``), which the stub
     states and the verdict checks a value against before judging it.
+    answer: where the package's own answer lives, 'module:name' (default
+    'd2l_ch6:<name>'). provides: what a student gives, one of ``PROVIDES``
+    ('function'; 'class', for a layer class; 'network', for a network or a
+    function returning one).
     """
     name: str
     section: str
@@ -1014,6 +1019,29 @@ class Graded:
     exercise: str = None
     hints: list = dataclasses.field(default_factory=list)
     aliases: tuple = ()
+    answer: str = None
+    provides: str = 'function'
+
+    def __post_init__(self):
+        if self.answer is None:
+            self.answer = f'd2l_ch6:{self.name}'
+        module, sep, attr = self.answer.partition(':')
+        if not (sep and module.split('.')[0] == 'd2l_ch6' and attr.isidentifier()):
+            raise ValueError(f"{self.name}: answer must be 'd2l_ch6[.module]:name', got {self.answer!r}")
+        if self.provides not in PROVIDES:
+            raise ValueError(f'{self.name}: provides must be one of {", ".join(PROVIDES)}, '
+                             f'got {self.provides!r}')
+
+    @property
+    def names(self):
+        """The names a student's file may give it: its own, then its aliases."""
+        return (self.name,) + tuple(self.aliases)
+
+    def package_answer(self):
+        """Return the package's own answer (the object ``answer`` names)."""
+        import importlib
+        module, _, attr = self.answer.partition(':')
+        return getattr(importlib.import_module(module), attr)
 
 
 class _Table:
@@ -1022,7 +1050,8 @@ class _Table:
     def __init__(self, section):
         self.section, self.graded = section, {}
 
-    def add(self, name, returns, cases, exercise=None, hints=(), aliases=()):
+    def add(self, name, returns, cases, exercise=None, hints=(), aliases=(), answer=None,
+            provides='function'):
         if not isinstance(returns, Returns):
             raise TypeError(f'{name}: returns must be a contracts.Returns, got {type(returns).__name__}')
         if name in self.graded:
@@ -1030,7 +1059,8 @@ class _Table:
         if exercise is not None and exercise.rsplit('.', 1)[0] != self.section:
             raise ValueError(f'{name} answers exercise {exercise}, which is not in section {self.section}')
         self.graded[name] = Graded(name=name, section=self.section, cases=list(cases), exercise=exercise,
-                                   hints=list(hints), aliases=tuple(aliases), returns=returns)
+                                   hints=list(hints), aliases=tuple(aliases), returns=returns,
+                                   answer=answer, provides=provides)
 
 
 def _section(section, *parts):
@@ -1043,7 +1073,8 @@ def _section(section, *parts):
 def _lenet(T):
     T.add('net',
           returns=Returns("the book's LeNet: a Gluon network (nn.Sequential), not yet initialized", 'network'),
-          cases=_lenet_cases('avg'), hints=LENET_HINTS, aliases=('lenet',))
+          cases=_lenet_cases('avg'), hints=LENET_HINTS, aliases=('lenet',),
+          answer='d2l_ch6.lenet:lenet', provides='network')
 
 
 # The registry, by the section that teaches each function: the book's helpers, then the exercises

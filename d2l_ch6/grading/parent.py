@@ -189,6 +189,18 @@ def _job():
     return _JOB
 
 
+_DESCRIBED = None
+
+
+def _described():
+    """What the child looks for under each graded name (its names, what it provides), built once."""
+    global _DESCRIBED
+    if _DESCRIBED is None:
+        from .worker import described
+        _DESCRIBED = described()
+    return _DESCRIBED
+
+
 def _judge(functions, name, path):
     """The CheckResults of the functions a child observed, in the registry's order."""
     from .verdict import judge_function
@@ -291,7 +303,7 @@ def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=Non
         job_dir.mkdir()
         argv, env, cwd = sandbox.command(job_dir, submission, runtime(), slot, write_fd,
                                          int(timeout) + 10)
-        job = json.dumps({'nonce': nonce, 'file': name, 'targets': _job(),
+        job = json.dumps({'nonce': nonce, 'file': name, 'targets': _job(), 'graded': _described(),
                           'case_limit': min(case_limit, timeout), 'budget': budget}).encode()
         with _LIVE_LOCK:
             if _STOPPING.is_set():
