@@ -379,7 +379,7 @@ def graded(submissions):
 def test_folder_of_submissions_is_graded_file_by_file(graded):
     assert list(graded) == ['a_right.py', 'b_wrong.py', 'c_crash.py', 'd_hang.py', 'e_print.py']
     assert graded['a_right.py'].passed
-    assert [r['name'] for r in graded['a_right.py'].results] == ['corr2d']
+    assert [r.name for r in graded['a_right.py'].results] == ['corr2d']
     assert graded['b_wrong.py'].ran and not graded['b_wrong.py'].passed
     assert graded['c_crash.py'].status == 'crashed'
     assert 'ValueError: math domain error' in graded['c_crash.py'].message
@@ -423,7 +423,7 @@ def test_cli_grades_a_notebook(tmp_path):
     assert crashed.status == 'crashed'
     assert crashed.message == 'cannot run broken.ipynb: cell 1: ZeroDivisionError: division by zero'
     assert exit_code([crashed, result]) == 2
-    assert result.ran and [r['name'] for r in result.results] == ['pool2d']
+    assert result.ran and [r.name for r in result.results] == ['pool2d']
     assert not result.passed
     rows = report_rows([result])
     # the max cases pass; mode='min' is advice, not a required case

@@ -15,12 +15,13 @@ import pytest
 
 from d2l_ch6.grading.cases import CASES
 from d2l_ch6.grading.cli import FileResult
-from d2l_ch6.grading.gradebook import (Assignment, Task, function_record, gradebook_csv,
-                                       group_students, score_class, score_student)
+from d2l_ch6.grading.gradebook import (Assignment, Task, gradebook_csv, group_students, score_class,
+                                       score_student)
+from d2l_ch6.grading.verdict import CaseResult, CheckResult
 
 
 def record(name, failing=0, advice='advice'):
-    """A graded function's dict as the grader returns it: `failing` required cases fail."""
+    """A graded function's CheckResult as the grader returns it: `failing` required cases fail."""
     cases, n = [], 0
     for c in CASES[name]:
         if c.advice:
@@ -28,10 +29,9 @@ def record(name, failing=0, advice='advice'):
         else:
             status = 'fail' if n < failing else 'pass'
             n += 1
-        cases.append({'case': c.title, 'source': c.kind, 'status': status, 'expected': 'E',
-                      'got': 'G', 'hint': 'the kernel is flipped' if status == 'fail' else '',
-                      'seconds': 0.0})
-    return {'name': name, 'exercise': None, 'passed': failing == 0, 'note': '', 'cases': cases}
+        cases.append(CaseResult(c.title, c.kind, status, 'E', 'G',
+                                'the kernel is flipped' if status == 'fail' else ''))
+    return CheckResult(name, None, cases)
 
 
 def graded(path, *records):
@@ -154,20 +154,23 @@ def test_the_gradebook_has_one_row_per_student_and_neutral_cells(tmp_path):
     assert hostile['student'] == "'=HYPERLINK(1).py" and hostile['percent'] == '0.0'
 
 
-def test_the_record_adapter_takes_a_dict_or_a_check_result():
-    from d2l_ch6.grading.verdict import CaseResult, CheckResult
+def test_a_case_is_required_unless_it_is_advice():
+    """The one rule, on the records themselves: advice never counts, an advice case that errs does."""
     obj = CheckResult('corr2d', None, [CaseResult('a', 'book', 'pass'),
-                                       CaseResult('b', 'book', 'fail', 'E', 'G', 'h')])
-    as_dict = function_record(obj)
-    assert as_dict['name'] == 'corr2d' and [c['status'] for c in as_dict['cases']] == ['pass', 'fail']
-    assert function_record(as_dict) is as_dict
+                                       CaseResult('b', 'robust', 'advice', 'E', 'G', 'h'),
+                                       CaseResult('c', 'robust', 'error', 'E', 'G', 'h')])
+    assert [(x.required, x.advice) for x in obj.results] == [(True, False), (False, True),
+                                                             (True, False)]
+    assert (obj.n_passed, len(obj.required), obj.passed, obj.advice) == (1, 2, False, [('b', 'h')])
+    assert obj.to_dict()['cases'][1] == {'case': 'b', 'source': 'robust', 'status': 'advice',
+                                         'expected': 'E', 'got': 'G', 'hint': 'h', 'seconds': 0.0}
 
 
 def test_no_spoilers_keeps_expected_values_out():
     from d2l_ch6.grading.gradebook import feedback_lines
     a = Assignment.select(['corr2d'], spoilers=False)
     rec = record('corr2d', failing=1)
-    rec['cases'][0]['expected'] = 'array(2, 2): [[19, 25], [37, 43]]'
+    rec.results[0].expected = 'array(2, 2): [[19, 25], [37, 43]]'
     s = score_student(a, 's', [graded('s.py', rec)])
     text = '\n'.join(feedback_lines(a, s.functions[0]))
     # the case's expected value is replaced by corr2d's return contract, in words

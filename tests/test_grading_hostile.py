@@ -218,7 +218,7 @@ def graded(hostile, listener):
 
 
 def _passed_functions(result):
-    return [c['name'] for c in result.results if c['passed']]
+    return [c.name for c in result.results if c.passed]
 
 
 @SLOW
@@ -226,7 +226,7 @@ def test_the_honest_submissions_pass(graded):
     for name in ('a_right.py', 'z_after_shadow.py', 'UPPER.PY', 'alice/hw.py', 'rebound.ipynb',
                  'zz_later.ipynb'):
         assert graded[name].passed, (name, graded[name])
-    assert [c['name'] for c in graded['rebound.ipynb'].results] == ['pool2d']
+    assert [c.name for c in graded['rebound.ipynb'].results] == ['pool2d']
 
 
 @pytest.mark.parametrize('name', ['forge_results.py', 'patch_grader.py', 'wrap_package.py',
@@ -249,14 +249,14 @@ def test_no_submission_touches_another(hostile, graded):
 @SLOW
 def test_the_package_answer_is_named(graded):
     for name in ('wrap_package.py', 'partial_package.py', 'lambda_package.py'):
-        hints = {x['hint'] for c in graded[name].results for x in c['cases']}
+        hints = {x.hint for c in graded[name].results for x in c.results}
         assert any("uses d2l_ch6's own answer" in h for h in hints), graded[name]
 
 
 @SLOW
 def test_plain_data_only(graded):
-    cases = graded['always_equal.py'].results[0]['cases']
-    assert all(x['status'] == 'fail' and 'returned a Yes' in x['got'] for x in cases)
+    cases = graded['always_equal.py'].results[0].results
+    assert all(x.status == 'fail' and 'returned a Yes' in x.got for x in cases)
 
 
 @SLOW
@@ -400,7 +400,7 @@ def test_honest_files_pass_beside_the_hostile_ones(graded):
 @SLOW
 @pytest.mark.parametrize('name', NO_IMPLEMENTATION)
 def test_no_function_passes_without_an_implementation(graded, name):
-    passed = [c['name'] for c in graded[name].results if c['passed']]
+    passed = [c.name for c in graded[name].results if c.passed]
     assert passed == [], (name, graded[name])
 
 
@@ -412,7 +412,7 @@ def test_the_cheats_find_nothing_to_compute_with(graded):
         assert 'ImportError' in graded[name].message or 'ModuleNotFound' in graded[name].message
     assert graded['references_from_disk.py'].message == 'defines none of the checked functions'
     for name in ('copy_wrapped_code.py', 'siblings.py'):
-        hints = {x['hint'] for c in graded[name].results for x in c['cases']}
+        hints = {x.hint for c in graded[name].results for x in c.results}
         assert any("uses d2l_ch6's own answer" in h for h in hints), graded[name]
 
 
@@ -421,9 +421,9 @@ def test_answers_that_do_no_work_fail(graded):
     for name, function in (('constant_compare_1x1.py', 'compare_1x1'),
                            ('returned_autograd_error.py', 'conv2d_autograd_error'),
                            ('zero_weights.py', 'comp_conv2d'), ('bool_for_int.py', 'receptive_field')):
-        assert [c['name'] for c in graded[name].results] == [function], graded[name]
-    field = graded['bool_for_int.py'].results[0]['cases']
-    assert [x['status'] for x in field] == ['pass', 'pass', 'pass', 'fail']  # True is not 1
+        assert [c.name for c in graded[name].results] == [function], graded[name]
+    field = graded['bool_for_int.py'].results[0].results
+    assert [x.status for x in field] == ['pass', 'pass', 'pass', 'fail']  # True is not 1
 
 
 @SLOW

@@ -57,9 +57,9 @@ def _run_and_grade(path, tmp_path):
 def _assert_full_marks(section, graded):
     from d2l_ch6.grading.gradebook import Assignment, score_student
     assert graded.status == 'graded', graded.message
-    failing = [c['name'] for c in graded.results if not c['passed']]
+    failing = [c.name for c in graded.results if not c.passed]
     assert failing == []
-    assert {c['name'] for c in graded.results} >= set(SECTIONS[section])
+    assert {c.name for c in graded.results} >= set(SECTIONS[section])
     assignment = Assignment.select(sections=[section], points={None: 2})
     student = score_student(assignment, 'key', [graded])
     assert student.score == student.max_score == 2.0 * len(SECTIONS[section])

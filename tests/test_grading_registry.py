@@ -77,3 +77,38 @@ def test_a_table_refuses_a_name_twice_or_an_exercise_of_another_section():
         T.add('g', returns=an_int, cases=[], exercise='6.3.1')
     with pytest.raises(TypeError, match='h: returns must be a contracts.Returns, got str'):
         T.add('h', returns='an int', cases=[])
+
+
+def test_each_entry_says_where_the_package_answer_lives_and_what_a_student_gives():
+    """The book's net is the package's lenet (an alias, a network); Conv2D is a class."""
+    import d2l_ch6
+    from d2l_ch6.grading.cases import REGISTRY
+    for name, graded in REGISTRY.items():
+        assert graded.package_answer() is (d2l_ch6.lenet if name == 'net' else getattr(d2l_ch6, name))
+    assert (REGISTRY['net'].answer, REGISTRY['net'].names) == ('d2l_ch6.lenet:lenet', ('net', 'lenet'))
+    assert {n: g.provides for n, g in REGISTRY.items() if g.provides != 'function'} == {
+        'Conv2D': 'class', 'net': 'network', 'lenet_max': 'network'}
+    from d2l_ch6.grading.cases import _Table
+    from d2l_ch6.grading.contracts import Returns
+    with pytest.raises(ValueError, match="f: answer must be 'd2l_ch6"):
+        _Table('6.2').add('f', returns=Returns('an int', 'int'), cases=[], answer='os:system')
+    with pytest.raises(ValueError, match='g: provides must be one of function, class, network'):
+        _Table('6.2').add('g', returns=Returns('an int', 'int'), cases=[], provides='module')
+
+
+def test_the_worker_finds_what_the_registry_says_a_student_gives():
+    """A network under the alias lenet is the book's net; a layer bound to pool2d is no pool2d; a
+    network is lenet_max's answer; the package's own function is never the student's."""
+    from mxnet.gluon import nn
+    import d2l_ch6
+    from d2l_ch6.grading.worker import described, find_targets
+
+    class Conv2D(nn.Block):
+        pass
+    net = nn.Sequential()
+    found = find_targets({'lenet': net, 'pool2d': nn.MaxPool2D(2), 'lenet_max': net,
+                          'Conv2D': Conv2D, 'corr2d': d2l_ch6.corr2d, 'comp_conv2d': lambda c, X: X})
+    assert found == {'net': net, 'lenet_max': net, 'Conv2D': Conv2D,
+                     'comp_conv2d': found.get('comp_conv2d')} and callable(found['comp_conv2d'])
+    assert find_targets({'net': None, 'lenet': net}, described(['net'])) == {'net': net}
+    assert find_targets({'corr2d': net}, described(['corr2d'])) == {}

@@ -74,15 +74,16 @@ def test_an_error_every_case_repeats_is_one_line_and_the_import_hint(tmp_path, c
 def test_messages_repeated_to_the_letter_are_folded():
     """Same status, expected and got: one line with a count; a fail never folds into an error."""
     from d2l_ch6.grading.reports import function_lines
+    from d2l_ch6.grading.verdict import CaseResult, CheckResult
 
     def case(title, status, got, hint='', expected='E'):
-        return {'case': title, 'status': status, 'expected': expected, 'got': got, 'hint': hint}
-    lines = function_lines({'cases': [
+        return CaseResult(title, 'book', status, expected, got, hint)
+    lines = function_lines(CheckResult('corr2d', None, [
         case('z', 'fail', 'KeyError: 1'),
         case('a', 'error', 'KeyError: 1', 'h'), case('b', 'error', 'KeyError: 2', 'h'),
         case('c', 'fail', 'array 1'), case('d', 'fail', 'array 1'), case('e', 'pass', 'ok'),
         case('c2', 'fail', 'array 1', expected='F'),
-        case('f', 'error', 'KeyError: 1', 'h'), case('g', 'advice', 'x', 'raise')]})
+        case('f', 'error', 'KeyError: 1', 'h'), case('g', 'advice', 'x', 'raise')]))
     assert lines == ['z: expected E; got KeyError: 1',
                      'a: expected E; got KeyError: 1 (the same error in 1 more case)',
                      'b: expected E; got KeyError: 2',
@@ -98,9 +99,24 @@ def test_pool_cost_of_the_wrong_kind_is_one_line_in_words():
 
     def pool_cost(c, h, w, p_h, p_w, pad_h=0, pad_w=0, s_h=1, s_w=1, mode='max'):
         return [0, 0, 0]
-    lines = function_lines(check(pool_cost).to_dict())
+    lines = function_lines(check(pool_cost))
     assert lines == ["pool_cost(2, 4, 5, 2, 2, 0, 0, 1, 1), mode='max': expected a dict with keys "
                      "'compare', 'add', 'div'; got a list of 3 ints (the same in 11 more cases)"]
+
+
+def test_pool_cost_that_ignores_the_mode_is_told_so():
+    """Counting comparisons whatever the mode: every avg case fails with the mode hint, and only those."""
+    from d2l_ch6.grading.hints import H_MODE
+    from d2l_ch6.grading.verdict import check
+
+    def pool_cost(c, h, w, p_h, p_w, pad_h=0, pad_w=0, s_h=1, s_w=1, mode='max'):
+        h_o, w_o = (h + 2 * pad_h - p_h) // s_h + 1, (w + 2 * pad_w - p_w) // s_w + 1
+        return {'compare': c * h_o * w_o * (p_h * p_w - 1), 'add': 0, 'div': 0}
+    result = check(pool_cost)
+    hinted = [r.case for r in result.results if r.hint == H_MODE]
+    assert [r.case for r in result.results if r.passed] == [
+        r.case for r in result.results if "mode='max'" in r.case]
+    assert hinted == [r.case for r in result.results if "mode='avg'" in r.case] and len(hinted) == 6
 
 
 def test_no_spoilers_states_the_contract_not_the_value():
@@ -109,7 +125,7 @@ def test_no_spoilers_states_the_contract_not_the_value():
 
     def receptive_field(num_layers, k):
         return num_layers * k
-    result = check(receptive_field).to_dict()
+    result = check(receptive_field)
     shown = '\n'.join(function_lines(result))
     assert 'expected 7;' in shown and 'wrong value' in shown
     hidden = '\n'.join(function_lines(result, spoilers=False))

@@ -32,21 +32,23 @@ from typing import Any, Callable
 
 import numpy as onp
 
-from .calls import (RemoteError, _np, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
-                    comp_conv2d_weights,
-                    conv1x1_layer, decode, encode, lenet_weights, make_net, observe, rand)
+from .calls import (RemoteError, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
+                    comp_conv2d_weights, decode, encode, lenet_weights, make_net, observe, rand)
 from .compare import compare
 from .contracts import Returns
 from .hints import (H_AUTOGRAD, H_AXIS, H_DERIVATIVE_SIGN, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_OVERFLOW,
                     H_PADDING, H_PER_SIDE, H_POOL_PADDING, H_SQUARE, H_STRIDE, H_SUM, H_WINDOW, alt,
                     not_autograd_error, overflowed, pool_window_too_small, sign_flipped, window_too_small, channels_not_summed, conv1d_variant, cost_per_side, flipped_corr,
                     layer_shapes_hint, like, matmul_variant, maxpool_zero_pad, minpool_zero_pad,
-                    multi_out_not_summed, pad_floor_on_top, pad_per_side, pool_avg_sum, pool_cost_mode_hint,
+                    multi_out_not_summed, pad_floor_on_top, pad_per_side, pool_avg_sum, mode_swapped,
                     pool_mode_ignored, pool_stride_ignored, shape_variant, square_kernel, wrong_axis)
 from .inputs import Arange, Arr, Book, Inputs, Ones, Rand
-from .references import (_n, _pair, _ref_grad_corr, ref_conv1d, ref_conv_batch, ref_corr2d,  # noqa: F401
-                         ref_corr2d_same, ref_full_conv, ref_lenet, ref_lse, ref_pad_zeros, ref_pool,
-                         ref_translate)
+from .references import (_n, _pair, edge_map, ref_compose, ref_conv1d, ref_conv1x1,  # noqa: F401
+                         ref_conv_and_grad, ref_conv_batch, ref_conv_pair, ref_conv_shape, ref_corr1d,
+                         ref_corr1d_grad, ref_corr2d, ref_corr2d_same, ref_diagonal_edge_maps,
+                         ref_full_conv, ref_gluon_max_pool, ref_gluon_pool, ref_grad_corr, ref_im2col,
+                         ref_kernel_matrix, ref_laplacian, ref_lenet, ref_lse, ref_max_vs_avg,
+                         ref_min_pool, ref_multi_in_out, ref_pad_zeros, ref_pool, ref_translate)
 
 __all__ = ['Case', 'Graded', 'REGISTRY', 'SECTIONS', 'CASES', 'EXERCISES', 'BOOK_TARGETS', 'TARGETS',
            'ALIASES', 'BOOK_SECTION', 'exercise_of', 'run_case', 'assert_case', 'compare', 'as_numpy']
@@ -56,6 +58,7 @@ EXACT = dict(rtol=0, atol=1e-6)  # small integers and halves, exact in float32
 KERNEL = dict(rtol=1e-6, atol=1e-3)  # a float32 kernel (1/6 is inexact) on samples up to ~10^3
 
 KINDS = ('book', 'edge', 'random', 'bad input')
+PROVIDES = ('function', 'class', 'network')  # what a student gives for a graded name
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -172,15 +175,6 @@ def assert_case(case, fn):
         raise AssertionError(f'{case.title}: {why}')
 
 
-# --- expected values the book prints ----------------------------------------------
-
-def edge_map():
-    """The book's Y for the edge image: 1 in column 1, -1 in column 5, shape (6, 7)."""
-    Y = onp.zeros((6, 7))
-    Y[:, 1], Y[:, 5] = 1, -1
-    return Y
-
-
 # --- the book's helpers ------------------------------------------------------------
 
 FIG_6_2_1 = (Book('Fig. 6.2.1 X'), Arr([[0, 1], [2, 3]]))
@@ -219,7 +213,7 @@ def _corr2d(T):
 
 def _conv2d(T):
     W = onp.random.default_rng(21).normal(size=(2, 3))
-    T.add('Conv2D',
+    T.add('Conv2D', provides='class',
           returns=Returns('an nn.Block whose forward(x) returns corr2d(x, weight) + bias', 'class',
                           note="its parameters: 'weight' of shape kernel_size, 'bias' of shape (1,)"),
           cases=[
@@ -300,10 +294,6 @@ def _multi_in(T):
                                               for i in range(X.shape[0]))))])
 
 
-def _multi_in_out_ref(X, K):
-    return ref_conv_batch(_n(X)[None], K)[0]
-
-
 def _multi_in_out(T):
     T.add('corr2d_multi_in_out',
           returns=Returns('a 3-D array of shape (c_o, h - k_h + 1, w - k_w + 1)', 'array', ndim=3,
@@ -314,11 +304,11 @@ def _multi_in_out(T):
              expected=onp.array([[[56., 72.], [104., 120.]], [[76., 100.], [148., 172.]],
                                  [[96., 128.], [192., 224.]]]), kind='book', **EXACT),
         Case(title='c_i = 1, c_o = 1, 2x2 kernel on 4x5', inputs=(Rand(51, (1, 4, 5)), Rand(52, (1, 1, 2, 2))),
-             expected=_multi_in_out_ref, kind='edge', **F32),
+             expected=ref_multi_in_out, kind='edge', **F32),
         Case(title='c_i = 2, c_o = 3, 2x3 kernel on 5x6', inputs=(Rand(53, (2, 5, 6)), Rand(54, (3, 2, 2, 3))),
-             expected=_multi_in_out_ref, kind='random', **F32),
+             expected=ref_multi_in_out, kind='random', **F32),
         Case(title='c_i = 3, c_o = 2, kernel as large as the 4x4 input',
-             inputs=(Rand(55, (3, 4, 4)), Rand(56, (2, 3, 4, 4))), expected=_multi_in_out_ref,
+             inputs=(Rand(55, (3, 4, 4)), Rand(56, (2, 3, 4, 4))), expected=ref_multi_in_out,
              kind='edge', **F32),
     ], hints=[(H_AXIS, wrong_axis), (H_NOT_SUMMED, multi_out_not_summed)])
 
@@ -330,11 +320,11 @@ def _1x1(T):
           cases=[
         Case(title='Section 6.4.3: X (3, 3, 3), K (2, 3, 1, 1), uniform',
              inputs=(Rand(61, (3, 3, 3), 'uniform'), Rand(62, (2, 3, 1, 1), 'uniform')),
-             expected=_multi_in_out_ref, kind='book', atol=1e-6, rtol=1e-6),
+             expected=ref_multi_in_out, kind='book', atol=1e-6, rtol=1e-6),
         Case(title='c_i = 4, c_o = 3 on 5x6', inputs=(Rand(63, (4, 5, 6)), Rand(64, (3, 4, 1, 1))),
-             expected=_multi_in_out_ref, kind='random', **F32),
+             expected=ref_multi_in_out, kind='random', **F32),
         Case(title='c_i = 1, c_o = 2 on 2x7', inputs=(Rand(65, (1, 2, 7)), Rand(66, (2, 1, 1, 1))),
-             expected=_multi_in_out_ref, kind='edge', **F32),
+             expected=ref_multi_in_out, kind='edge', **F32),
     ], hints=[(H_AXIS, wrong_axis),
               ('K is reshaped in the wrong order: K.reshape(c_o, c_i) keeps '
                'K[o, i] at row o, column i',
@@ -449,22 +439,6 @@ def _accuracy(T):
 
 # --- the exercises -------------------------------------------------------------------
 
-def _conv1x1_ref(seed, c_i, c_o):
-    conv, X = conv1x1_layer(seed, c_i, c_o)
-    W = _n(conv.weight.data())[:, :, 0, 0]
-    return onp.einsum('oc,nchw->nohw', W, _n(X)) + _n(conv.bias.data())[None, :, None, None]
-
-
-def _ref_corr1d_grad(x, k):
-    x, k = _n(x), _n(k)
-    n = len(x) - len(k) + 1
-    return onp.correlate(x, k, mode='valid'), onp.array([x[a:a + n].sum() for a in range(len(k))])
-
-
-def _diag_maps(X, K):
-    n = X.shape[0]
-    return {'X': onp.eye(n, n - 1), 'X.T': -onp.eye(n, n - 1, k=-1), 'K.T': -onp.eye(n - 1, n, k=1)}
-
 
 def _judge_autograd_error(value, args, kwargs):
     """(a RuntimeError MXNet raised, about in-place operations) for the exception the function returned.
@@ -474,25 +448,6 @@ def _judge_autograd_error(value, args, kwargs):
     is_error = isinstance(value, RemoteError) and value.raised == 'library'
     return ((is_error and value.is_a('RuntimeError'),
              is_error and 'Inplace operations' in value.message), None, None)
-
-
-def _ref_im2col(X, kernel_shape):
-    W = onp.lib.stride_tricks.sliding_window_view(_n(X), kernel_shape)
-    return W.reshape(-1, kernel_shape[0] * kernel_shape[1])
-
-
-def _ref_kernel_matrix(K, input_shape):
-    K = _n(K)
-    n_h, n_w = input_shape
-    k_h, k_w = K.shape
-    h, w = n_h - k_h + 1, n_w - k_w + 1
-    M = onp.zeros((h * w, n_h * n_w))
-    for i in range(h):
-        for j in range(w):
-            for a in range(k_h):
-                for b in range(k_w):
-                    M[i * w + j, (i + a) * n_w + j + b] = K[a, b]
-    return M
 
 
 def _row_kernel(value):
@@ -519,11 +474,6 @@ def _judge_laplacian(value, args, kwargs):
     Y = ref_corr2d(i ** 3 + i * j ** 2 - 2 * j ** 3 + i ** 2, K)
     a, b = onp.mgrid[0:Y.shape[0], 0:Y.shape[1]].astype('float64')
     return Y, 8 * (a + (K.shape[0] - 1) / 2) - 12 * (b + (K.shape[1] - 1) / 2) + 2, None
-
-
-def _laplacian_expected():
-    i, j = onp.mgrid[0:7, 0:8].astype('float64')
-    return (8 * i - 12 * j + 2)[1:-1, 1:-1]
 
 
 def _judge_derivative(value, args, kwargs):
@@ -565,22 +515,6 @@ def _judge_diagonal_image(value, args, kwargs):
     return DIAGONAL, DIAGONAL, None
 
 
-def _conv_shape_gluon(n_h, n_w, k_h, k_w, p_h=0, p_w=0, s_h=1, s_w=1):
-    """Gluon's output shape for total padding p (even: p / 2 per side)."""
-    from mxnet.gluon import nn
-    conv = nn.Conv2D(1, kernel_size=(k_h, k_w), padding=(p_h // 2, p_w // 2), strides=(s_h, s_w))
-    conv.initialize()
-    return tuple(conv(_np().zeros((1, 1, n_h, n_w))).shape[2:])
-
-
-def _ref_compose(K1, K2):
-    K1, K2 = _n(K1), _n(K2)
-    if K1.ndim == 2:
-        return ref_full_conv(K1, K2)
-    return onp.stack([onp.stack([sum(ref_full_conv(K1[m, i], K2[o, m]) for m in range(K1.shape[0]))
-                                 for i in range(K1.shape[1])]) for o in range(K2.shape[0])])
-
-
 def _judge_compare_1x1(value, args, kwargs):
     """(difference below 1e-6 and identical exactly when it is 0, on X; the difference NaN and
     not identical, on X with a NaN): no constant answer is right for both (``calls.CALLS``)."""
@@ -595,53 +529,17 @@ def _judge_compare_1x1(value, args, kwargs):
 
 def _judge_avg_conv(value, args, kwargs):
     c, pool_size, strides, padding, seed, shape = args
-    want = _gluon_pool('avg', rand(seed, *shape), pool_size, strides, padding)
+    want = ref_gluon_pool('avg', rand(seed, *shape), pool_size, strides, padding)
     p_h, p_w = _pair(pool_size)
     alts = {'sum': want * p_h * p_w, 'channels': onp.broadcast_to(
         want.sum(axis=1, keepdims=True), want.shape)}
     if _pair(padding) != (0, 0):  # the padding forgotten
-        alts['no padding'] = _gluon_pool('avg', rand(seed, *shape), pool_size, strides, 0)
+        alts['no padding'] = ref_gluon_pool('avg', rand(seed, *shape), pool_size, strides, 0)
     return value, want, alts
 
 
-def _gluon_pool(kind, X, pool_size, strides, padding):
-    from mxnet.gluon import nn
-    layer = (nn.AvgPool2D if kind == 'avg' else nn.MaxPool2D)(pool_size, strides=strides,
-                                                              padding=padding)
-    return layer(X).asnumpy()
-
-
-def _ref_max_vs_avg(X, pool_size):
-    p = _pair(pool_size)
-    Xn = _n(X)
-    B, c, h, w = Xn.shape
-    Y_max = ref_pool(Xn, p, onp.max, p)
-    Y_avg = ref_pool(Xn, p, onp.mean, p)
-    g_avg = onp.zeros_like(Xn)
-    g_max = onp.zeros_like(Xn)
-    h_o, w_o = Y_max.shape[2:]
-    g_avg[:, :, :h_o * p[0], :w_o * p[1]] = 1 / (p[0] * p[1])
-    for b in range(B):
-        for k in range(c):
-            for i in range(h_o):
-                for j in range(w_o):
-                    win = Xn[b, k, i * p[0]:(i + 1) * p[0], j * p[1]:(j + 1) * p[1]]
-                    a, bb = onp.unravel_index(onp.argmax(win), win.shape)
-                    g_max[b, k, i * p[0] + a, j * p[1] + bb] = 1
-    return {'max': (Y_max, g_max), 'avg': (Y_avg, g_avg)}
-
-
-def _ref_conv_and_grad(X, K):
-    """A batch convolution and d sum(Y) / d K: K[o, i, a, b] sees X[:, i] shifted by (a, b)."""
-    Xn, Kn = _n(X), _n(K)
-    h, w = Xn.shape[2] - Kn.shape[2] + 1, Xn.shape[3] - Kn.shape[3] + 1
-    G = onp.array([[[Xn[:, i, a:a + h, b:b + w].sum() for b in range(Kn.shape[3])]
-                    for a in range(Kn.shape[2])] for i in range(Kn.shape[1])])
-    return ref_conv_batch(Xn, Kn), onp.broadcast_to(G, Kn.shape).copy()
-
-
 def _judge_max_vs_avg(value, args, kwargs):
-    return {k: tuple(v) for k, v in value.items()}, _ref_max_vs_avg(*args), None
+    return {k: tuple(v) for k, v in value.items()}, ref_max_vs_avg(*args), None
 
 
 def _judge_activations(value, args, kwargs):
@@ -660,9 +558,9 @@ def _exercises_6_1(T):
                           note='conv is an initialized nn.Conv2D(c_o, kernel_size=1); X is (n, c_i, h, w)'),
           exercise='6.1.1', cases=[
         Case(title='Conv2D(4, kernel_size=1, in_channels=3) with a bias, X (2, 3, 5, 6)',
-             inputs=(111, 3, 4), expected=_conv1x1_ref, kind='random', call='conv1x1', **F32),
+             inputs=(111, 3, 4), expected=ref_conv1x1, kind='random', call='conv1x1', **F32),
         Case(title='Conv2D(2, kernel_size=1, in_channels=1), X (2, 1, 5, 6)',
-             inputs=(112, 1, 2), expected=_conv1x1_ref, kind='edge', call='conv1x1', **F32)])
+             inputs=(112, 1, 2), expected=ref_conv1x1, kind='edge', call='conv1x1', **F32)])
     T.add('translate',
           returns=Returns('a 2-D array of the shape of X', 'array', ndim=2,
                           note='positive d_h moves the image down, positive d_w right; pixels moved in '
@@ -705,12 +603,12 @@ def _exercises_6_1(T):
                           '(no in-place writes)'),
           exercise='6.1.4', cases=[
         Case(title='kernel of 5 taps on 20 samples', inputs=(Rand(118, (20,)), Rand(119, (5,))),
-             expected=_ref_corr1d, kind='random', **F32),
+             expected=ref_corr1d, kind='random', **F32),
         Case(title='kernel [1, -1] on a sine (differences)',
              inputs=(Arr(onp.sin(onp.arange(12.) / 2)), Arr([1., -1.])),
-             expected=_ref_corr1d, kind='edge', **F32),
+             expected=ref_corr1d, kind='edge', **F32),
         Case(title='differentiable in k: d sum(y) / d k[a] = sum of x[a:a + n_out]',
-             inputs=(Rand(120, (10,)), Rand(121, (3,))), expected=_ref_corr1d_grad, kind='edge',
+             inputs=(Rand(120, (10,)), Rand(121, (3,))), expected=ref_corr1d_grad, kind='edge',
              call='grad', **F32)])
     T.add('receptive_field',
           returns=Returns('an int: how many inputs one output sees', 'int'),
@@ -731,10 +629,6 @@ def _exercises_6_1(T):
                   like(lambda f, g: ref_full_conv(f, _n(g)[::-1, ::-1])))])
 
 
-def _ref_corr1d(x, k):
-    return onp.correlate(_n(x), _n(k), mode='valid')
-
-
 def _exercises_6_2(T):
     """Register exercises 6.2.x: their functions' cases and hints."""
     T.add('diagonal_edge_maps',
@@ -743,7 +637,7 @@ def _exercises_6_2(T):
                           'each a 2-D array'),
           exercise='6.2.1', cases=[
         Case(title=f'lower-triangular {n}x{n} image, K = [[1, -1]]',
-             inputs=(Arr(onp.tril(onp.ones((n, n)))), Arr([[1, -1]])), expected=_diag_maps,
+             inputs=(Arr(onp.tril(onp.ones((n, n)))), Arr([[1, -1]])), expected=ref_diagonal_edge_maps,
              kind='edge', **EXACT) for n in (6, 4)])
     T.add('diagonal_image',
           returns=Returns('an n x n 2-D array (an image)', 'array', ndim=2,
@@ -771,7 +665,7 @@ def _exercises_6_2(T):
              expected=ref_corr2d, kind='random', **F32),
         Case(title='differentiable in K: d sum(Y) / d K[a, b] = sum of the block K[a, b] sees',
              inputs=(Rand(133, (5, 6)), Rand(134, (2, 3))),
-             expected=lambda X, K: (ref_corr2d(X, K), _ref_grad_corr(X, K)), kind='edge', call='grad',
+             expected=lambda X, K: (ref_corr2d(X, K), ref_grad_corr(X, K)), kind='edge', call='grad',
              **F32)],
           hints=[(H_FLIP, like(flipped_corr))])
     T.add('im2col',
@@ -780,16 +674,16 @@ def _exercises_6_2(T):
                           'flattened row by row, as X[i:i + k_h, j:j + k_w].reshape(-1)'),
           exercise='6.2.3', cases=[
         Case(title='2x3 windows of a 5x6 input', inputs=(Rand(130, (5, 6)), (2, 3)),
-             expected=_ref_im2col, kind='random', atol=0, rtol=0),
-        Case(title='1x2 windows of the edge image', inputs=(EDGE, (1, 2)), expected=_ref_im2col,
+             expected=ref_im2col, kind='random', atol=0, rtol=0),
+        Case(title='1x2 windows of the edge image', inputs=(EDGE, (1, 2)), expected=ref_im2col,
              kind='book', atol=0, rtol=0)])
     T.add('kernel_matrix',
           returns=Returns("a 2-D array W of shape (h' w', n_h n_w)", 'array', ndim=2,
                           note='W @ X.reshape(-1) == corr2d(X, K).reshape(-1) for every X of input_shape'),
           exercise='6.2.3', cases=[
         Case(title='K 2x3, input 5x6: W with vec(Y) = W vec(X)', inputs=(Rand(135, (2, 3)), (5, 6)),
-             expected=_ref_kernel_matrix, kind='random', **F32),
-        Case(title='K [[1, -1]], input 2x3', inputs=(Arr([[1, -1]]), (2, 3)), expected=_ref_kernel_matrix,
+             expected=ref_kernel_matrix, kind='random', **F32),
+        Case(title='K [[1, -1]], input 2x3', inputs=(Arr([[1, -1]]), (2, 3)), expected=ref_kernel_matrix,
              kind='edge', atol=0, rtol=0)])
     T.add('derivative_kernel',
           returns=Returns('a 2-D (1, k) array: a row kernel', 'array', ndim=2,
@@ -812,7 +706,7 @@ def _exercises_6_2(T):
                           'Laplacian of F at the centre of each window'),
           exercise='6.2.4', cases=[
         Case(title='the kernel applied to F = i^3 + i j^2 - 2 j^3 + i^2 gives 8i - 12j + 2', inputs=(),
-             expected=_laplacian_expected(), kind='edge',
+             expected=ref_laplacian(), kind='edge',
              judge=_judge_laplacian, **KERNEL)])
     T.add('integral_kernel',
           returns=Returns('a 2-D (1, n) array: a row kernel', 'array', ndim=2,
@@ -852,7 +746,7 @@ def _exercises_6_3(T):
                           note='p_h, p_w are the total padding (both sides together)'),
           exercise='6.3.2', cases=[
         Case(title='n {0}x{1}, k {2}x{3}, total padding ({4}, {5}), stride ({6}, {7}): '
-                   'as Gluon gives'.format(*a), inputs=a, expected=_conv_shape_gluon, kind=kind)
+                   'as Gluon gives'.format(*a), inputs=a, expected=ref_conv_shape, kind=kind)
         for a, kind in shapes],
           hints=[(H_PER_SIDE, like(shape_variant(lambda *a: (*a[:4], 2 * a[4], 2 * a[5], *a[6:])))),
                  (H_STRIDE, like(shape_variant(lambda *a: (*a[:6], 1, 1)))),
@@ -896,10 +790,10 @@ def _exercises_6_4(T):
                           'K2 is (c_o, c_m, ...) and K is (c_o, c_i, ...)'),
           exercise='6.4.1', cases=[
         Case(title=f'2-D kernels {k1} then {k2}', inputs=(Rand(s, k1), Rand(s + 1, k2)),
-             expected=_ref_compose, kind='random', **F32)
+             expected=ref_compose, kind='random', **F32)
         for k1, k2, s in (((2, 2), (2, 2), 150), ((3, 1), (2, 3), 152))] + [
         Case(title='channels: K1 (3, 2, 2, 2) then K2 (2, 3, 1, 2)',
-             inputs=(Rand(154, (3, 2, 2, 2)), Rand(155, (2, 3, 1, 2))), expected=_ref_compose,
+             inputs=(Rand(154, (3, 2, 2, 2)), Rand(155, (2, 3, 1, 2))), expected=ref_compose,
              kind='edge', **F32)],
           hints=[('cross-correlating twice composes as a true convolution of K1 and K2 '
                   '(flip K2), not as a cross-correlation',
@@ -976,11 +870,11 @@ def _exercises_6_4(T):
           exercise='6.4.6', cases=[
         Case(title=f'X {xs}, K {ks}, padding {p}, strides {s}: as nn.Conv2D',
              inputs=(Rand(170 + i, xs), Rand(180 + i, ks)),
-             expected=functools.partial(_ref_conv_pair, padding=p, strides=s), kind=kind,
+             expected=functools.partial(ref_conv_pair, padding=p, strides=s), kind=kind,
              kwargs={'padding': p, 'strides': s}, **F32)
         for i, (xs, ks, p, s, kind) in enumerate(MATMUL)] + [
         Case(title='differentiable in K', inputs=(Rand(190, (1, 2, 5, 5)), Rand(191, (3, 2, 3, 2))),
-             expected=_ref_conv_and_grad, kind='edge', call='grad', **F32)],
+             expected=ref_conv_and_grad, kind='edge', call='grad', **F32)],
           hints=[(H_STRIDE, like(matmul_variant(lambda p, s: (p, (1, 1))))),
                  (H_PADDING, like(matmul_variant(lambda p, s: ((0, 0), s)))),
                  (H_PER_SIDE, like(matmul_variant(lambda p, s: ((p[0] // 2, p[1] // 2), s))))])
@@ -993,10 +887,6 @@ def _exercises_6_4(T):
              inputs=(Arange(16, (1, 1, 4, 4)), 2), expected=onp.array(
                  [[[0, 2, 8, 10], [1, 3, 9, 11], [4, 6, 12, 14], [5, 7, 13, 15]]], dtype='float64'),
              kind='edge', kwargs={'strides': 2}, atol=0, rtol=0)])
-
-
-def _ref_conv_pair(X, K, padding, strides):
-    return ref_conv_batch(X, K, _pair(padding), _pair(strides))
 
 
 def _exercises_6_5(T):
@@ -1023,7 +913,7 @@ def _exercises_6_5(T):
              kind='book', kwargs={'pool_size': 3, 'strides': 2, 'padding': 1}, atol=1e-5, rtol=0)] + [
         Case(title=f'X {sh} (mostly negative), pool_size {ps}, strides {st}, padding {pd}: '
                    f'as nn.MaxPool2D', inputs=(Rand(210 + i, sh, shift=-3),),
-             expected=functools.partial(_gluon_max_pool, pool_size=ps, strides=st, padding=pd),
+             expected=functools.partial(ref_gluon_max_pool, pool_size=ps, strides=st, padding=pd),
              kind=kind, kwargs={'pool_size': ps, 'strides': st, 'padding': pd}, **F32)
         for i, (sh, ps, st, pd, kind) in enumerate(LAYERS)],
           hints=[('zero padding wins the max for negative inputs: shift X by its minimum '
@@ -1035,17 +925,23 @@ def _exercises_6_5(T):
                  (2, 4, 5, 2, 2, 2, 2, 1, 1), (1, 5, 7, 2, 3, 2, 3, 3, 1), (3, 6, 6, 3, 3, 3, 3, 2, 2)]
     counted = {'max': [72, 135, 70, 336, 165, 600], 'avg': [72, 135, 70, 336, 165, 600]}
     divs = [24, 27, 14, 112, 33, 75]
+
+    def pool_cost(args, mode):
+        """The counts pool_cost(*args, mode=mode) must give (None for inputs not in POOL_COST)."""
+        if tuple(args) not in POOL_COST:
+            return None
+        i = POOL_COST.index(tuple(args))
+        return ({'compare': counted[mode][i], 'add': 0, 'div': 0} if mode == 'max'
+                else {'compare': 0, 'add': counted[mode][i], 'div': divs[i]})
     T.add('pool_cost',
           returns=Returns("a dict with keys 'compare', 'add', 'div'", 'dict', keys=('compare', 'add', 'div'),
                           note='ints; pad_h rows (pad_w columns) on each side, as Gluon\'s padding; a window '
                           "of m values takes m - 1 comparisons (mode='max') or m - 1 additions and one "
                           'division (mode=\'avg\'); a count the mode does not use is 0'),
           exercise='6.5.3', cases=[
-        Case(title=f"pool_cost{a}, mode='{mode}'", inputs=a,
-             expected={'compare': counted[mode][i], 'add': 0, 'div': 0} if mode == 'max'
-             else {'compare': 0, 'add': counted[mode][i], 'div': divs[i]}, kind='edge',
-             kwargs={'mode': mode}) for mode in ('max', 'avg') for i, a in enumerate(POOL_COST)],
-          hints=[(H_MODE, pool_cost_mode_hint)])
+        Case(title=f"pool_cost{a}, mode='{mode}'", inputs=a, expected=pool_cost(a, mode), kind='edge',
+             kwargs={'mode': mode}) for mode in ('max', 'avg') for a in POOL_COST],
+          hints=[(H_MODE, mode_swapped(pool_cost))])
     T.add('max_vs_avg_pooling',
           returns=Returns("a dict with keys 'max', 'avg', each value a tuple (Y, dX)", 'dict',
                           keys=('max', 'avg'),
@@ -1061,7 +957,7 @@ def _exercises_6_5(T):
           exercise='6.5.5', cases=[
         Case(title=f'X {sh} (mostly positive), pool_size {ps}, strides {st}, padding {pd}',
              inputs=(Rand(230 + i, sh, shift=3),),
-             expected=functools.partial(_ref_min_pool, pool_size=ps, strides=st, padding=pd), kind=kind,
+             expected=functools.partial(ref_min_pool, pool_size=ps, strides=st, padding=pd), kind=kind,
              kwargs={'pool_size': ps, 'strides': st, 'padding': pd}, **F32)
         for i, (sh, ps, st, pd, kind) in enumerate(LAYERS)],
           hints=[('zero padding wins the min for positive inputs: pad with +inf, or use '
@@ -1085,20 +981,11 @@ def _exercises_6_5(T):
                                       None if t == 1 else ref_lse(X, p, 1.0, strides)))])
 
 
-def _gluon_max_pool(X, pool_size, strides, padding):
-    return _gluon_pool('max', X, pool_size, strides, padding)
-
-
-def _ref_min_pool(X, pool_size, strides, padding):
-    p = _pair(pool_size)
-    return ref_pool(X, p, onp.min, p if strides is None else _pair(strides), _pair(padding), fill=onp.inf)
-
-
 def _exercises_6_6(T):
     """Register exercises 6.6.x: their functions' cases and hints."""
     T.add('lenet_max',
           returns=Returns("the book's LeNet with max pooling: a Gluon network, not yet initialized", 'network'),
-          exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS)
+          exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS, provides='network')
     T.add('conv_activations',
           returns=Returns('a list of num_layers arrays, one per convolution, each (n, c, h, w)', 'list',
                           note="each one the output of that convolution's activation"),
@@ -1120,6 +1007,10 @@ class Graded:
     student may give it (the package builds the book's ``net`` as ``lenet``).
     returns: its return contract (``contracts.Returns``), which the stub
     states and the verdict checks a value against before judging it.
+    answer: where the package's own answer lives, 'module:name' (default
+    'd2l_ch6:<name>'). provides: what a student gives, one of ``PROVIDES``
+    ('function'; 'class', for a layer class; 'network', for a network or a
+    function returning one).
     """
     name: str
     section: str
@@ -1128,6 +1019,29 @@ class Graded:
     exercise: str = None
     hints: list = dataclasses.field(default_factory=list)
     aliases: tuple = ()
+    answer: str = None
+    provides: str = 'function'
+
+    def __post_init__(self):
+        if self.answer is None:
+            self.answer = f'd2l_ch6:{self.name}'
+        module, sep, attr = self.answer.partition(':')
+        if not (sep and module.split('.')[0] == 'd2l_ch6' and attr.isidentifier()):
+            raise ValueError(f"{self.name}: answer must be 'd2l_ch6[.module]:name', got {self.answer!r}")
+        if self.provides not in PROVIDES:
+            raise ValueError(f'{self.name}: provides must be one of {", ".join(PROVIDES)}, '
+                             f'got {self.provides!r}')
+
+    @property
+    def names(self):
+        """The names a student's file may give it: its own, then its aliases."""
+        return (self.name,) + tuple(self.aliases)
+
+    def package_answer(self):
+        """Return the package's own answer (the object ``answer`` names)."""
+        import importlib
+        module, _, attr = self.answer.partition(':')
+        return getattr(importlib.import_module(module), attr)
 
 
 class _Table:
@@ -1136,7 +1050,8 @@ class _Table:
     def __init__(self, section):
         self.section, self.graded = section, {}
 
-    def add(self, name, returns, cases, exercise=None, hints=(), aliases=()):
+    def add(self, name, returns, cases, exercise=None, hints=(), aliases=(), answer=None,
+            provides='function'):
         if not isinstance(returns, Returns):
             raise TypeError(f'{name}: returns must be a contracts.Returns, got {type(returns).__name__}')
         if name in self.graded:
@@ -1144,7 +1059,8 @@ class _Table:
         if exercise is not None and exercise.rsplit('.', 1)[0] != self.section:
             raise ValueError(f'{name} answers exercise {exercise}, which is not in section {self.section}')
         self.graded[name] = Graded(name=name, section=self.section, cases=list(cases), exercise=exercise,
-                                   hints=list(hints), aliases=tuple(aliases), returns=returns)
+                                   hints=list(hints), aliases=tuple(aliases), returns=returns,
+                                   answer=answer, provides=provides)
 
 
 def _section(section, *parts):
@@ -1157,7 +1073,8 @@ def _section(section, *parts):
 def _lenet(T):
     T.add('net',
           returns=Returns("the book's LeNet: a Gluon network (nn.Sequential), not yet initialized", 'network'),
-          cases=_lenet_cases('avg'), hints=LENET_HINTS, aliases=('lenet',))
+          cases=_lenet_cases('avg'), hints=LENET_HINTS, aliases=('lenet',),
+          answer='d2l_ch6.lenet:lenet', provides='network')
 
 
 # The registry, by the section that teaches each function: the book's helpers, then the exercises

@@ -12,13 +12,13 @@ grading cannot start, 130 when stopped (Ctrl-C, SIGTERM, SIGHUP).
 """
 import argparse
 import csv
-import dataclasses
 import json
 import os
 import pathlib
 import sys
 import tempfile
 
+from .gradebook import neutral
 from .parent import (DEFAULT_TIMEOUT, MAX_OUTPUT, SUFFIXES, FileResult, Stopped,  # noqa: F401
                      _parse_results, check_timeout, expand, grade_file, grade_files, stop_all)
 
@@ -46,18 +46,15 @@ def report_rows(results):
                          'seconds': round(r.seconds, 1), 'detail': r.message})
             continue
         for c in r.results:
-            required = [x for x in c['cases'] if x['status'] != 'advice']
-            failing = [x for x in required if x['status'] != 'pass']
-            advice = [x for x in c['cases'] if x['status'] == 'advice']
+            failing = [x for x in c.required if not x.passed]
             detail = ''
             if failing:
-                f = failing[0]
-                detail = f"{f['case']}: {f['hint'] or f['got']}"
-            elif advice:
-                detail = f"advice ({advice[0]['case']}): {advice[0]['hint']}"
-            rows.append({'file': r.path, 'function': c['name'], 'exercise': c['exercise'] or '',
-                         'status': 'pass' if c['passed'] else 'fail',
-                         'passed': len(required) - len(failing), 'cases': len(required),
+                detail = f'{failing[0].case}: {failing[0].hint or failing[0].got}'
+            elif c.advice:
+                detail = 'advice ({}): {}'.format(*c.advice[0])
+            rows.append({'file': r.path, 'function': c.name, 'exercise': c.exercise or '',
+                         'status': 'pass' if c.passed else 'fail',
+                         'passed': c.n_passed, 'cases': len(c.required),
                          'seconds': round(r.seconds, 1), 'detail': detail})
     return rows
 
@@ -67,13 +64,6 @@ def safe(text):
     return ''.join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
 
 
-def neutral(cell):
-    """A CSV cell a spreadsheet shows as text: a leading = + - @ (or tab, CR) gets a quote."""
-    if isinstance(cell, str) and cell[:1] in ('=', '+', '-', '@', '\t', '\r'):
-        return "'" + cell
-    return cell
-
-
 def format_file(result):
     """Text lines for one file: its status, one line per function, then its details."""
     from .reports import function_lines
@@ -81,10 +71,7 @@ def format_file(result):
              + (f' ({safe(result.message)})' if result.message else '')
              + f'  [{result.seconds:.1f} s]']
     for c in result.results:
-        cases = [x for x in c['cases'] if x['status'] != 'advice']
-        n_ok = sum(x['status'] == 'pass' for x in cases)
-        what = f"exercise {c['exercise']}: {c['name']}" if c['exercise'] else c['name']
-        lines.append(f"  {'PASS' if c['passed'] else 'FAIL'} {what} ({n_ok}/{len(cases)})")
+        lines.append(f"  {'PASS' if c.passed else 'FAIL'} {c.what} ({c.n_passed}/{len(c.required)})")
         lines.extend('       ' + safe(line) for line in function_lines(c))
     return '\n'.join(lines)
 
@@ -193,7 +180,7 @@ class _Reports:
             out.append((self.args.report, csv_text(self.done)))
         if self.args.json:
             out.append((self.args.json, json.dumps(
-                {'isolation': self.header, 'files': [dataclasses.asdict(r) for r in self.done]},
+                {'isolation': self.header, 'files': [r.to_dict() for r in self.done]},
                 indent=1)))
         assignment = getattr(self.args, 'assignment', None)
         if getattr(self.args, 'html', None):

@@ -11,7 +11,10 @@
   each counted once however many files define it (the best one counts), on
   the same denominator for every student (its required cases; advice never
   counts); functions nobody asked for count for nothing;
-- ``gradebook_csv``: one row per student, score, maximum and percentage.
+- ``function_lines`` and ``feedback_lines``: what a student or teacher reads
+  about one graded function (its failing cases, hints and advice);
+- ``gradebook_csv``: one row per student, score, maximum and percentage
+  (``neutral`` cells, as in ``d2l-ch6 check --report``).
 """
 import collections
 import csv
@@ -22,18 +25,13 @@ import math
 import os
 import pathlib
 
-__all__ = ['VISIBILITIES', 'Task', 'Assignment', 'function_record', 'group_students',
+__all__ = ['VISIBILITIES', 'Task', 'Assignment', 'group_students',
            'FunctionScore', 'StudentScore', 'score_student', 'score_class', 'gradebook_csv',
-           'add_assignment_arguments', 'assignment_from_args']
+           'add_assignment_arguments', 'assignment_from_args', 'function_lines', 'feedback_lines',
+           'neutral']
 
 VISIBILITIES = ('visible', 'after_due_date', 'after_published', 'hidden')
 DEFAULT_TIMEOUT = 120.0   # seconds for one submitted file on a platform
-
-
-
-def function_record(c):
-    """Return one graded function's result as a dict (name, exercise, passed, cases), from a dict or a CheckResult."""
-    return c if isinstance(c, dict) else c.to_dict()
 
 
 @dataclasses.dataclass
@@ -253,7 +251,7 @@ class FunctionScore:
     n_passed: int
     n_required: int
     defined_in: list
-    record: dict = None   # the counted result (the best one), None when no file defines it
+    record: object = None   # the counted verdict.CheckResult (the best one), None when no file defines it
 
     @property
     def title(self):
@@ -286,11 +284,11 @@ def _required_passing(name, record):
     from .cases import CASES
     cases = CASES[name]
     required = [i for i, c in enumerate(cases) if not c.advice]
-    got = record['cases'] if record else []
+    got = record.results if record is not None else []
     if len(got) == len(cases):   # one result per case, in the registry's order
-        status = {i: got[i]['status'] for i in required}
+        status = {i: got[i].status for i in required}
     else:                        # matched by title when a record is shorter or longer
-        by_title = {x['case']: x['status'] for x in got}
+        by_title = {x.case: x.status for x in got}
         status = {i: by_title.get(cases[i].title) for i in required}
     return sum(s == 'pass' for s in status.values()), len(required)
 
@@ -301,8 +299,8 @@ def score_student(assignment, student, results):
     for r in results:
         if r.status != 'graded':
             continue
-        for c in map(function_record, r.results):
-            found[c['name']].append((r.path, c))
+        for c in r.results:
+            found[c.name].append((r.path, c))
     functions = []
     for task in assignment.tasks:
         from .cases import exercise_of
@@ -329,9 +327,53 @@ def score_class(assignment, paths, results):
             for s, rs in sorted(group_students(paths, results).items())]
 
 
+def function_lines(c, spoilers=True):
+    """One function's detail lines (c a CheckResult): each failing case, each hint once, then the advice.
+
+    A case whose message (what was expected, what came) repeats another's to
+    the letter (a missing import, a stub, a value of the wrong kind) is one
+    line with the count of cases it stands for; each hint is one line with
+    the count of cases it explains. spoilers: False to state what a case
+    expects in words (the function's return contract), never its value.
+    """
+    failing = [x for x in c.required if not x.passed]
+    contract = _contract(c.name) if not spoilers else None
+
+    def expected(x):
+        if contract is None or x.expected.startswith('raises ') or x.status == 'skipped':
+            return x.expected
+        return contract
+
+    def key(x):  # an error is the same whatever the case expected
+        return (x.status, '' if x.status == 'error' else expected(x), x.got)
+
+    messages = collections.Counter(key(x) for x in failing)
+    lines, shown = [], set()
+    for x in failing:
+        if key(x) in shown:
+            continue
+        shown.add(key(x))
+        more = messages[key(x)] - 1
+        same = 'the same error' if x.status == 'error' else 'the same'
+        lines.append(f"{x.case}: expected {expected(x)}; got {x.got}"
+                     + (f" ({same} in {more} more case{'s' if more > 1 else ''})" if more else ''))
+    hints = collections.Counter(x.hint for x in failing if x.hint)
+    for hint, n in hints.items():
+        lines.append(f"hint ({n} case{'s' if n > 1 else ''}): {hint}")
+    for case, advice in c.advice:
+        lines.append(f"advice ({case}): {advice}")
+    return lines
+
+
+def _contract(name):
+    """What the graded function name returns, in words; a generic phrase for an unknown name."""
+    from .cases import ALIASES, REGISTRY
+    graded = REGISTRY.get(ALIASES.get(name, name))
+    return graded.returns.text if graded is not None else 'the right value (not shown)'
+
+
 def feedback_lines(assignment, f):
     """What a student reads about one function: its failing cases and hints, or why it is missing."""
-    from .reports import function_lines
     if f.record is None:
         return [f'{f.name} is not defined in your submission: define a function (or class) '
                 f'named {f.name}' + (f' for exercise {f.exercise}' if f.exercise else '') + '.']
@@ -345,7 +387,6 @@ def feedback_lines(assignment, f):
 
 def gradebook_csv(assignment, students):
     """One row per student: files, score, maximum, percentage, then each function's points."""
-    from .cli import neutral
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(['student', 'files', 'score', 'max_score', 'percent']
@@ -355,3 +396,10 @@ def gradebook_csv(assignment, students):
                          f'{s.percent:.1f}'] + [f'{f.points:g}' for f in s.functions]
                         + [neutral('; '.join(s.problems))])
     return out.getvalue()
+
+
+def neutral(cell):
+    """A CSV cell a spreadsheet shows as text: a leading = + - @ (or tab, CR) gets a quote."""
+    if isinstance(cell, str) and cell[:1] in ('=', '+', '-', '@', '\t', '\r'):
+        return "'" + cell
+    return cell

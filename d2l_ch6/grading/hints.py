@@ -259,15 +259,14 @@ def generic_hint(case, args, got, want, error):
     return ''
 
 
-def pool_cost_mode_hint(case, args, kwargs, got, want, error):
-    if error is not None or not isinstance(got, dict) or not isinstance(want, dict):
-        return False
-    other = 'avg' if kwargs.get('mode', 'max') == 'max' else 'max'
-    from .cases import CASES  # the registry imports this module
-    for c in CASES['pool_cost']:
-        if c.inputs() == args and c.kwargs.get('mode') == other:
-            return compare(got, c.want(args), 0, 0) is None
-    return False
+def mode_swapped(want_in_mode):
+    """A detector: what came is what the other mode gives (want_in_mode(args, mode), None if unknown)."""
+    def detect(case, args, kwargs, got, want, error):
+        if error is not None or not isinstance(got, dict) or not isinstance(want, dict):
+            return False
+        other = want_in_mode(args, 'avg' if kwargs.get('mode', 'max') == 'max' else 'max')
+        return other is not None and compare(got, other, 0, 0) is None
+    return detect
 
 
 def last_unfilled(got, want, rtol=1e-5, atol=1e-5):

@@ -41,7 +41,7 @@ class FileResult:
     status: str
     seconds: float = 0.0
     message: str = ''
-    results: list = dataclasses.field(default_factory=list)  # CheckResult.to_dict() each
+    results: list = dataclasses.field(default_factory=list)  # a verdict.CheckResult per function
 
     @property
     def ran(self):
@@ -49,7 +49,12 @@ class FileResult:
 
     @property
     def passed(self):
-        return self.ran and bool(self.results) and all(r['passed'] for r in self.results)
+        return self.ran and bool(self.results) and all(r.passed for r in self.results)
+
+    def to_dict(self):
+        """The file's grading as JSON-ready data (the --json report): its fields, each result's to_dict()."""
+        return {'path': self.path, 'status': self.status, 'seconds': self.seconds,
+                'message': self.message, 'results': [r.to_dict() for r in self.results]}
 
 
 class Stopped(KeyboardInterrupt):
@@ -186,13 +191,25 @@ def _job():
     return _JOB
 
 
+_DESCRIBED = None
+
+
+def _described():
+    """What the child looks for under each graded name (its names, what it provides), built once."""
+    global _DESCRIBED
+    if _DESCRIBED is None:
+        from .worker import described
+        _DESCRIBED = described()
+    return _DESCRIBED
+
+
 def _judge(functions, name, path):
-    """The CheckResult dicts of the functions a child observed, in the registry's order."""
+    """The CheckResults of the functions a child observed, in the registry's order."""
     from .verdict import judge_function
-    results = [judge_function(t, functions[t]).to_dict() for t in _job() if t in functions]
+    results = [judge_function(t, functions[t]) for t in _job() if t in functions]
     for c in results:  # the student knows their file by its own name, not the copy's
-        for x in c['cases']:
-            x['got'] = x['got'].replace(f', {name}', f', {path.name}')
+        for x in c.results:
+            x.got = x.got.replace(f', {name}', f', {path.name}')
     return results
 
 
@@ -313,7 +330,7 @@ def grade_file(path, timeout=DEFAULT_TIMEOUT, max_output=MAX_OUTPUT, sandbox=Non
         job_dir.mkdir()
         argv, env, cwd = sandbox.command(job_dir, submission, runtime(), slot, write_fd,
                                          int(timeout) + 10)
-        job = json.dumps({'nonce': nonce, 'file': name, 'targets': _job(),
+        job = json.dumps({'nonce': nonce, 'file': name, 'targets': _job(), 'graded': _described(),
                           'case_limit': min(case_limit, timeout), 'budget': budget}).encode()
         with _LIVE_LOCK:
             if _STOPPING.is_set():

@@ -22,67 +22,20 @@ each), counted once however many files define it.
 import collections
 import html
 
+from .gradebook import Assignment, StudentScore, function_lines, group_students, score_student
+
 __all__ = ['html_report', 'gradescope', 'prairielearn', 'function_lines']
-
-
-def function_lines(c, spoilers=True):
-    """One function's detail lines: each failing case, each hint once, then the advice.
-
-    A case whose message (what was expected, what came) repeats another's to
-    the letter (a missing import, a stub, a value of the wrong kind) is one
-    line with the count of cases it stands for; each hint is one line with
-    the count of cases it explains. spoilers: False to state what a case
-    expects in words (the function's return contract), never its value.
-    """
-    failing = [x for x in c['cases'] if x['status'] not in ('pass', 'advice')]
-    contract = _contract(c.get('name')) if not spoilers else None
-
-    def expected(x):
-        if contract is None or x['expected'].startswith('raises ') or x['status'] == 'skipped':
-            return x['expected']
-        return contract
-
-    def key(x):  # an error is the same whatever the case expected
-        return (x['status'], '' if x['status'] == 'error' else expected(x), x['got'])
-
-    messages = collections.Counter(key(x) for x in failing)
-    lines, shown = [], set()
-    for x in failing:
-        if key(x) in shown:
-            continue
-        shown.add(key(x))
-        more = messages[key(x)] - 1
-        same = 'the same error' if x['status'] == 'error' else 'the same'
-        lines.append(f"{x['case']}: expected {expected(x)}; got {x['got']}"
-                     + (f" ({same} in {more} more case{'s' if more > 1 else ''})" if more else ''))
-    hints = collections.Counter(x['hint'] for x in failing if x['hint'])
-    for hint, n in hints.items():
-        lines.append(f"hint ({n} case{'s' if n > 1 else ''}): {hint}")
-    for x in c['cases']:
-        if x['status'] == 'advice':
-            lines.append(f"advice ({x['case']}): {x['hint']}")
-    return lines
 
 
 def _assignment(results, expect=(), assignment=None):
     """The Assignment to score with: the one given, else the names expected, else those defined."""
-    from .gradebook import Assignment, function_record
     if assignment is not None:
         return assignment
-    names = list(expect) or list(dict.fromkeys(
-        function_record(c)['name'] for r in results for c in r.results))
+    names = list(expect) or list(dict.fromkeys(c.name for r in results for c in r.results))
     return Assignment.select(names) if names else None
 
 
-def _contract(name):
-    """What the graded function name returns, in words; a generic phrase for an unknown name."""
-    from .cases import ALIASES, REGISTRY
-    graded = REGISTRY.get(ALIASES.get(name, name))
-    return graded.returns.text if graded is not None else 'the right value (not shown)'
-
-
 def _student(results, assignment):
-    from .gradebook import StudentScore, score_student
     if assignment is None:
         return StudentScore('submission', [r.path for r in results], [],
                             [f'{r.path}: {r.status}' + (f' ({r.message})' if r.message else '')
@@ -132,9 +85,8 @@ table.grid a{color:inherit} pre{white-space:pre-wrap;overflow-wrap:anywhere;marg
 
 def _class_scores(results, assignment=None, paths=None):
     """(assignment, [(student, FileResults, StudentScore)]): the class grouped into students."""
-    from .gradebook import Assignment, function_record, group_students, score_student
     if assignment is None:
-        names = list(dict.fromkeys(function_record(c)['name'] for r in results for c in r.results))
+        names = list(dict.fromkeys(c.name for r in results for c in r.results))
         assignment = Assignment.select(names) if names else None
     groups = group_students(paths or [r.path for r in results], results)
     if assignment is None:
@@ -145,7 +97,6 @@ def _class_scores(results, assignment=None, paths=None):
 def html_report(results, isolation, title='d2l-ch6 check: class report', assignment=None,
                 paths=None):
     """One self-contained HTML page about a class's FileResults (students grouped from paths)."""
-    from .gradebook import function_record
     e = html.escape
     assignment, students = _class_scores(results, assignment, paths)
     functions = assignment.names if assignment else []
@@ -154,10 +105,8 @@ def html_report(results, isolation, title='d2l-ch6 check: class report', assignm
     for s, rs, _ in students:
         seen = set()
         for r in rs:
-            for c in map(function_record, r.results):
-                for x in c['cases']:
-                    if x['status'] not in ('pass', 'advice') and x['hint']:
-                        seen.add((c['name'], x['hint']))
+            for c in r.results:
+                seen.update((c.name, x.hint) for x in c.required if not x.passed and x.hint)
         mistakes.update(seen)
     out = [f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>'
            f'<style>{_STYLE}</style></head><body><h1>{e(title)}</h1>',

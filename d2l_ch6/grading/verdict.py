@@ -76,6 +76,16 @@ class CaseResult:
     def passed(self):
         return self.status == 'pass'
 
+    @property
+    def advice(self):
+        """True for a robustness case the function does not meet: advice, never a failure."""
+        return self.status == 'advice'
+
+    @property
+    def required(self):
+        """True for a case that counts towards passing: every case that is not advice."""
+        return not self.advice
+
 
 class CheckResult:
     """The outcome of ``check``: ``.passed``, ``.failures``, a green/red table in a notebook."""
@@ -84,9 +94,19 @@ class CheckResult:
         self.name, self.exercise, self.results, self.note = name, exercise, list(results), note
 
     @property
+    def required(self):
+        """The CaseResults that count towards passing (advice never fails a function)."""
+        return [r for r in self.results if r.required]
+
+    @property
+    def n_passed(self):
+        """How many of the required cases pass."""
+        return sum(r.passed for r in self.required)
+
+    @property
     def passed(self):
         """True when every required case ran and passed (advice never fails a function)."""
-        required = [r for r in self.results if r.status != 'advice']
+        required = self.required
         return bool(required) and all(r.passed for r in required)
 
     def __bool__(self):
@@ -95,23 +115,25 @@ class CheckResult:
     @property
     def failures(self):
         """The failing cases as Failure(case, expected, got, hint)."""
-        return [Failure(r.case, r.expected, r.got, r.hint) for r in self.results
-                if not r.passed and r.status != 'advice']
+        return [Failure(r.case, r.expected, r.got, r.hint) for r in self.required if not r.passed]
 
     @property
     def advice(self):
         """Robustness cases the function does not meet: (case, advice), never failures."""
-        return [(r.case, r.hint) for r in self.results if r.status == 'advice']
+        return [(r.case, r.hint) for r in self.results if r.advice]
+
+    @property
+    def what(self):
+        """The function's name, with its exercise when it answers one."""
+        return f'exercise {self.exercise}: {self.name}' if self.exercise else self.name
 
     @property
     def title(self):
-        what = f'exercise {self.exercise}: {self.name}' if self.exercise else self.name
-        required = [r for r in self.results if r.status != 'advice']
-        n_ok = sum(r.passed for r in required)
         more = f'; {len(self.advice)} piece(s) of advice' if self.advice else ''
-        return f'check({what}): {n_ok} of {len(required)} cases pass{more}'
+        return f'check({self.what}): {self.n_passed} of {len(self.required)} cases pass{more}'
 
     def to_dict(self):
+        """The result as JSON-ready data (the reports' boundary): name, exercise, passed, note, cases."""
         return {'name': self.name, 'exercise': self.exercise, 'passed': self.passed,
                 'note': self.note, 'cases': [dataclasses.asdict(r) for r in self.results]}
 
@@ -121,7 +143,7 @@ class CheckResult:
         for r in self.results:
             mark = 'ok  ' if r.passed else r.status.upper()[:4].ljust(4)
             lines.append(f'  {mark} [{r.source}] {r.case}')
-            if r.status == 'advice':
+            if r.advice:
                 lines.append(f'         advice:   {r.hint}')
             elif not r.passed:
                 message = (r.status, '' if r.status == 'error' else r.expected, r.got)
@@ -141,10 +163,10 @@ class CheckResult:
         colour = '#2e7d32' if self.passed else '#c62828'
         rows, shown = [], set()
         for r in self.results:
-            bg = '#e8f5e9' if r.passed else '#fff8e1' if r.status == 'advice' else '#ffebee'
-            mark = '&#10004;' if r.passed else '&#9888;' if r.status == 'advice' else '&#10008;'
+            bg = '#e8f5e9' if r.passed else '#fff8e1' if r.advice else '#ffebee'
+            mark = '&#10004;' if r.passed else '&#9888;' if r.advice else '&#10008;'
             message = (r.status, '' if r.status == 'error' else r.expected, r.got, r.hint)
-            detail = '' if r.passed else f'<b>advice:</b> {html.escape(r.hint)}' if r.status == 'advice' else (
+            detail = '' if r.passed else f'<b>advice:</b> {html.escape(r.hint)}' if r.advice else (
                 'the same as above' if message in shown else
                 f'expected {html.escape(r.expected)}<br>got {html.escape(r.got)}'
                 + (f'<br><b>hint:</b> {html.escape(r.hint)}' if r.hint else ''))

@@ -4,7 +4,9 @@ It reads one job from stdin (the cases' inputs as plain data, a nonce, the
 time limits) before the submission runs, runs the submission (a script
 statement by statement, a notebook cell by cell in an IPython shell),
 remembers the last definition of each graded name that is the student's own
-(so a later ``pool2d = nn.MaxPool2D(...)`` does not hide it), calls each
+and of the kind the registry says a student gives (the job's ``graded``:
+each name's aliases, and whether it is a function, a class or a network, so
+a later ``pool2d = nn.MaxPool2D(...)`` does not hide it), calls each
 one on the inputs (``calls.observe``) and writes what came out, plain data
 only, to the results pipe. It runs in the student runtime (``runtime``):
 no case, expected value, reference or package answer is in its reach, a
@@ -17,7 +19,7 @@ import os
 import sys
 import time
 
-__all__ = ['find_targets', 'main']
+__all__ = ['find_targets', 'described', 'main']
 
 
 def _is_net(obj):
@@ -30,27 +32,31 @@ def _own(obj):
     return not (module == 'd2l_ch6' or module.startswith('d2l_ch6.'))
 
 
-def _graded(target, obj):
+def _graded(obj, provides):
+    """True when obj can be what the registry says a student provides ('function', 'class', 'network')."""
     if obj is None or not (callable(obj) or _is_net(obj)):
         return False
-    if target not in ('net', 'lenet_max') and _is_net(obj):
+    if provides != 'network' and _is_net(obj):
         return False  # a layer bound to a helper's name (the 6.5 notebook's pool2d = nn.MaxPool2D)
     return _own(obj)
 
 
-def _targets():
-    from .cases import TARGETS
-    return TARGETS
+def described(targets=None):
+    """{target: {'names': [its name, then its aliases], 'provides': ...}}, from the registry (not in the child)."""
+    from .cases import REGISTRY, TARGETS
+    return {t: {'names': list(REGISTRY[t].names), 'provides': REGISTRY[t].provides}
+            for t in (targets or TARGETS)}
 
 
 def find_targets(namespace, targets=None):
-    """{target: object} for each graded name in namespace that is the student's own."""
+    """{target: object} for each graded name in namespace that is the student's own.
+
+    targets: ``described()``'s description of the names to find (default: every graded name).
+    """
     found = {}
-    for target in targets or _targets():
-        obj = namespace.get(target)
-        if target == 'net' and obj is None:
-            obj = namespace.get('lenet')
-        if _graded(target, obj):
+    for target, spec in (described() if targets is None else targets).items():
+        obj = next((namespace[n] for n in spec['names'] if namespace.get(n) is not None), None)
+        if _graded(obj, spec['provides']):
             found[target] = obj
     return found
 
@@ -123,7 +129,7 @@ def main(results_fd):
     from . import calls
     import pathlib
     path = pathlib.Path(job['file'])
-    tracker = _Tracker(list(job['targets']))
+    tracker = _Tracker(job['graded'])
     try:
         if path.suffix == '.py':
             _run_script(path, {'__name__': 'submission', '__file__': str(path),

@@ -65,7 +65,7 @@ def prairielearn(assignment, student, isolation=''):
     """PrairieLearn's results.json (a dict) for one StudentScore: not gradable when no file ran."""
     if not student.files:
         return {'gradable': False, 'format_errors': [EMPTY]}
-    if student.problems and not any(f.record for f in student.functions) and len(
+    if student.problems and not any(f.record is not None for f in student.functions) and len(
             student.problems) == len(student.files):
         return {'gradable': False,
                 'format_errors': [_clip(p, 2000) for p in student.problems]}
