@@ -43,12 +43,14 @@ def make_fifteen(folder):
 
 
 def time_check(checkout, folder, jobs):
-    """Seconds for one `python -m d2l_ch6 check folder --jobs jobs` with checkout's package."""
+    """(seconds, summary line) of one `python -m d2l_ch6 check folder --jobs jobs` with checkout's package."""
     env = dict(os.environ, PYTHONPATH=str(checkout))
     start = time.perf_counter()
-    subprocess.run([sys.executable, '-m', 'd2l_ch6', 'check', str(folder), '--jobs', str(jobs)],
-                   env=env, cwd=checkout, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    out = subprocess.run([sys.executable, '-m', 'd2l_ch6', 'check', str(folder), '--jobs', str(jobs)],
+                         env=env, cwd=checkout, capture_output=True, text=True).stdout
+    seconds = time.perf_counter() - start
+    summary = [line for line in out.splitlines() if ' file(s): ' in line]
+    return seconds, (summary or ['no summary: the check did not finish'])[-1]
 
 
 def main():
@@ -66,8 +68,8 @@ def main():
         for jobs in args.jobs:
             for checkout in checkouts:
                 runs = [time_check(checkout, folder, jobs) for _ in range(args.rounds)]
-                print(f'{checkout}: --jobs {jobs}: {statistics.median(runs):.1f} s '
-                      f'(median of {len(runs)})', flush=True)
+                print(f'{checkout}: --jobs {jobs}: {statistics.median(s for s, _ in runs):.1f} s '
+                      f'(median of {len(runs)}); {runs[-1][1]}', flush=True)
 
 
 if __name__ == '__main__':

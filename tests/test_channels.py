@@ -18,7 +18,8 @@ from scipy import signal
 
 from conftest import case_params
 from d2l_ch6 import channels
-from d2l_ch6.grading.cases import CASES, EXERCISES, assert_case
+from d2l_ch6.grading.cases import CASES, EXERCISES
+from d2l_ch6.grading.verdict import assert_case
 
 from d2l_ch6.channels import (
     compare_1x1, compose_kernels, conv1x1_cost, conv2d_matmul, conv_backward_cost,

@@ -18,7 +18,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from conftest import case_params
 from d2l_ch6 import convolutions
-from d2l_ch6.grading.cases import CASES, EXERCISES, assert_case
+from d2l_ch6.grading.cases import CASES, EXERCISES
+from d2l_ch6.grading.verdict import assert_case
 
 from d2l_ch6.convolutions import (
     Conv1D, Conv2D, conv1x1_as_dense, conv2d_autograd_error, conv2d_full, corr1d, corr2d,

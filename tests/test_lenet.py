@@ -19,7 +19,8 @@ from scipy import signal  # noqa: E402
 
 from conftest import case_params  # noqa: E402
 from d2l_ch6 import data  # noqa: E402
-from d2l_ch6.grading.cases import assert_case, ref_lenet  # noqa: E402
+from d2l_ch6.grading.cases import ref_lenet  # noqa: E402
+from d2l_ch6.grading.verdict import assert_case  # noqa: E402
 from d2l_ch6.lenet import (MODEL_LR, MODEL_LR_SCHEDULE, conv_activations,  # noqa: E402
                            count_params, format_layer_summary, get_model, layer_summary, lenet,
                            lenet_improved, lenet_max, plot_conv_activations)

@@ -16,7 +16,8 @@ from numpy.testing import assert_allclose
 
 from conftest import case_params
 from d2l_ch6 import padding_stride
-from d2l_ch6.grading.cases import CASES, assert_case
+from d2l_ch6.grading.cases import CASES
+from d2l_ch6.grading.verdict import assert_case
 
 from d2l_ch6.padding_stride import (
     comp_conv2d, conv1d_strided, conv_cost, conv_output_shape, gluon_padding_to_total,

@@ -17,7 +17,8 @@ from scipy import ndimage
 
 from conftest import case_params
 from d2l_ch6 import pooling
-from d2l_ch6.grading.cases import CASES, EXERCISES, assert_case
+from d2l_ch6.grading.cases import CASES, EXERCISES
+from d2l_ch6.grading.verdict import assert_case
 
 from d2l_ch6.pooling import (
     avg_pool_as_conv, lse_pool2d, max_pool_from_conv_relu, max_vs_avg_pooling, min_pool2d,

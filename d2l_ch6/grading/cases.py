@@ -26,7 +26,6 @@ child (the student runtime, ``runtime``, holds no copy of it).
 """
 import dataclasses
 import functools
-import json
 import math
 from typing import Any, Callable
 
@@ -51,7 +50,7 @@ from .references import (_n, _pair, edge_map, ref_compose, ref_conv1d, ref_conv1
                          ref_min_pool, ref_multi_in_out, ref_pad_zeros, ref_pool, ref_translate)
 
 __all__ = ['Case', 'Graded', 'REGISTRY', 'SECTIONS', 'CASES', 'EXERCISES', 'BOOK_TARGETS', 'TARGETS',
-           'ALIASES', 'BOOK_SECTION', 'exercise_of', 'run_case', 'assert_case', 'compare', 'as_numpy']
+           'ALIASES', 'BOOK_SECTION', 'exercise_of', 'compare', 'as_numpy']
 
 F32 = dict(rtol=1e-5, atol=1e-5)  # float32 sums of at most a few hundred O(1) products
 EXACT = dict(rtol=0, atol=1e-6)  # small integers and halves, exact in float32
@@ -150,29 +149,6 @@ class _JudgeFailed:
 
     def __repr__(self):
         return f'(could not be read: {self.why})'
-
-
-def run_case(case, fn):
-    """Call fn on the case's inputs as the grader does; return (args, got, want, error)."""
-    args = case.inputs()
-    observation = observe(fn, case.call, args, case.kwargs)
-    observation = json.loads(json.dumps(observation))  # exactly what crosses from a child
-    got, want, alts, error = settle(case, args, observation)
-    return args, got, want, error
-
-
-def assert_case(case, fn):
-    """Raise AssertionError unless fn passes the case: how the package's tests use a case."""
-    args, got, want, error = run_case(case, fn)
-    if case.raises:
-        if error is not None and error.is_a(*(t.__name__ for t in case.raises)):
-            return
-        raise AssertionError(f'{case.title}: expected {case.raises} to be raised')
-    if error is not None:
-        raise AssertionError(f'{case.title}: {error.type_name}: {error.message}{error.where}')
-    why = compare(got, want, case.rtol, case.atol)
-    if why:
-        raise AssertionError(f'{case.title}: {why}')
 
 
 # --- the book's helpers ------------------------------------------------------------

@@ -1,7 +1,7 @@
 """A value against the expected one, with explicit tolerances (the package's addition).
 
 ``compare`` walks dicts, sequences, arrays and numbers and returns None when
-they match, else a short reason; the cases' ``assert_case``, the verdict and
+they match, else a short reason; the verdict (and its ``assert_case``, for the package's tests) and
 the hints' detectors all compare this way. It runs in the grader only.
 """
 import math

@@ -35,7 +35,7 @@ from .compare import compare
 from .hints import H_BAD_INPUT, H_ENDLESS, H_TIMEOUT, OWN_ANSWER_TEXT, generic_hint
 
 __all__ = ['check', 'CheckResult', 'CaseResult', 'Failure', 'TARGETS', 'BOOK_TARGETS',
-           'exercise_of', 'judge_case', 'judge_function', 'OWN_ANSWER_TEXT']
+           'exercise_of', 'judge_case', 'judge_function', 'assert_case', 'OWN_ANSWER_TEXT']
 
 log = logging.getLogger(__name__)
 
@@ -460,6 +460,28 @@ def _observe_forked(fn, target, own, budget, case_limit):
     finally:
         if child is not None:
             child.close()
+
+
+def _target_of(case):
+    """The registry name whose cases hold this very case."""
+    for target, cases in CASES.items():
+        if any(c is case for c in cases):
+            return target
+    raise ValueError(f'the case {case.title!r} is not one of the registry\'s')
+
+
+def assert_case(case, fn):
+    """Raise AssertionError unless fn passes the case as the grader judges it (the package's tests).
+
+    The same call (``calls.observe``), the same trip through JSON as from a
+    grading child, and the same judge (``judge_case``) as a student's file gets.
+    """
+    args = case.inputs()
+    observation = json.loads(json.dumps(observe(fn, case.call, args, case.kwargs)))
+    result = judge_case(_target_of(case), case, args, observation)
+    if result.status != 'pass':
+        raise AssertionError(f'{case.title}: {result.status}: expected {result.expected}; '
+                             f'got {result.got}' + (f' ({result.hint})' if result.hint else ''))
 
 
 def judge_function(target, observations, seconds=None, spoilers=True):
