@@ -33,9 +33,11 @@ SETUP = ('from d2l_ch6 import check  # runs the package\'s cases on your code\n'
 
 
 def _package_object(name):
+    """The package's answer for name (a graded name or an alias), where its registry entry says."""
     import d2l_ch6
-    from d2l_ch6.lenet import lenet
-    return lenet if name == 'lenet' else getattr(d2l_ch6, name)
+    from .cases import ALIASES, REGISTRY
+    graded = REGISTRY.get(ALIASES.get(name, name))
+    return graded.package_answer() if graded is not None else getattr(d2l_ch6, name)
 
 
 def signature(name):
@@ -239,7 +241,8 @@ def signature_table(section=None):
     from .cases import BOOK_TARGETS
     from .cases import EXERCISES
     rows = ['| Book / exercise | Implement | Check with |', '|---|---|---|']
-    helpers = [('lenet' if n == 'net' else n) for n in BOOK_TARGETS]
+    from .cases import REGISTRY
+    helpers = [REGISTRY[n].answer.partition(':')[2] for n in BOOK_TARGETS]  # the package's names
     for name in helpers:
         if section in (None, BOOK_SECTION[name]):
             rows.append(f'| {BOOK_SECTION[name]} (book) | `{signature(name)}` | `{_check_call(name)}` |')
@@ -252,24 +255,24 @@ def signature_table(section=None):
 
 def _check_exercise(name):
     from .cases import exercise_of
-    return exercise_of('net' if name == 'lenet' else name)
+    return exercise_of(name)
 
 
 def _check_call(name):
     from .cases import exercise_of
-    number = exercise_of('net' if name == 'lenet' else name)
+    number = exercise_of(name)
     return f'check({name}, exercise={number!r})' if number else f'check({name})'
 
 
 def _section_of(name):
     from .cases import exercise_of
-    number = exercise_of('net' if name == 'lenet' else name)
+    number = exercise_of(name)
     return BOOK_SECTION.get(name) or number.rsplit('.', 1)[0]
 
 
 def _targets_used(nb, section):
     """Names of this section that the notebook imports from d2l_ch6 and check() grades."""
-    from .cases import TARGETS
+    from .cases import ALIASES, TARGETS
     names = []
     for cell in nb.cells:
         if cell.cell_type != 'code':
@@ -281,7 +284,7 @@ def _targets_used(nb, section):
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('d2l_ch6'):
                 for alias in node.names:
-                    if ((alias.name in TARGETS or alias.name == 'lenet') and alias.name not in names
+                    if ((alias.name in TARGETS or alias.name in ALIASES) and alias.name not in names
                             and _section_of(alias.name) == section):
                         names.append(alias.name)
     return names
