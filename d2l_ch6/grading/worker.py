@@ -27,9 +27,9 @@ def _is_net(obj):
 
 
 def _own(obj):
-    """True unless obj is the package's own function or class (imported, not written)."""
+    """True unless obj is this package's or the book's package's (d2l) function or class: imported, not written."""
     module = getattr(obj, '__module__', '') or ''
-    return not (module == 'd2l_ch6' or module.startswith('d2l_ch6.'))
+    return not any(module == p or module.startswith(p + '.') for p in ('d2l_ch6', 'd2l'))
 
 
 def _graded(obj, provides):
