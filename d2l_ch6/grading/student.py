@@ -238,10 +238,8 @@ def signature_table(section=None):
     section: '6.2' for that section's book helpers and exercises (a
     notebook's exercise cell); None for the whole chapter (docs/teaching.md).
     """
-    from .cases import BOOK_TARGETS
-    from .cases import EXERCISES
+    from .cases import BOOK_TARGETS, EXERCISES, REGISTRY
     rows = ['| Book / exercise | Implement | Check with |', '|---|---|---|']
-    from .cases import REGISTRY
     helpers = [REGISTRY[n].answer.partition(':')[2] for n in BOOK_TARGETS]  # the package's names
     for name in helpers:
         if section in (None, BOOK_SECTION[name]):
