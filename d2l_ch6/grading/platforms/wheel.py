@@ -60,6 +60,10 @@ def _pip_wheel(root, out):
         cmd = [sys.executable, '-m', 'pip', 'wheel', '--quiet', '--no-deps',
                '--no-build-isolation', '--wheel-dir', str(built), tmp]
         proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0 and 'bdist_wheel' in (proc.stderr + proc.stdout):
+            # an older setuptools without the wheel package: let pip build in its own environment
+            cmd.remove('--no-build-isolation')
+            proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f'could not build the wheel from {root}: '
                                f'{(proc.stderr or proc.stdout).strip()[-600:]}')
