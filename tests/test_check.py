@@ -536,3 +536,35 @@ def test_one_registry_by_section():
         for name, graded in table.items():
             assert graded.name == name and graded.section == section and graded.cases, name
             assert graded.exercise is None or graded.exercise.rsplit('.', 1)[0] == section, name
+
+
+def _corr2d_by_fast(X, K):
+    return d2l_ch6.corr2d_fast(X, K)
+
+
+def _pool2d_by_fast(X, pool_size, mode='max'):
+    return d2l_ch6.pool2d_fast(X, pool_size, mode)
+
+
+def _lenet_max_by_lenet():
+    net = lenet()
+    net[1] = nn.MaxPool2D(pool_size=2, strides=2)  # noqa: the book's net with its pooling swapped
+    return net
+
+
+def _corr2d_multi_in_by_corr2d(X, K):
+    return sum(d2l_ch6.corr2d(x, k) for x, k in zip(X, K))  # the book's own listing (section 6.4.1)
+
+
+@pytest.mark.parametrize('fn, name', [(_corr2d_by_fast, 'corr2d'), (_pool2d_by_fast, 'pool2d'),
+                                      (_lenet_max_by_lenet, 'lenet_max')])
+def test_a_sibling_of_the_package_answer_is_withheld_as_the_registry_says(fn, name):
+    """corr2d_fast, pool2d_fast and the book's lenet (for lenet_max) are the registry's siblings."""
+    result = check(fn, name=name)
+    assert result.failures and all("d2l_ch6's own answer is not available" in f.got
+                                   for f in result.failures), result
+
+
+def test_another_functions_answer_is_not_withheld():
+    """corr2d_multi_in as the book writes it, on the package's corr2d: only its own answer is withheld."""
+    assert check(_corr2d_multi_in_by_corr2d, name='corr2d_multi_in').passed

@@ -381,13 +381,14 @@ HONEST = ('0_threads_neighbour.py', 'check_result.py', 'with space/bob/hw.py', '
 NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'references_from_disk.py',
                      'copy_wrapped_code.py', 'siblings.py', 'gc_forge.py',
                      'constant_compare_1x1.py', 'returned_autograd_error.py', 'zero_weights.py',
-                     'bool_for_int.py', 'with space/alice/snoop.py', 'book_package.py']
+                     'bool_for_int.py', 'with space/alice/snoop.py', 'book_package.py',
+                     'grader_helpers.py']
 
 
 @SLOW
 def test_the_hostile_set_is_every_file_of_tests_hostile(graded):
     files = {p.relative_to(HOSTILE).as_posix() for p in HOSTILE.rglob('*.*')} - {'README.md'}
-    assert files <= set(graded) and len(files) == 24
+    assert files <= set(graded) and len(files) == 25
 
 
 @SLOW

@@ -81,3 +81,15 @@ def test_the_packages_tests_judge_a_case_as_the_grader_does():
     exec(WRONG['flipped'], namespace)       # the class's flipped-kernel corr2d
     with pytest.raises(AssertionError, match='the kernel is flipped'):
         assert_case(CASES['corr2d'][0], namespace['corr2d'])
+
+
+def test_compare_names_a_sequence_of_the_wrong_length_by_its_length():
+    """A list of two arrays where one is expected says 'a list of 2', not the arrays' repr."""
+    import numpy as onp
+    from d2l_ch6.grading.compare import compare
+
+    A = onp.zeros((2, 3))
+    assert compare([A, A], (A,), 1e-6, 0) == 'result should be a sequence of 1, got a list of 2'
+    assert compare(A, (A,), 1e-6, 0) == 'result should be a sequence of 1, got [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]'
+    assert compare((A + 1,), (A,), 1e-6, 0) == ('[0]: differ by up to 1 (tolerance rtol=1e-06, atol=0)')
+    assert compare([A], (A,), 1e-6, 0) is None

@@ -90,8 +90,14 @@ def test_each_entry_says_where_the_package_answer_lives_and_what_a_student_gives
         'Conv2D': 'class', 'net': 'network', 'lenet_max': 'network'}
     from d2l_ch6.grading.cases import _Table
     from d2l_ch6.grading.contracts import Returns
-    with pytest.raises(ValueError, match="f: answer must be 'd2l_ch6"):
+    with pytest.raises(ValueError, match="f: answer and siblings must be 'd2l_ch6.*got 'os:system'"):
         _Table('6.2').add('f', returns=Returns('an int', 'int'), cases=[], answer='os:system')
+    with pytest.raises(ValueError, match="h: answer and siblings must be 'd2l_ch6.*got 'd2l_ch6'"):
+        _Table('6.2').add('h', returns=Returns('an int', 'int'), cases=[], siblings=('d2l_ch6',))
+    assert {n: [getattr(a, '__name__', None) for a in g.withheld_answers()]
+            for n, g in REGISTRY.items() if g.siblings} == {
+        'corr2d': ['corr2d', 'corr2d_fast'], 'corr2d_multi_in_out': ['corr2d_multi_in_out', 'corr2d_multi_in_out_fast'],
+        'pool2d': ['pool2d', 'pool2d_fast'], 'lenet_max': ['lenet_max', 'lenet']}
     with pytest.raises(ValueError, match='g: provides must be one of function, class, network'):
         _Table('6.2').add('g', returns=Returns('an int', 'int'), cases=[], provides='module')
 

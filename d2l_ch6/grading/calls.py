@@ -21,7 +21,7 @@ import types
 import numpy as onp
 
 __all__ = ['encode', 'decode', 'Foreign', 'RemoteError', 'CALLS', 'observe', 'describe_error',
-           'arr', 'rand', 'as_numpy', 'make_net', 'OWN_ANSWER', 'Withheld']
+           'arr', 'rand', 'as_numpy', 'is_net', 'make_net', 'OWN_ANSWER', 'Withheld']
 
 MAX_ELEMENTS = 2_000_000   # array elements sent back for one value
 MAX_DEPTH = 12
@@ -68,12 +68,16 @@ def as_numpy(value):
     return value
 
 
+def is_net(obj):
+    """True for a network object (a Gluon Block instance), not for a Block class like Conv2D."""
+    return hasattr(obj, 'collect_params') and not isinstance(obj, type)
+
+
 def make_net(obj):
     """Return an initialised network from a net or a function returning one (the package's addition)."""
     from mxnet import init
-    is_net = hasattr(obj, 'collect_params') and not isinstance(obj, type)
-    net = obj if is_net else obj()
-    if not hasattr(net, 'collect_params') or isinstance(net, type):
+    net = obj if is_net(obj) else obj()
+    if not is_net(net):
         raise TypeError(f'net must be a Gluon Block (or a function returning one), '
                         f'got {type(net).__name__}')
     params = list(net.collect_params().values())
@@ -82,19 +86,21 @@ def make_net(obj):
     return net
 
 
-def lenet_weights(shapes, seed):
-    """The seeded weights a LeNet case sets, one float32 array per parameter shape."""
+def seeded_weights(shapes, seed):
+    """The seeded weights a network's case sets, one float32 array per parameter shape, uniform in [-0.5, 0.5)."""
     rng = onp.random.default_rng(seed)
     return [rng.uniform(-0.5, 0.5, size=tuple(s)).astype('float32') for s in shapes]
 
 
+TINY_W = onp.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, -1]], dtype='float32')
+
+
 def tiny_classifier():
-    """A Dense(4) net on 3 features with fixed weights: predicts argmax(W x)."""
+    """A Dense(4) net on 3 features with fixed weights TINY_W: predicts argmax(W x)."""
     from mxnet.gluon import nn
     net = nn.Dense(4, in_units=3, use_bias=False)
     net.initialize()
-    W = onp.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, -1]], dtype='float32')
-    net.weight.set_data(arr(W))
+    net.weight.set_data(arr(TINY_W))
     return net
 
 
@@ -103,13 +109,13 @@ def accuracy_batches(sizes, seed):
     rng = onp.random.default_rng(seed)
     n = sum(sizes)
     X = rng.normal(size=(n, 3)).astype('float32')
-    pred = onp.argmax(X @ onp.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [-1, -1, -1]]).T, axis=1)
+    pred = onp.argmax(X @ TINY_W.T, axis=1)
     y = onp.where(rng.uniform(size=n) < 0.6, pred, (pred + 1) % 4).astype('int32')
     batches, lo = [], 0
     for b in sizes:
         batches.append((X[lo:lo + b], y[lo:lo + b]))
         lo += b
-    return batches, pred
+    return batches
 
 
 def conv1x1_layer(seed, c_i, c_o):
@@ -201,14 +207,14 @@ def _lenet_forward(obj, args, kwargs):
     net(X)
     params = list(net.collect_params().values())
     shapes = [tuple(p.shape) for p in params]
-    for p, w in zip(params, lenet_weights(shapes, 84)):
+    for p, w in zip(params, seeded_weights(shapes, 84)):
         p.set_data(arr(w))
     return {'output': net(X), 'shapes': shapes}
 
 
 def _accuracy(fn, args, kwargs):
     sizes, seed, kind = args
-    batches, _ = accuracy_batches(sizes, seed)
+    batches = accuracy_batches(sizes, seed)
     if kind == 'list':
         data = [(arr(X), arr(y, 'int32')) for X, y in batches]
     else:
@@ -241,24 +247,24 @@ def _avg_pool_as_conv(fn, args, kwargs):
     return layer(rand(seed, *shape))
 
 
-def _book_lenet():
-    """The book's LeNet as section 6.6 prints it (the net conv_activations is given)."""
+def activations_net():
+    """The network conv_activations' cases give: LeNet's layout, not LeNet (4 tanh and 5 ReLU 3x3 convolutions)."""
     from mxnet.gluon import nn
     net = nn.Sequential()
-    net.add(nn.Conv2D(channels=6, kernel_size=5, padding=2, activation='sigmoid'),
+    net.add(nn.Conv2D(channels=4, kernel_size=3, padding=1, activation='tanh'),
             nn.AvgPool2D(pool_size=2, strides=2),
-            nn.Conv2D(channels=16, kernel_size=5, activation='sigmoid'),
+            nn.Conv2D(channels=5, kernel_size=3, activation='relu'),
             nn.AvgPool2D(pool_size=2, strides=2),
-            nn.Dense(120, activation='sigmoid'), nn.Dense(84, activation='sigmoid'), nn.Dense(10))
+            nn.Dense(3))
     return net
 
 
 def _activations(fn, args, kwargs):
-    net = make_net(_book_lenet())
-    X = rand(101, 2, 1, 28, 28, low='uniform')
+    net = make_net(activations_net())
+    X = rand(101, 2, 1, 16, 16, low='uniform')
     net(X)
     params = list(net.collect_params().values())
-    for p, w in zip(params, lenet_weights([p.shape for p in params], 102)):
+    for p, w in zip(params, seeded_weights([p.shape for p in params], 102)):
         p.set_data(arr(w))
     return tuple(fn(net, X, **kwargs))
 
@@ -576,11 +582,6 @@ def _functions_of(obj):
         yield wrapped
 
 
-def withheld_names(target):
-    """The package's names whose implementations are withheld while target is graded."""
-    return {'net': ['lenet'], 'lenet_max': ['lenet_max', 'lenet']}.get(target, [target])
-
-
 def to_inputs(value):
     """Decoded inputs as the cases build them: arrays become mxnet arrays of their dtype."""
     if isinstance(value, Array):
@@ -595,26 +596,25 @@ def to_inputs(value):
 
 
 class withheld:
-    """Make the package's own implementation of a graded name raise while the block runs."""
+    """Make the package's own implementations of a graded function raise while the block runs.
 
-    def __init__(self, names):
-        self.names = names
+    answers: the package's functions and classes to withhold (the registry's
+    ``Graded.withheld_answers()``: its answer and the siblings computing the same).
+    """
+
+    def __init__(self, answers):
+        self.answers = answers
         self.saved = []
 
     def __enter__(self):
-        import d2l_ch6
-        for name in self.names:
-            for attr in (name, name + '_fast'):
-                obj = getattr(d2l_ch6, attr, None)
-                if obj is None:
+        for obj in self.answers:
+            for fn in _functions_of(obj):
+                code = fn.__code__
+                try:
+                    fn.__code__ = _stub_code(code.co_freevars)
+                except (ValueError, TypeError):
                     continue
-                for fn in _functions_of(obj):
-                    code = fn.__code__
-                    try:
-                        fn.__code__ = _stub_code(code.co_freevars)
-                    except (ValueError, TypeError):
-                        continue
-                    self.saved.append((fn, code))
+                self.saved.append((fn, code))
         return self
 
     def __exit__(self, *exc):

@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as onp
 
 from .calls import (RemoteError, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
-                    comp_conv2d_weights, decode, encode, lenet_weights, make_net, observe, rand)
+                    TINY_W, comp_conv2d_weights, decode, encode, make_net, observe, rand, seeded_weights)
 from .compare import compare
 from .contracts import Returns
 from .hints import (H_AUTOGRAD, H_AXIS, H_DERIVATIVE_SIGN, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_OVERFLOW,
@@ -158,7 +158,7 @@ EDGE = Book('Section 6.2.3 edge image')
 
 
 def _corr2d(T):
-    T.add('corr2d',
+    T.add('corr2d', siblings=('d2l_ch6:corr2d_fast',),
           returns=Returns('a 2-D array Y of shape (n_h - k_h + 1, n_w - k_w + 1)', 'array', ndim=2,
                           note='X is (n_h, n_w), K is (k_h, k_w); a kernel larger than X raises ValueError'),
           cases=[
@@ -271,7 +271,7 @@ def _multi_in(T):
 
 
 def _multi_in_out(T):
-    T.add('corr2d_multi_in_out',
+    T.add('corr2d_multi_in_out', siblings=('d2l_ch6:corr2d_multi_in_out_fast',),
           returns=Returns('a 3-D array of shape (c_o, h - k_h + 1, w - k_w + 1)', 'array', ndim=3,
                           note='X is (c_i, h, w), K is (c_o, c_i, k_h, k_w)'),
           cases=[
@@ -312,7 +312,7 @@ def _1x1(T):
 def _pool2d(T):
     fig = (Book('Fig. 6.2.1 X'), (2, 2))
     AVG = {'mode': 'avg'}
-    T.add('pool2d',
+    T.add('pool2d', siblings=('d2l_ch6:pool2d_fast',),
           returns=Returns('a 2-D array of shape (h - p_h + 1, w - p_w + 1)', 'array', ndim=2,
                           note="X is (h, w), pool_size is (p_h, p_w), stride 1; mode is 'max' or 'avg', "
                           "any other mode raises ValueError"),
@@ -348,7 +348,7 @@ def _judge_lenet(pool):
         got, shapes = value['output'], value['shapes']
         if len(shapes) != 10:
             return got, 'a LeNet with the book\'s 10 parameter arrays (5 weights, 5 biases)', {}
-        P = lenet_weights(shapes, 84)
+        P = seeded_weights(shapes, 84)
         X = rand(83, 2, 1, 28, 28, low='uniform')
         other = 'max' if pool == 'avg' else 'avg'
         alts = {'pooling': ref_lenet(P, X, other)[0],
@@ -383,8 +383,10 @@ LENET_HINTS = [('the first convolution needs padding=2 to keep 28x28: conv0 is (
 def _judge_accuracy(value, args, kwargs):
     """The exact fraction the tiny classifier gets right, and the wrong ways to count it."""
     sizes, seed, kind = args
-    batches, pred = accuracy_batches(sizes, seed)
+    batches = accuracy_batches(sizes, seed)
+    X = onp.concatenate([b[0] for b in batches])
     y = onp.concatenate([b[1] for b in batches])
+    pred = onp.argmax(X.astype('float64') @ TINY_W.T.astype('float64'), axis=1)
     right = pred == y
     per_batch, lo = [], 0
     for b in sizes:
@@ -519,11 +521,14 @@ def _judge_max_vs_avg(value, args, kwargs):
 
 
 def _judge_activations(value, args, kwargs):
-    """The two sigmoid convolution outputs of the book's LeNet with the seeded weights."""
-    shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,),
-              (10, 84), (10,)]
-    _, H1, H2 = ref_lenet(lenet_weights(shapes, 102), rand(101, 2, 1, 28, 28, low='uniform'))
-    return tuple(value), (H1, H2), None
+    """The first num_layers convolutions' activations (tanh, then ReLU) of calls.activations_net, seeded."""
+    P = [onp.asarray(w, dtype='float64') for w in seeded_weights(
+        [(4, 1, 3, 3), (4,), (5, 4, 3, 3), (5,), (3, 45), (3,)], 102)]
+    X = rand(101, 2, 1, 16, 16, low='uniform')
+    H1 = onp.tanh(ref_conv_batch(X, P[0], (1, 1)) + P[1][None, :, None, None])
+    H2 = onp.maximum(ref_conv_batch(ref_pool(H1, (2, 2), onp.mean, (2, 2)), P[2])
+                     + P[3][None, :, None, None], 0)
+    return tuple(value), (H1, H2)[:kwargs.get('num_layers', 2)], None
 
 
 def _exercises_6_1(T):
@@ -961,13 +966,17 @@ def _exercises_6_6(T):
     """Register exercises 6.6.x: their functions' cases and hints."""
     T.add('lenet_max',
           returns=Returns("the book's LeNet with max pooling: a Gluon network, not yet initialized", 'network'),
-          exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS, provides='network')
+          exercise='6.6.1', cases=_lenet_cases('max'), hints=LENET_HINTS, provides='network',
+          siblings=('d2l_ch6.lenet:lenet',))
     T.add('conv_activations',
           returns=Returns('a list of num_layers arrays, one per convolution, each (n, c, h, w)', 'list',
                           note="each one the output of that convolution's activation"),
           exercise='6.6.4', cases=[
-        Case(title='the book\'s LeNet, two images: the two sigmoid convolution outputs', inputs=(),
-             kind='random', call='activations', judge=_judge_activations, rtol=1e-4, atol=1e-6)])
+        Case(title="LeNet's layout, not LeNet (4 tanh, then 5 ReLU 3x3 convolutions), two 16x16 images: "
+                   'both activations', inputs=(), kind='random', call='activations', judge=_judge_activations,
+             rtol=1e-4, atol=1e-6),
+        Case(title='the same net, num_layers=1: the first activation only', inputs=(), kwargs={'num_layers': 1},
+             kind='edge', call='activations', judge=_judge_activations, rtol=1e-4, atol=1e-6)])
 
 
 # --- the registry -----------------------------------------------------------------------
@@ -984,7 +993,9 @@ class Graded:
     returns: its return contract (``contracts.Returns``), which the stub
     states and the verdict checks a value against before judging it.
     answer: where the package's own answer lives, 'module:name' (default
-    'd2l_ch6:<name>'). provides: what a student gives, one of ``PROVIDES``
+    'd2l_ch6:<name>'). siblings: the package's other answers that compute the
+    same thing ('module:name': ``corr2d_fast``; the book's ``lenet`` for
+    ``lenet_max``), withheld with it while ``check()`` runs. provides: what a student gives, one of ``PROVIDES``
     ('function'; 'class', for a layer class; 'network', for a network or a
     function returning one).
     """
@@ -996,14 +1007,17 @@ class Graded:
     hints: list = dataclasses.field(default_factory=list)
     aliases: tuple = ()
     answer: str = None
+    siblings: tuple = ()
     provides: str = 'function'
 
     def __post_init__(self):
         if self.answer is None:
             self.answer = f'd2l_ch6:{self.name}'
-        module, sep, attr = self.answer.partition(':')
-        if not (sep and module.split('.')[0] == 'd2l_ch6' and attr.isidentifier()):
-            raise ValueError(f"{self.name}: answer must be 'd2l_ch6[.module]:name', got {self.answer!r}")
+        for where in (self.answer, *self.siblings):
+            module, sep, attr = where.partition(':')
+            if not (sep and module.split('.')[0] == 'd2l_ch6' and attr.isidentifier()):
+                raise ValueError(f"{self.name}: answer and siblings must be 'd2l_ch6[.module]:name', "
+                                 f"got {where!r}")
         if self.provides not in PROVIDES:
             raise ValueError(f'{self.name}: provides must be one of {", ".join(PROVIDES)}, '
                              f'got {self.provides!r}')
@@ -1015,9 +1029,18 @@ class Graded:
 
     def package_answer(self):
         """Return the package's own answer (the object ``answer`` names)."""
-        import importlib
-        module, _, attr = self.answer.partition(':')
-        return getattr(importlib.import_module(module), attr)
+        return _resolve(self.answer)
+
+    def withheld_answers(self):
+        """Return the package's objects withheld while ``check()`` runs: its answer, then its siblings."""
+        return [_resolve(where) for where in (self.answer, *self.siblings)]
+
+
+def _resolve(where):
+    """The object a 'module:name' names."""
+    import importlib
+    module, _, attr = where.partition(':')
+    return getattr(importlib.import_module(module), attr)
 
 
 class _Table:
@@ -1026,7 +1049,7 @@ class _Table:
     def __init__(self, section):
         self.section, self.graded = section, {}
 
-    def add(self, name, returns, cases, exercise=None, hints=(), aliases=(), answer=None,
+    def add(self, name, returns, cases, exercise=None, hints=(), aliases=(), answer=None, siblings=(),
             provides='function'):
         if not isinstance(returns, Returns):
             raise TypeError(f'{name}: returns must be a contracts.Returns, got {type(returns).__name__}')
@@ -1036,7 +1059,7 @@ class _Table:
             raise ValueError(f'{name} answers exercise {exercise}, which is not in section {self.section}')
         self.graded[name] = Graded(name=name, section=self.section, cases=list(cases), exercise=exercise,
                                    hints=list(hints), aliases=tuple(aliases), returns=returns,
-                                   answer=answer, provides=provides)
+                                   answer=answer, siblings=tuple(siblings), provides=provides)
 
 
 def _section(section, *parts):

@@ -26,8 +26,10 @@ def compare(got, expected, rtol, atol, path=''):
         return None
     if isinstance(expected, (tuple, list)) and any(
             isinstance(e, (onp.ndarray, dict, tuple, list, float)) for e in expected):
-        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+        if not isinstance(got, (tuple, list)):
             return f'{path or "result"} should be a sequence of {len(expected)}, got {_short(got)}'
+        if len(got) != len(expected):
+            return f'{path or "result"} should be a sequence of {len(expected)}, got a {type(got).__name__} of {len(got)}'
         for i, (g, e) in enumerate(zip(got, expected)):
             why = compare(g, e, rtol, atol, f'{path}[{i}]')
             if why:

@@ -27,7 +27,7 @@ import numpy as onp
 
 from .._arguments import check_seconds
 from .._bounded import FORKS, Child, ChildEnded
-from .calls import OWN_ANSWER, Foreign, decode, describe_error, observe, withheld, withheld_names
+from .calls import OWN_ANSWER, Foreign, decode, describe_error, is_net, observe, withheld
 from .cases import (ALIASES, BOOK_TARGETS, CASES, EXERCISES, REGISTRY, TARGETS, _JudgeFailed,  # noqa: F401
                     exercise_of, settle)
 from .contracts import describe
@@ -43,11 +43,6 @@ DEFAULT_BUDGET = 60.0   # seconds for all the cases of one check
 CASE_LIMIT = 20.0       # seconds for one case
 GRACE = 0.5             # seconds a case's child may answer after its limit before it is killed
 USED_WRONG = 'something else: the grader could not use it as that'  # a value the call's use of broke
-
-
-def _is_net(obj):
-    """True for a network object (a Gluon Block instance), not for a Block class like Conv2D."""
-    return hasattr(obj, 'collect_params') and not isinstance(obj, type)
 
 
 # --- results ------------------------------------------------------------------------
@@ -348,11 +343,11 @@ def check(fn, name=None, exercise=None, budget=DEFAULT_BUDGET, case_limit=CASE_L
     it is told so. The calls run in a forked child killed at the limits
     (where os.fork exists): fn's side effects stay there.
     """
-    if fn is None or not (callable(fn) or _is_net(fn)):
+    if fn is None or not (callable(fn) or is_net(fn)):
         raise TypeError(f'fn must be a function, class or network, got {type(fn).__name__}')
     for arg, value in (('budget', budget), ('case_limit', case_limit)):
         check_seconds(arg, value)
-    if name is None and _is_net(fn) and exercise is None:  # the book's network, by its entry
+    if name is None and is_net(fn) and exercise is None:  # the book's network, by its entry
         name = next(t for t, g in REGISTRY.items() if g.provides == 'network' and g.exercise is None)
     target, number = _target(fn, name, exercise)
     own = _is_package_object(fn)  # the package checking itself: nothing to withhold
@@ -384,7 +379,7 @@ def _observe_here(fn, target, own, budget, case_limit):
             continue
         t0 = time.perf_counter()
         args = case.inputs()
-        with withheld([] if own else withheld_names(target)):
+        with withheld([] if own else REGISTRY[target].withheld_answers()):
             observation = observe(fn, case.call, args, case.kwargs, min(case_limit, left))
         observation = json.loads(json.dumps(observation))  # exactly what crosses from a child
         yield case, args, observation, time.perf_counter() - t0
@@ -399,7 +394,7 @@ def _observe_cases(send, fn, target, own, first, start, budget, case_limit):
             return
         t0 = time.perf_counter()
         args = case.inputs()
-        with withheld([] if own else withheld_names(target)):
+        with withheld([] if own else REGISTRY[target].withheld_answers()):
             observation = observe(fn, case.call, args, case.kwargs, min(case_limit, left))
         send(['observed', observation, time.perf_counter() - t0])
 

@@ -22,10 +22,6 @@ import time
 __all__ = ['find_targets', 'described', 'main']
 
 
-def _is_net(obj):
-    return hasattr(obj, 'collect_params') and not isinstance(obj, type)
-
-
 def _own(obj):
     """True unless obj is this package's or the book's package's (d2l) function or class: imported, not written."""
     module = getattr(obj, '__module__', '') or ''
@@ -34,9 +30,10 @@ def _own(obj):
 
 def _graded(obj, provides):
     """True when obj can be what the registry says a student provides ('function', 'class', 'network')."""
-    if obj is None or not (callable(obj) or _is_net(obj)):
+    from .calls import is_net
+    if obj is None or not (callable(obj) or is_net(obj)):
         return False
-    if provides != 'network' and _is_net(obj):
+    if provides != 'network' and is_net(obj):
         return False  # a layer bound to a helper's name (the 6.5 notebook's pool2d = nn.MaxPool2D)
     return _own(obj)
 
