@@ -126,3 +126,16 @@ def test_the_exercises_answers_are_not_imported(written):
         answers = {n for number, names in EXERCISES.items() if number.startswith(section + '.')
                    for n in names}
         assert imported and not imported & answers, imported & answers
+
+
+def test_no_student_notebook_shows_the_source_an_answer_is_built_from(written):
+    """evaluate_accuracy_gpu's answer is the book's loop, evaluate: 6.6's student copy shows neither
+    (the chapter notebook and the teacher's copy show evaluate); train_ch5, no answer, stays."""
+    students, teachers = written
+    name = '6.6-lenet.ipynb'
+    shown = {copy: [c.source.strip() for c in nbformat.read(folder / name, as_version=4).cells
+                    if c.cell_type == 'code' and c.source.strip().startswith('show_source(')]
+             for copy, folder in (('chapter', ROOT / 'd2l_ch6' / 'notebooks'), ('student', students),
+                                  ('teacher', teachers))}
+    assert 'show_source(evaluate)' in shown['chapter'] and 'show_source(evaluate)' in shown['teacher']
+    assert shown['student'] == ['show_source(train_ch5)'], shown['student']

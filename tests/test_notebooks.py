@@ -250,6 +250,19 @@ def test_runner_names_notebook_cell_and_error(tmp_path):
     assert executed.cells[3].outputs == []
 
 
+def test_runner_names_the_cell_that_stopped_it_not_an_allowed_error_before(tmp_path):
+    """A cell tagged raises-exception may fail; the error named is the later untagged cell's."""
+    path = write_notebook(tmp_path / '6.9-allowed.ipynb', 'x = 1', 'raise NotImplementedError',
+                          'y = x + 1', 'z = undefined_name')
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].metadata['tags'] = ['raises-exception']
+    nbformat.write(nb, path)
+    with pytest.raises(nbrun.NotebookError,
+                       match=r"cell 3 \(z = undefined_name\): NameError: name 'undefined_name'") as info:
+        nbrun.run_notebook(path, tmp_path / 'out')
+    assert info.value.cell_index == 3
+
+
 def test_results_named_in_the_metadata_come_back_without_a_cell_of_the_notebook(tmp_path):
     """The runner appends the cell that reports the histories the metadata names, then drops it."""
     path = tmp_path / '6.9-histories.ipynb'

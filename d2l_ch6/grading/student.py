@@ -307,6 +307,22 @@ def _shows_source(cell, name):
     return cell.cell_type == 'code' and cell.source.strip() == f'show_source({name})'
 
 
+def _answer_parts(names):
+    """The package's functions and classes the answers of names read by name (``evaluate`` for
+    ``evaluate_accuracy_gpu``): a student notebook shows none of their sources."""
+    from .cases import ALIASES, REGISTRY
+    parts = set()
+    for name in names:
+        answer = REGISTRY[ALIASES.get(name, name)].package_answer()
+        scope = vars(inspect.getmodule(answer))
+        for used in _free_names(textwrap.dedent(inspect.getsource(answer))):
+            value = scope.get(used)
+            if ((inspect.isfunction(value) or inspect.isclass(value))
+                    and (getattr(value, '__module__', '') or '').startswith('d2l_ch6.')):
+                parts.add(used)
+    return parts
+
+
 def _exercise_questions(nb):
     """(index of the '## Exercises' cell, text before the heading, the heading's intro,
     [(number, question markdown)]) from a chapter notebook; None without an exercise section.
@@ -414,6 +430,8 @@ def student_notebook(nb, section, with_answers=False):
         cells[at:at + (1 if replace else 0)] = [intro, stub, chk]
         placed[name] = at
     if not with_answers:
+        parts = _answer_parts(placed)
+        cells = [c for c in cells if not any(_shows_source(c, n) for n in parts)]
         _import_only_what_the_book_cells_need(cells)
     else:  # the helpers the key writes out are its own: no import puts the package's back
         written = set(_key_parts(list(placed))[1])

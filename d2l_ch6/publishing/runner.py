@@ -244,19 +244,18 @@ def run_notebook(path, out='build', quick=False, timeout=DEFAULT_TIMEOUT, cwd=No
     if quick:
         env[QUICK_ENV] = '1'
     env['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'  # figures inline, even under Agg
-    failed = {}
+    failed = {}  # the cell running when execution stopped (an earlier allowed error is not it)
     client = NotebookClient(
         nb, timeout=seconds, kernel_name='python3', kernel_manager_class=_kernel_manager_class(),
         extra_arguments=['--IPKernelApp.log_level=ERROR'],  # not its TCP-without-encryption warning
         resources={'metadata': {'path': str(cwd or work_dir(out, path))}},
-        on_cell_error=lambda cell, cell_index, execute_reply: failed.setdefault('index', cell_index),
         on_cell_start=lambda cell, cell_index: failed.__setitem__('current', cell_index))
     start = time.perf_counter()
     error = None
     try:
         client.execute(env=env)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
-        index = failed.get('index', failed.get('current', -1))
+        index = failed.get('current', -1)
         ename = getattr(e, 'ename', type(e).__name__)
         evalue = getattr(e, 'evalue', str(e).strip().splitlines()[-1] if str(e).strip() else '')
         if isinstance(e, CellTimeoutError):  # nbclient's text ends with the cell's source
