@@ -112,8 +112,10 @@ test-here: setup
 	$(PY) -m pytest
 
 # Everything but the slow tests (full-size training: the chapter's headline numbers).
+# QUICK: the marker expression (test-range adds "not once": browser pages, the same everywhere).
+QUICK ?= not slow
 test-quick: setup
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "$(QUICK)"
 
 # The quick suite on every other supported Python (.venv-3.12, ...) and numpy.
 test-range: setup

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The quick suite (pytest -m "not slow") on every supported Python that make setup's
+# The quick suite (pytest -m "not slow and not once": the browser's pages, the same on
+# every Python, run with .venv's) on every supported Python that make setup's
 # search finds other than DEFAULT (the version .venv has), each in its own .venv-3.X:
 # the oldest of them with the newest numpy the package accepts, the others with their
 # default numpy (1.26.4 before 3.13). With .venv's numpy 2.1.3 on 3.13, three Pythons
@@ -18,7 +19,7 @@ cd "$here"
 run() {   # run LABEL VENV PYTHON NUMPY
   echo "== make test-range: $1 ($2)"
   start=$(date +%s)
-  if ! make --no-print-directory test-quick VENV="$2" PYTHON="$3" NUMPY="$4"; then
+  if ! make --no-print-directory test-quick VENV="$2" PYTHON="$3" NUMPY="$4" QUICK="not slow and not once"; then
     echo "make test-range: the quick suite failed on $1" >&2
     exit 1
   fi
@@ -41,6 +42,7 @@ printf '%s\n' "$others" | while read -r version path; do
 done
 
 if [ "$count" -lt 2 ]; then
+  # shellcheck disable=SC2046  # VERSION PATH, split on purpose
   set -- $(sh scripts/find-python.sh --all | tail -n 1)
   run "Python $1, numpy $newest_numpy" ".venv-$1-numpy$newest_numpy" "$2" "$newest_numpy"
 fi

@@ -573,6 +573,7 @@ _JS_BUILD_FROM = r"""(settings) => {
 }"""
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_site_explorer_clamps_a_page_s_settings(explorer_page):
     """A page whose data-settings hold n=3000 (as a notebook copied them) starts at the sliders' ends, no error.
 
@@ -592,6 +593,7 @@ def test_site_explorer_clamps_a_page_s_settings(explorer_page):
     assert errors == [] and outside == []
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_site_explorer_sliders_move_the_drawing(explorer_page):
     """Each slider moved by the keyboard changes its value, and the page shows explorer_view's numbers."""
     page, errors, outside, _ = explorer_page
@@ -636,6 +638,7 @@ def gluon_reference(line, X, K):
     return layer(np.array(X, dtype='float32').reshape((1, 1) + X.shape))[0, 0].asnumpy()
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 @pytest.mark.parametrize('settings', [GRID_SETTINGS, IMAGE_SETTINGS], ids=['grid', 'image'])
 def test_site_explorer_agrees_with_gluon(explorer_page, settings, fashion_dir):
     """Over a grid of settings the page's output values are those of Gluon's Conv2D/MaxPool2D/AvgPool2D.

@@ -203,6 +203,7 @@ def test_the_class_report_rates_are_over_the_whole_class(tmp_path):
     assert 'href="#s2-corr2d">7/9</a>' in page and 'id="s2-corr2d"' in page
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_the_6_2_grid_fits_a_laptop_screen(tmp_path):
     """The report of a class graded on section 6.2's 14 functions, in Debian's chromium at 1366 x
     768: nothing scrolls sideways, and each red cell's link leads to its failing cases."""

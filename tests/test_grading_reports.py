@@ -138,6 +138,7 @@ def re_count(pattern, text):
     return len(re.findall(pattern, text))
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_the_class_report_in_chromium(klass, tmp_path):
     folder, out = klass
     page_html = (out / 'report.html').read_text()

@@ -239,6 +239,7 @@ def chromium():
     return browser_check.CHROMIUM
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_browser_check_finds_what_breaks(chromium, tmp_path):
     """The checker reports a network script, a broken image, untypeset maths and a dead link."""
     out = write_executed(tmp_path)
@@ -272,6 +273,7 @@ def test_browser_check_finds_what_breaks(chromium, tmp_path):
     assert report['6.1-one.html']['equations'] == 2
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_the_executed_chapter_in_chromium(chromium, quick_run, fashion_dir):
     """The six quick-mode notebooks as a site: every page loads clean, images, maths, links; screenshots.
 
@@ -619,6 +621,7 @@ def write_checker_site(folder):
     return site
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_check_catches_what_leaves_the_site(chromium, tmp_path):
     """Late, webdriver-gated and socket requests, a refresh, <base> and outside files: all reported.
 
@@ -647,6 +650,7 @@ def test_check_catches_what_leaves_the_site(chromium, tmp_path):
     assert not (tmp_path / 'screens' / 'raw.png').exists()
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
     """Every hostile case on one page: nothing runs, nothing leaves the site, the maths still typesets.
 
@@ -669,6 +673,7 @@ def test_hostile_notebook_runs_nothing_in_chromium(chromium, tmp_path):
     assert report['6.1-hostile.html']['equations'] == 1
 
 
+@pytest.mark.once  # a real browser: the same on every Python
 def test_check_survives_a_page_that_never_returns(chromium, tmp_path, monkeypatch):
     """A script that loops for ever is that page's problem; the check still ends and reports."""
     monkeypatch.setattr(browser_check, 'LOAD_TIMEOUT_MS', 4000)

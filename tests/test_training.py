@@ -330,10 +330,10 @@ def test_evaluation_refuses_to_score_non_finite_outputs(small):
     ({'seed': 1.5}, TypeError, 'seed must be an integer >= 0 and <= 4294967295, got float 1.5'),
     ({'seed': -1}, ValueError, r'seed must be an integer >= 0 and <= 4294967295, got -1'),
     ({'seed': 2**40}, ValueError, r'seed must be an integer >= 0 and <= 4294967295, got 1099'),
-    ({'net': None}, TypeError, 'net must be a Gluon Block, such as lenet\(\) gives, got NoneType'),
-    ({'train_iter': None}, TypeError, 'train_iter must be an iterable of \(X, y\) batches, .* '
+    ({'net': None}, TypeError, r'net must be a Gluon Block, such as lenet\(\) gives, got NoneType'),
+    ({'train_iter': None}, TypeError, r'train_iter must be an iterable of \(X, y\) batches, .* '
                                       'got NoneType'),
-    ({'test_iter': 'data'}, TypeError, 'test_iter must be an iterable of \(X, y\) batches, .* '
+    ({'test_iter': 'data'}, TypeError, r'test_iter must be an iterable of \(X, y\) batches, .* '
                                        'got str'),
 ])
 def test_bad_arguments(small, kwargs, error, message):
