@@ -87,7 +87,7 @@ def make_net(obj):
 
 
 def seeded_weights(shapes, seed):
-    """The seeded weights a network's case sets, one float32 array per parameter shape, uniform in [-0.5, 0.5)."""
+    """The seeded weights a network's case sets: per parameter shape, float32 uniform in [-0.5, 0.5)."""
     rng = onp.random.default_rng(seed)
     return [rng.uniform(-0.5, 0.5, size=tuple(s)).astype('float32') for s in shapes]
 
@@ -248,7 +248,7 @@ def _avg_pool_as_conv(fn, args, kwargs):
 
 
 def activations_net():
-    """The network conv_activations' cases give: LeNet's layout, not LeNet (4 tanh and 5 ReLU 3x3 convolutions)."""
+    """The net conv_activations' cases give: LeNet's layout, not LeNet (4 tanh, 5 ReLU 3x3 convolutions)."""
     from mxnet.gluon import nn
     net = nn.Sequential()
     net.add(nn.Conv2D(channels=4, kernel_size=3, padding=1, activation='tanh'),

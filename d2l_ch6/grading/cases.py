@@ -995,9 +995,9 @@ class Graded:
     answer: where the package's own answer lives, 'module:name' (default
     'd2l_ch6:<name>'). siblings: the package's other answers that compute the
     same thing ('module:name': ``corr2d_fast``; the book's ``lenet`` for
-    ``lenet_max``), withheld with it while ``check()`` runs. provides: what a student gives, one of ``PROVIDES``
-    ('function'; 'class', for a layer class; 'network', for a network or a
-    function returning one).
+    ``lenet_max``), withheld with it while ``check()`` runs. provides: what a
+    student gives, one of ``PROVIDES`` ('function'; 'class', for a layer
+    class; 'network', for a network or a function returning one).
     """
     name: str
     section: str

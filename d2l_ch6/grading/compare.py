@@ -29,7 +29,8 @@ def compare(got, expected, rtol, atol, path=''):
         if not isinstance(got, (tuple, list)):
             return f'{path or "result"} should be a sequence of {len(expected)}, got {_short(got)}'
         if len(got) != len(expected):
-            return f'{path or "result"} should be a sequence of {len(expected)}, got a {type(got).__name__} of {len(got)}'
+            return (f'{path or "result"} should be a sequence of {len(expected)}, '
+                    f'got a {type(got).__name__} of {len(got)}')
         for i, (g, e) in enumerate(zip(got, expected)):
             why = compare(g, e, rtol, atol, f'{path}[{i}]')
             if why:
