@@ -430,3 +430,26 @@ def test_a_value_the_grader_s_call_cannot_use_is_told_in_words(name):
     lines = [t for f in result.failures for t in (f.expected, f.got)]
     assert not result.passed and not any(bad in t for bad in INTERNAL for t in lines), lines
     assert REGISTRY[name].returns.text in lines
+
+
+def test_handing_back_the_layer_the_exercise_rebuilds_is_refused_in_words():
+    """6.1.1 asks for conv(X) from conv's weights as a Dense layer, 6.5.1 for average pooling as a
+    convolution: conv(X) itself and nn.AvgPool2D fail, saying so; the honest answers pass."""
+    def conv1x1_as_dense(conv, X):
+        return conv(X)
+
+    def avg_pool_as_conv(channels, pool_size, strides=None, padding=0, ctx=None):
+        return nn.AvgPool2D(pool_size, strides, padding)
+
+    for fn, said in ((conv1x1_as_dense, 'must compute conv(X) from conv.weight and conv.bias'),
+                     (avg_pool_as_conv, 'must return an nn.Conv2D layer (average pooling built as a '
+                                        'convolution), got AvgPool2D')):
+        result = check(fn)
+        assert not result.passed and result.failures, result
+        assert all(f.got.startswith('Refused: ') and said in f.got for f in result.failures), result
+
+    def conv1x1_by_dense(conv, X):
+        W, b = conv.weight.data()[:, :, 0, 0], conv.bias.data()
+        Y = np.einsum('oc,nchw->nohw', W, X)
+        return Y + b.reshape(1, -1, 1, 1)
+    assert check(conv1x1_by_dense, name='conv1x1_as_dense').passed

@@ -21,12 +21,16 @@ import types
 import numpy as onp
 
 __all__ = ['encode', 'decode', 'Foreign', 'RemoteError', 'CALLS', 'observe', 'describe_error',
-           'arr', 'rand', 'as_numpy', 'is_net', 'make_net', 'OWN_ANSWER', 'Withheld']
+           'arr', 'rand', 'as_numpy', 'is_net', 'make_net', 'OWN_ANSWER', 'Refused', 'Withheld']
 
 MAX_ELEMENTS = 2_000_000   # array elements sent back for one value
 MAX_DEPTH = 12
 MAX_TEXT = 2000
 OWN_ANSWER = "d2l_ch6's own answer is not available while grading"
+
+
+class Refused(TypeError):
+    """Raised by a case's call when what the student's function gave, or did, is not what was asked."""
 
 
 class Withheld(RuntimeError):
@@ -237,13 +241,24 @@ def _grad_wrt_second(fn, args, kwargs):
 
 
 def _conv1x1(fn, args, kwargs):
+    """fn on a seeded 1x1 layer that refuses to run: its weight and bias are there to compute with."""
     conv, X = conv1x1_layer(*args)
+
+    def refuse(*args, **kwargs):
+        raise Refused('conv1x1_as_dense must compute conv(X) from conv.weight and conv.bias, as a '
+                        'Dense layer at every pixel, not by calling conv')
+    conv.forward = refuse
     return fn(conv, X)
 
 
 def _avg_pool_as_conv(fn, args, kwargs):
+    """The layer fn builds, which must be a convolution, on a seeded input."""
+    from mxnet.gluon import nn
     c, pool_size, strides, padding, seed, shape = args
     layer = fn(c, pool_size, strides, padding)
+    if not isinstance(layer, nn.Conv2D):
+        raise Refused(f'avg_pool_as_conv must return an nn.Conv2D layer (average pooling built as a '
+                        f'convolution), got {type(layer).__name__}')
     return layer(rand(seed, *shape))
 
 

@@ -278,7 +278,8 @@ def judge_case(target, case, args, observation, seconds=0.0, spoilers=True):
     expected_text = contract.text if not spoilers else _summary(want) if want is not None else contract.text
     if error is not None:
         hint = _hint(target, case, args, got, want, error, alts)
-        if case.call is not None and not error.where and not hint:  # what fn gave broke the call's use of it
+        if (case.call is not None and not error.where and not hint
+                and not error.is_a('Refused')):  # what fn gave broke the call's use of it
             return CaseResult(case.title, case.kind, 'fail', contract.text, USED_WRONG, '', seconds)
         return CaseResult(case.title, case.kind, 'error', expected_text, _summary(error), hint, seconds)
     if isinstance(got, Foreign):
