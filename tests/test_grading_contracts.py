@@ -453,3 +453,18 @@ def test_handing_back_the_layer_the_exercise_rebuilds_is_refused_in_words():
         Y = np.einsum('oc,nchw->nohw', W, X)
         return Y + b.reshape(1, -1, 1, 1)
     assert check(conv1x1_by_dense, name='conv1x1_as_dense').passed
+
+
+@pytest.mark.parametrize('last', [(0, 84), (10, 84)])
+def test_the_lenet_judge_computes_with_the_books_shapes_never_the_reported_ones(last):
+    """A forged observation whose last layer is (0, 84) once made an empty output equal an empty
+    reference; with the book's shapes reported, zeros are still wrong."""
+    import numpy as onp
+    from d2l_ch6.grading.calls import encode
+    from d2l_ch6.grading.cases import CASES
+    from d2l_ch6.grading.verdict import judge_case
+    shapes = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,), last, last[:1]]
+    observation = {'value': encode({'output': onp.zeros((2, last[0])), 'shapes': shapes})}
+    case = CASES['net'][2]
+    result = judge_case('net', case, case.inputs(), observation, 0.1, True)
+    assert result.status == 'fail', result

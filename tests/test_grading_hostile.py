@@ -382,13 +382,13 @@ NO_IMPLEMENTATION = ['meta_path_references.py', 'meta_path_cases.py', 'reference
                      'copy_wrapped_code.py', 'siblings.py', 'gc_forge.py',
                      'constant_compare_1x1.py', 'returned_autograd_error.py', 'zero_weights.py',
                      'bool_for_int.py', 'with space/alice/snoop.py', 'book_package.py',
-                     'grader_helpers.py', 'layer_does_the_work.py']
+                     'grader_helpers.py', 'layer_does_the_work.py', 'lenet_without_a_network.py']
 
 
 @SLOW
 def test_the_hostile_set_is_every_file_of_tests_hostile(graded):
     files = {p.relative_to(HOSTILE).as_posix() for p in HOSTILE.rglob('*.*')} - {'README.md'}
-    assert files <= set(graded) and len(files) == 26
+    assert files <= set(graded) and len(files) == 27
 
 
 @SLOW

@@ -92,3 +92,28 @@ def test_a_full_disk_keeps_the_last_whole_report(tmp_path):
         assert not [p for p in disk.iterdir() if p.name.startswith('.grades.csv.')]
     finally:
         subprocess.run(['umount', str(disk)])
+
+
+def test_a_lone_surrogate_in_a_message_or_a_file_name_costs_no_report(tmp_path, capsys):
+    """A student's error message with '\\ud800' and a file name with the byte 0xff are valid JSON
+    and os.listdir text, but not UTF-8: every file still gets its row, in CSV, JSON and HTML, and
+    the surrogate is written escaped (the CSV writer stopped the whole run at them before)."""
+    import json
+    from d2l_ch6.__main__ import main
+    folder = tmp_path / 'class'
+    folder.mkdir()
+    (folder / 'a_error.py').write_text("def corr2d(X, K):\n    raise ValueError('bad \\ud800 input')\n")
+    (folder / os.fsdecode(b'b_\xff.py')).write_text(RIGHT)
+    (folder / 'c_right.py').write_text(RIGHT)
+    report, js, html = tmp_path / 'r.csv', tmp_path / 'r.json', tmp_path / 'r.html'
+    code = main(['check', str(folder), '--jobs', '1', '--timeout', '30', '--report', str(report),
+                 '--json', str(js), '--html', str(html)])
+    assert code == 1
+    rows = list(csv.DictReader(report.open(encoding='utf-8')))
+    assert [(pathlib.Path(r['file']).name, r['status']) for r in rows] == [
+        ('a_error.py', 'fail'), ('b_\\udcff.py', 'pass'), ('c_right.py', 'pass')], rows
+    assert 'bad \\ud800 input' in rows[0]['detail']
+    assert [pathlib.Path(f['path']).name for f in json.loads(js.read_text())['files']] == [
+        'a_error.py', 'b_\udcff.py', 'c_right.py']
+    assert 'c_right.py' in html.read_text(encoding='utf-8')
+    assert 'bad \\ud800 input' in capsys.readouterr().out

@@ -340,15 +340,23 @@ def _pool2d(T):
 
 BOOK_TABLE = [('conv', (1, 6, 28, 28)), ('pool', (1, 6, 14, 14)), ('conv', (1, 16, 10, 10)),
               ('pool', (1, 16, 5, 5)), ('dense', (1, 120)), ('dense', (1, 84)), ('dense', (1, 10))]
+# The book's LeNet's parameters, in Gluon's order: each layer's weight, then its bias.
+BOOK_SHAPES = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,),
+               (10, 84), (10,)]
 
 
 def _judge_lenet(pool):
-    """The net's output against the numpy LeNet with the same seeded weights."""
+    """The net's output against the numpy LeNet with the same seeded weights, of the book's shapes.
+
+    The shapes the child reports are compared, never computed with: the
+    reference is built from BOOK_SHAPES alone.
+    """
     def judge(value, args, kwargs):
         got, shapes = value['output'], value['shapes']
-        if len(shapes) != 10:
-            return got, 'a LeNet with the book\'s 10 parameter arrays (5 weights, 5 biases)', {}
-        P = seeded_weights(shapes, 84)
+        if [tuple(s) for s in shapes] != BOOK_SHAPES:
+            return got, ("a LeNet with the book's 10 parameter arrays (5 weights, 5 biases) of shapes "
+                         + ', '.join(str(s) for s in BOOK_SHAPES)), {}
+        P = seeded_weights(BOOK_SHAPES, 84)
         X = rand(83, 2, 1, 28, 28, low='uniform')
         other = 'max' if pool == 'avg' else 'avg'
         alts = {'pooling': ref_lenet(P, X, other)[0],

@@ -135,7 +135,7 @@ def atomic_write(path, text):
     path = pathlib.Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=str(path.parent or '.'))
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+        with os.fdopen(fd, 'w', encoding='utf-8', errors='backslashreplace', newline='') as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -214,7 +214,7 @@ def write_together(items):
             path = pathlib.Path(path)
             fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=str(path.parent or '.'))
             temps.append((tmp, path))
-            with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
+            with os.fdopen(fd, 'w', encoding='utf-8', errors='backslashreplace', newline='') as f:
                 f.write(text)
                 f.flush()
                 os.fsync(f.fileno())
@@ -232,6 +232,9 @@ def write_together(items):
 def run_check_command(args):
     """Grade the files, print each as it finishes, write the reports as they grow; return the exit status."""
     from .sandbox import Sandbox
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate (a student's message, a file name) is
+        if hasattr(stream, 'reconfigure'):   # printed escaped, never a UnicodeEncodeError that ends the run
+            stream.reconfigure(errors='backslashreplace')
     try:
         check_timeout(args.timeout)  # TypeError cannot come: argparse gives a float
         if args.jobs is not None and args.jobs < 1:
