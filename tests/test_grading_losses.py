@@ -117,3 +117,29 @@ def test_a_lone_surrogate_in_a_message_or_a_file_name_costs_no_report(tmp_path, 
         'a_error.py', 'b_\udcff.py', 'c_right.py']
     assert 'c_right.py' in html.read_text(encoding='utf-8')
     assert 'bad \\ud800 input' in capsys.readouterr().out
+
+
+def test_two_jobs_never_judge_at_once(tmp_path, monkeypatch):
+    """The references seed MXNet's global generator (ref_conv1x1): with --jobs 2 the children run
+    together, but the teacher's process judges one file at a time."""
+    import threading
+    from d2l_ch6.grading import verdict
+    from d2l_ch6.grading.parent import grade_files
+    inside, most, lock = [0], [0], threading.Lock()
+    judge = verdict.judge_function
+
+    def counting(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.5)
+        try:
+            return judge(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+    monkeypatch.setattr(verdict, 'judge_function', counting)
+    for name in ('a.py', 'b.py', 'c.py'):
+        (tmp_path / name).write_text(RIGHT)
+    results = grade_files([tmp_path], timeout=30, jobs=2)
+    assert [r.passed for r in results] == [True] * 3 and most == [1]

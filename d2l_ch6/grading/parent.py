@@ -203,10 +203,19 @@ def _described():
     return _DESCRIBED
 
 
+_JUDGE_LOCK = threading.Lock()
+
+
 def _judge(functions, name, path):
-    """The CheckResults of the functions a child observed, in the registry's order."""
+    """The CheckResults of the functions a child observed, in the registry's order.
+
+    One file at a time (``_JUDGE_LOCK``): the references seed MXNet's one global
+    generator and initialise layers with it (``ref_conv1x1``), which another
+    job's thread would otherwise draw from in between. The children still run at once.
+    """
     from .verdict import judge_function
-    results = [judge_function(t, functions[t]) for t in _job() if t in functions]
+    with _JUDGE_LOCK:
+        results = [judge_function(t, functions[t]) for t in _job() if t in functions]
     for c in results:  # the student knows their file by its own name, not the copy's
         for x in c.results:
             x.got = x.got.replace(f', {name}', f', {path.name}')
