@@ -625,3 +625,28 @@ def test_two_graders_at_once_never_share_a_childs_user(tmp_path):
         with parent._slot() as second:      # a second job of this grader
             assert second != mine
             assert run() not in (mine, second)
+
+
+NO_SETUID = '''
+def _confined():
+    status = open('/proc/self/status').read()
+    assert 'NoNewPrivs:\\t1' in status, 'no_new_privs is not set'
+    for line in open('/proc/self/mountinfo'):
+        fields = line.split()
+        if fields[4] in ('/usr', '/etc', '/'):
+            assert 'nosuid' in fields[5], f'{fields[4]} is mounted {fields[5]}'
+
+
+def receptive_field(num_layers, k):
+    _confined()
+    return 1 + num_layers * (k - 1)
+'''
+
+
+@CONFINED
+def test_the_child_cannot_gain_privileges_through_setuid_programs(tmp_path):
+    """The system's setuid programs (su, mount, passwd...) are no way up: the child's system mounts
+    are nosuid and it runs with no_new_privs (a file checks both from inside, then answers)."""
+    (tmp_path / 'hw.py').write_text(NO_SETUID)
+    (result,) = grade_files([tmp_path / 'hw.py'], timeout=60)
+    assert result.passed, result

@@ -36,7 +36,7 @@ read_only() {  # bind the folder or file $1 at $2, read-only
         : >"$2"
     fi
     mount --bind "$1" "$2"
-    mount -o remount,bind,ro "$2"
+    mount -o remount,bind,ro,nosuid,nodev "$2"
 }
 
 mount -t tmpfs -o mode=755,size=1m tmpfs "$root"
@@ -73,9 +73,10 @@ mount -t tmpfs -o mode=700,size=$JOB_SIZE,nr_inodes=100k tmpfs "$root/job"
 mkdir -p "$root/job/work" "$root/job/home"
 cp "$submission" "$root/job/work/"
 chown -R "$uid:$uid" "$root/job"
-mount -o remount,bind,ro "$root"
+mount -o remount,bind,ro,nosuid "$root"
 
 exec chroot "$root" \
-    setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --bounding-set=-all -- \
+    setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all --bounding-set=-all \
+    --no-new-privs -- \
     env -C /job/work PATH=/usr/bin:/bin HOME=/job/home IPYTHONDIR=/job/home/.ipython \
     JUPYTER_RUNTIME_DIR=/job/home/.jupyter MPLCONFIGDIR=/job/home/.mpl TMPDIR=/tmp "$@"
