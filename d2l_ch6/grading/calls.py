@@ -108,12 +108,17 @@ def tiny_classifier():
     return net
 
 
+def tiny_predictions(X):
+    """The tiny classifier's predictions, argmax(W x) per row of X, computed in float64."""
+    return onp.argmax(onp.asarray(X, dtype='float64') @ TINY_W.T.astype('float64'), axis=1)
+
+
 def accuracy_batches(sizes, seed):
     """Batches (X, y) of the given sizes for the tiny classifier, about 60% labelled as it predicts."""
     rng = onp.random.default_rng(seed)
     n = sum(sizes)
     X = rng.normal(size=(n, 3)).astype('float32')
-    pred = onp.argmax(X @ TINY_W.T, axis=1)
+    pred = tiny_predictions(X)
     y = onp.where(rng.uniform(size=n) < 0.6, pred, (pred + 1) % 4).astype('int32')
     batches, lo = [], 0
     for b in sizes:

@@ -32,7 +32,8 @@ from typing import Any, Callable
 import numpy as onp
 
 from .calls import (RemoteError, accuracy_batches, arr, as_numpy, comp_conv2d_layer,  # noqa: F401
-                    TINY_W, comp_conv2d_weights, decode, encode, make_net, observe, rand, seeded_weights)
+                    comp_conv2d_weights, decode, encode, make_net, observe, rand, seeded_weights,
+                    tiny_predictions)
 from .compare import compare
 from .contracts import Returns
 from .hints import (H_AUTOGRAD, H_AXIS, H_DERIVATIVE_SIGN, H_FLIP, H_MODE, H_NOT_SUMMED, H_OFF_BY_ONE, H_OVERFLOW,
@@ -394,7 +395,7 @@ def _judge_accuracy(value, args, kwargs):
     batches = accuracy_batches(sizes, seed)
     X = onp.concatenate([b[0] for b in batches])
     y = onp.concatenate([b[1] for b in batches])
-    pred = onp.argmax(X.astype('float64') @ TINY_W.T.astype('float64'), axis=1)
+    pred = tiny_predictions(X)
     right = pred == y
     per_batch, lo = [], 0
     for b in sizes:
